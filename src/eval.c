@@ -1,0 +1,903 @@
+/* eval.c: planning and evaluating expressions; see eval.h.
+ *
+ * Nulls follow SQL's three-valued logic: an operator with a null operand
+ * gives null, `and`/`or` are Kleene's, and a `where` keeps only rows whose
+ * condition is true, so that a comparison with null never selects a row. */
+#include "eval.h"
+
+#include "lex.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <math.h>
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct regex_obj {
+    regex_obj *next;
+    pcre2_code *code;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    char *pattern; /* dynamic patterns: the text compiled, owned */
+    size_t plen;
+    unsigned flags;
+};
+
+static bool is_num(int t) { return t == T_INT || t == T_NUM; }
+static bool is_temporal(int t) { return t == T_DATE || t == T_DATETIME; }
+
+/* ---- planning ---- */
+
+void plan_source(plan_ctx *pc, store_txn *txn, arena *a, diag *d, int entity, regex_obj **re)
+{
+    memset(pc, 0, sizeof *pc);
+    pc->txn = txn;
+    pc->a = a;
+    pc->d = d;
+    pc->entity = entity;
+    pc->regexes = re;
+    switch (entity) {
+    case ENT_ACCOUNTS:
+        pc->parents[pc->nparents++] = (parent_def){"manager", ENT_MANAGERS, A_MANAGER};
+        break;
+    case ENT_INTERACTIONS:
+        pc->parents[pc->nparents++] = (parent_def){"account", ENT_ACCOUNTS, I_ACCOUNT};
+        pc->parents[pc->nparents++] = (parent_def){"manager", ENT_MANAGERS, I_MANAGER};
+        break;
+    case ENT_HISTORY:
+        pc->parents[pc->nparents++] = (parent_def){"account", ENT_ACCOUNTS, H_ACCOUNT};
+        break;
+    default: break;
+    }
+}
+
+static int type_error(plan_ctx *pc, const node *n, const char *fmt, const char *a, const char *b)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, fmt, a, b);
+    return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len, "%s", msg);
+}
+
+static int resolve_field(plan_ctx *pc, node *n)
+{
+    if (n->qual) {
+        for (int k = 0; k < pc->nparents && pc->entity >= 0; k++) {
+            if (strcmp(pc->parents[k].qual, n->qual) != 0) continue;
+            int slot = store_field(pc->txn, pc->parents[k].entity, n->name);
+            if (slot < 0)
+                return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len, "unknown field '%s' of %s",
+                                n->name, source_name(pc->parents[k].entity));
+            n->scope = SC_PARENT0 + k;
+            n->slot = slot;
+            n->type = store_schema(pc->txn, pc->parents[k].entity)->f[slot].type;
+            return 0;
+        }
+        return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len, "unknown field '%s.%s'", n->qual,
+                        n->name);
+    }
+    if (pc->entity >= 0) {
+        int slot = store_field(pc->txn, pc->entity, n->name);
+        if (slot >= 0) {
+            n->scope = SC_REC;
+            n->slot = slot;
+            n->type = store_schema(pc->txn, pc->entity)->f[slot].type;
+            return 0;
+        }
+        return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len, "unknown field '%s' of %s", n->name,
+                        source_name(pc->entity));
+    }
+    for (int i = 0; i < pc->ncols; i++) {
+        if (strcmp(pc->colnames[i], n->name) == 0) {
+            n->scope = SC_COL;
+            n->slot = i;
+            n->type = pc->coltypes[i];
+            return 0;
+        }
+    }
+    return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len, "unknown column '%s'", n->name);
+}
+
+/* Compiles PAT with FLAGS (LEX_RE_*) into a regex object on PC's list. */
+static regex_obj *regex_compile(regex_obj **list, const char *pat, size_t plen, unsigned flags,
+                                char *err, size_t errlen, size_t *erroff)
+{
+    uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+    if (flags & LEX_RE_I) opts |= PCRE2_CASELESS;
+    if (flags & LEX_RE_M) opts |= PCRE2_MULTILINE;
+    if (flags & LEX_RE_S) opts |= PCRE2_DOTALL;
+    if (flags & LEX_RE_X) opts |= PCRE2_EXTENDED;
+    int code;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, plen, opts, &code, &off, NULL);
+    if (!re) {
+        PCRE2_UCHAR buf[256];
+        pcre2_get_error_message(code, buf, sizeof buf);
+        snprintf(err, errlen, "%s", (char *)buf);
+        *erroff = off;
+        return NULL;
+    }
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter if unavailable */
+    regex_obj *r = calloc(1, sizeof *r);
+    if (!r) abort();
+    r->code = re;
+    r->md = pcre2_match_data_create_from_pattern(re, NULL);
+    r->mctx = pcre2_match_context_create(NULL);
+    pcre2_set_match_limit(r->mctx, 10000000);
+    pcre2_set_depth_limit(r->mctx, 100000);
+    r->flags = flags;
+    r->next = *list;
+    *list = r;
+    return r;
+}
+
+void eval_free_regexes(regex_obj **list)
+{
+    for (regex_obj *r = *list, *next; r; r = next) {
+        next = r->next;
+        pcre2_match_data_free(r->md);
+        pcre2_match_context_free(r->mctx);
+        pcre2_code_free(r->code);
+        free(r->pattern);
+        free(r);
+    }
+    *list = NULL;
+}
+
+static bool comparable(int a, int b)
+{
+    if (a == T_NULL || b == T_NULL) return true;
+    if (is_num(a) && is_num(b)) return true;
+    if (is_temporal(a) && is_temporal(b)) return true;
+    return a == b && a != T_PERIOD;
+}
+
+/* The type two branches (case, if, coalesce) share, or -1. */
+static int common_type(int a, int b)
+{
+    if (a == T_NULL) return b;
+    if (b == T_NULL || a == b) return a;
+    if (is_num(a) && is_num(b)) return T_NUM;
+    if (is_temporal(a) && is_temporal(b)) return T_DATETIME;
+    return -1;
+}
+
+static int plan_call(plan_ctx *pc, node *n);
+static int plan_agg(plan_ctx *pc, node *n);
+
+static int plan_bin(plan_ctx *pc, node *n)
+{
+    int l = n->a[0]->type, r = n->a[1]->type;
+    const char *ln = vtype_name(l), *rn = vtype_name(r);
+    switch (n->op) {
+    case OP_AND:
+    case OP_OR:
+        if ((l != T_BOOL && l != T_NULL) || (r != T_BOOL && r != T_NULL))
+            return type_error(pc, n, "'%s' needs conditions on both sides%s",
+                              n->op == OP_AND ? "and" : "or", "");
+        n->type = T_BOOL;
+        return 0;
+    case OP_EQ:
+    case OP_NE:
+    case OP_LT:
+    case OP_LE:
+    case OP_GT:
+    case OP_GE:
+        if (!comparable(l, r)) return type_error(pc, n, "cannot compare %s with %s", ln, rn);
+        n->type = T_BOOL;
+        return 0;
+    case OP_ADD:
+    case OP_SUB:
+        if (l == T_NULL || r == T_NULL) n->type = l == T_NULL ? r : l;
+        else if (l == T_INT && r == T_INT) n->type = T_INT;
+        else if (is_num(l) && is_num(r)) n->type = T_NUM;
+        else if (is_temporal(l) && (r == T_DURATION || r == T_INT)) n->type = (uint8_t)l;
+        else if (n->op == OP_ADD && l == T_DURATION && is_temporal(r)) n->type = (uint8_t)r;
+        else if (n->op == OP_SUB && l == T_DATE && r == T_DATE) n->type = T_INT;
+        else if (n->op == OP_SUB && is_temporal(l) && is_temporal(r)) n->type = T_NUM;
+        else
+            return type_error(pc, n, n->op == OP_ADD ? "cannot add %s and %s" : "cannot subtract %2$s from %1$s", ln, rn);
+        if (n->type == T_DURATION) return type_error(pc, n, "cannot add %s and %s", ln, rn);
+        return 0;
+    default: /* * / % */
+        if ((!is_num(l) && l != T_NULL) || (!is_num(r) && r != T_NULL))
+            return type_error(pc, n, "arithmetic needs numbers, not %s and %s", ln, rn);
+        n->type = n->op == OP_DIV ? T_NUM : (l == T_INT && r == T_INT) ? T_INT : T_NUM;
+        if (n->op == OP_MOD && (l == T_NULL || r == T_NULL)) n->type = T_NUM;
+        return 0;
+    }
+}
+
+static int plan_match(plan_ctx *pc, node *n)
+{
+    node *l = n->a[0], *r = n->a[1];
+    if (l->type != T_TEXT && l->type != T_NULL)
+        return type_error(pc, l, "'~' matches text, not %s%s", vtype_name(l->type), "");
+    if (r->type != T_TEXT && r->type != T_NULL)
+        return type_error(pc, r, "the pattern of '~' must be a regex or text, not %s%s",
+                          vtype_name(r->type), "");
+    if (r->kind == N_LIT && r->v.type == T_TEXT) {
+        char err[256];
+        size_t eoff = 0;
+        unsigned flags = r->v.unit & 0x80 ? (r->v.unit & 0x7F) : 0;
+        regex_obj *re = regex_compile(pc->regexes, r->v.s, r->v.len, flags, err, sizeof err, &eoff);
+        if (!re) return diag_set(pc->d, DIAG_SEMANTIC, r->off, r->len, "bad regex: %s", err);
+        n->aux = re;
+    }
+    n->type = T_BOOL;
+    return 0;
+}
+
+int plan_expr(plan_ctx *pc, node *n)
+{
+    if (n->kind == N_AGG) return plan_agg(pc, n);
+    for (int i = 0; i < n->n; i++)
+        if (plan_expr(pc, n->a[i])) return -1;
+    switch (n->kind) {
+    case N_LIT: n->type = n->v.type; return 0;
+    case N_FIELD: return resolve_field(pc, n);
+    case N_NEG: {
+        int t = n->a[0]->type;
+        if (!is_num(t) && t != T_DURATION && t != T_NULL)
+            return type_error(pc, n, "cannot negate %s%s", vtype_name(t), "");
+        n->type = (uint8_t)t;
+        return 0;
+    }
+    case N_NOT:
+        if (n->a[0]->type != T_BOOL && n->a[0]->type != T_NULL)
+            return type_error(pc, n, "'not' needs a condition, not %s%s",
+                              vtype_name(n->a[0]->type), "");
+        n->type = T_BOOL;
+        return 0;
+    case N_BIN: return plan_bin(pc, n);
+    case N_MATCH: return plan_match(pc, n);
+    case N_IN:
+        for (int i = 1; i < n->n; i++)
+            if (!comparable(n->a[0]->type, n->a[i]->type))
+                return type_error(pc, n->a[i], "cannot compare %s with %s",
+                                  vtype_name(n->a[0]->type), vtype_name(n->a[i]->type));
+        n->type = T_BOOL;
+        return 0;
+    case N_INPER: {
+        int l = n->a[0]->type, r = n->a[1]->type;
+        if (!is_temporal(l) && l != T_NULL)
+            return type_error(pc, n->a[0], "'in PERIOD' needs a date or datetime, not %s%s",
+                              vtype_name(l), "");
+        if (r != T_PERIOD && r != T_DATE && r != T_NULL)
+            return type_error(pc, n->a[1], "expected a period such as 2024-Q3 after 'in', not %s%s",
+                              vtype_name(r), "");
+        n->type = T_BOOL;
+        return 0;
+    }
+    case N_BETWEEN:
+        for (int i = 1; i < 3; i++)
+            if (!comparable(n->a[0]->type, n->a[i]->type))
+                return type_error(pc, n->a[i], "cannot compare %s with %s",
+                                  vtype_name(n->a[0]->type), vtype_name(n->a[i]->type));
+        n->type = T_BOOL;
+        return 0;
+    case N_ISNULL: n->type = T_BOOL; return 0;
+    case N_CALL: return plan_call(pc, n);
+    case N_CASE: {
+        int t = T_NULL;
+        for (int i = 0; i + 1 < n->n || (i < n->n && n->has_else); i += 2) {
+            bool is_else = n->has_else && i == n->n - 1;
+            if (!is_else) {
+                int ct = n->a[i]->type;
+                if (ct != T_BOOL && ct != T_NULL)
+                    return type_error(pc, n->a[i], "'when' needs a condition, not %s%s",
+                                      vtype_name(ct), "");
+            }
+            node *res = is_else ? n->a[i] : n->a[i + 1];
+            int ct = common_type(t, res->type);
+            if (ct < 0)
+                return type_error(pc, res, "case results mix %s and %s", vtype_name(t),
+                                  vtype_name(res->type));
+            t = ct;
+            if (is_else) break;
+        }
+        n->type = (uint8_t)t;
+        return 0;
+    }
+    default: return 0;
+    }
+}
+
+static int want_args(plan_ctx *pc, node *n, int lo, int hi)
+{
+    if (n->n >= lo && n->n <= hi) return 0;
+    const char *fname = n->kind == N_AGG ? agg_names[n->op] : fn_names[n->op];
+    if (lo == hi)
+        return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len, "%s() takes %d argument%s", fname,
+                        lo, lo == 1 ? "" : "s");
+    return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len, "%s() takes %d to %d arguments", fname,
+                    lo, hi);
+}
+
+static int want_type(plan_ctx *pc, node *n, int i, bool (*ok)(int), const char *what)
+{
+    int t = n->a[i]->type;
+    if (t == T_NULL || ok(t)) return 0;
+    return diag_set(pc->d, DIAG_SEMANTIC, n->a[i]->off, n->a[i]->len, "%s() needs %s, not %s",
+                    n->kind == N_AGG ? agg_names[n->op] : fn_names[n->op], what, vtype_name(t));
+}
+
+static bool is_text(int t) { return t == T_TEXT; }
+static bool is_numeric(int t) { return is_num(t); }
+static bool is_int(int t) { return t == T_INT; }
+static bool is_cond(int t) { return t == T_BOOL; }
+static bool is_dateish(int t) { return is_temporal(t); }
+static bool is_dateable(int t) { return is_temporal(t) || t == T_TEXT; }
+
+static int plan_call(plan_ctx *pc, node *n)
+{
+    switch (n->op) {
+    case F_LOWER:
+    case F_UPPER:
+    case F_TRIM:
+        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_text, "text")) return -1;
+        n->type = T_TEXT;
+        return 0;
+    case F_LEN:
+        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_text, "text")) return -1;
+        n->type = T_INT;
+        return 0;
+    case F_SUBSTR:
+        if (want_args(pc, n, 2, 3) || want_type(pc, n, 0, is_text, "text") ||
+            want_type(pc, n, 1, is_int, "an integer") ||
+            (n->n == 3 && want_type(pc, n, 2, is_int, "an integer")))
+            return -1;
+        n->type = T_TEXT;
+        return 0;
+    case F_COALESCE: {
+        if (want_args(pc, n, 1, 16)) return -1;
+        int t = T_NULL;
+        for (int i = 0; i < n->n; i++) {
+            int ct = common_type(t, n->a[i]->type);
+            if (ct < 0)
+                return type_error(pc, n->a[i], "coalesce() mixes %s and %s", vtype_name(t),
+                                  vtype_name(n->a[i]->type));
+            t = ct;
+        }
+        n->type = (uint8_t)t;
+        return 0;
+    }
+    case F_ROUND:
+        if (want_args(pc, n, 1, 2) || want_type(pc, n, 0, is_numeric, "a number") ||
+            (n->n == 2 && want_type(pc, n, 1, is_int, "an integer")))
+            return -1;
+        n->type = n->a[0]->type == T_INT ? T_INT : T_NUM;
+        return 0;
+    case F_FLOOR:
+    case F_CEIL:
+        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_numeric, "a number")) return -1;
+        n->type = n->a[0]->type == T_INT ? T_INT : T_NUM;
+        return 0;
+    case F_ABS:
+        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_numeric, "a number")) return -1;
+        n->type = n->a[0]->type;
+        return 0;
+    case F_YEAR:
+    case F_MONTH:
+    case F_QUARTER:
+    case F_WEEK:
+    case F_DAY:
+    case F_AGE:
+        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_dateish, "a date")) return -1;
+        n->type = T_INT;
+        return 0;
+    case F_DAYS_BETWEEN:
+        if (want_args(pc, n, 2, 2) || want_type(pc, n, 0, is_dateish, "a date") ||
+            want_type(pc, n, 1, is_dateish, "a date"))
+            return -1;
+        n->type = T_INT;
+        return 0;
+    case F_DATE:
+        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_dateable, "a date or text")) return -1;
+        n->type = T_DATE;
+        return 0;
+    case F_IF: {
+        if (want_args(pc, n, 3, 3) || want_type(pc, n, 0, is_cond, "a condition")) return -1;
+        int t = common_type(n->a[1]->type, n->a[2]->type);
+        if (t < 0)
+            return type_error(pc, n, "if() branches mix %s and %s", vtype_name(n->a[1]->type),
+                              vtype_name(n->a[2]->type));
+        n->type = (uint8_t)t;
+        return 0;
+    }
+    default: return 0;
+    }
+}
+
+static bool is_orderable(int t) { return t != T_PERIOD && t != T_DURATION; }
+
+static int plan_agg(plan_ctx *pc, node *n)
+{
+    if (!pc->allow_agg)
+        return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len,
+                        "aggregate %s() is only allowed in 'group by … agg' or 'agg'",
+                        agg_names[n->op]);
+    pc->allow_agg = false; /* no aggregates inside aggregates */
+    for (int i = 0; i < n->n; i++)
+        if (plan_expr(pc, n->a[i])) return -1;
+    pc->allow_agg = true;
+    switch (n->op) {
+    case AG_COUNT:
+        if (want_args(pc, n, 0, 1)) return -1;
+        n->type = T_INT;
+        break;
+    case AG_COUNT_DISTINCT:
+        if (want_args(pc, n, 1, 1)) return -1;
+        n->type = T_INT;
+        break;
+    case AG_SUM:
+        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_numeric, "numbers")) return -1;
+        n->type = n->a[0]->type == T_INT ? T_INT : T_NUM;
+        break;
+    case AG_AVG:
+    case AG_MEDIAN:
+        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_numeric, "numbers")) return -1;
+        n->type = T_NUM;
+        break;
+    case AG_MIN:
+    case AG_MAX:
+        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_orderable, "values that order"))
+            return -1;
+        n->type = n->a[0]->type;
+        break;
+    case AG_PERCENTILE: {
+        if (want_args(pc, n, 2, 2) || want_type(pc, n, 0, is_numeric, "numbers")) return -1;
+        node *p = n->a[1];
+        double f = p->kind == N_LIT && p->v.type == T_NUM   ? p->v.n
+                   : p->kind == N_LIT && p->v.type == T_INT ? (double)p->v.i
+                                                            : -1;
+        if (!(f >= 0 && f <= 1))
+            return diag_set(pc->d, DIAG_SEMANTIC, p->off, p->len,
+                            "percentile() needs a constant fraction from 0 to 1 (e.g. 0.9 or 90%%)");
+        n->type = T_NUM;
+        break;
+    }
+    default: break;
+    }
+    if (pc->naggs == pc->aggcap) {
+        int cap = pc->aggcap ? pc->aggcap * 2 : 8;
+        node **v = arena_alloc(pc->a, sizeof(node *) * (size_t)cap);
+        if (pc->naggs) memcpy(v, pc->aggs, sizeof(node *) * (size_t)pc->naggs);
+        pc->aggs = v;
+        pc->aggcap = cap;
+    }
+    n->slot = pc->naggs;
+    pc->aggs[pc->naggs++] = n;
+    return 0;
+}
+
+const char *expr_name(arena *a, const node *n, const char *src)
+{
+    if (n->kind == N_FIELD) return n->name;
+    return arena_strndup(a, src + n->off, n->len);
+}
+
+/* ---- evaluation ---- */
+
+void ectx_init(ectx *c, const plan_ctx *pc)
+{
+    memset(c, 0, sizeof *c);
+    c->txn = pc->txn;
+    c->a = pc->a;
+    c->d = pc->d;
+    c->nparents = pc->nparents;
+    memcpy(c->parents, pc->parents, sizeof c->parents);
+    c->rowid = 1;
+}
+
+/* The parent record K of the current row (NULL when it has none). */
+static const uint8_t *parent_rec(ectx *c, int k, size_t *len)
+{
+    if (c->pcache[k].rowid == c->rowid) {
+        *len = c->pcache[k].len;
+        return c->pcache[k].rec;
+    }
+    c->pcache[k].rowid = c->rowid;
+    value key = rec_get(c->rec, c->reclen, (unsigned)c->parents[k].key_slot);
+    if (key.type != T_TEXT) {
+        c->pcache[k].rec = NULL;
+        c->pcache[k].key = NULL;
+        *len = 0;
+        return NULL;
+    }
+    /* rows of one account come together: reuse the last lookup */
+    if (c->pcache[k].key && c->pcache[k].keylen == key.len &&
+        memcmp(c->pcache[k].key, key.s, key.len) == 0 && c->pcache[k].rec) {
+        *len = c->pcache[k].len;
+        return c->pcache[k].rec;
+    }
+    const uint8_t *r;
+    size_t rl;
+    if (store_get(c->txn, c->parents[k].entity, key.s, key.len, &r, &rl) != 0) {
+        c->pcache[k].rec = NULL;
+        c->pcache[k].key = NULL;
+        *len = 0;
+        return NULL;
+    }
+    c->pcache[k].rec = r;
+    c->pcache[k].len = rl;
+    /* the key text inside the parent record is its slot 0 */
+    value pk = rec_get(r, rl, 0);
+    c->pcache[k].key = pk.s;
+    c->pcache[k].keylen = pk.len;
+    *len = rl;
+    return r;
+}
+
+static int rt_error(ectx *c, const node *n, const char *msg)
+{
+    return diag_set(c->d, DIAG_RUNTIME, n->off, n->len, "%s", msg);
+}
+
+static double as_num(const value *v) { return v->type == T_INT ? (double)v->i : v->n; }
+
+/* Seconds of a date or datetime. */
+static int64_t as_secs(const value *v) { return v->type == T_DATE ? v->i * 86400 : v->i; }
+static int64_t as_days(const value *v)
+{
+    if (v->type == T_DATE) return v->i;
+    int64_t d = v->i / 86400;
+    if (v->i % 86400 < 0) d--;
+    return d;
+}
+
+/* Adds N (signed) of duration unit UNIT to the date or datetime V. */
+static value add_duration(value v, int unit, int64_t n)
+{
+    int64_t days = as_days(&v);
+    int64_t secs = v.type == T_DATETIME ? v.i - days * 86400 : 0;
+    switch (unit) {
+    case U_DAY: days += n; break;
+    case U_WEEK: days += 7 * n; break;
+    case U_MONTH: days = days_add_months(days, n); break;
+    case U_QUARTER: days = days_add_months(days, 3 * n); break;
+    case U_YEAR: days = days_add_months(days, 12 * n); break;
+    default: break;
+    }
+    return v.type == T_DATE ? v_date(days) : v_datetime(days * 86400 + secs);
+}
+
+static int eval_bin(ectx *c, const node *n, value *out)
+{
+    value l, r;
+    if (n->op == OP_AND || n->op == OP_OR) {
+        if (eval(c, n->a[0], &l)) return -1;
+        bool stop = n->op == OP_AND ? (l.type == T_BOOL && !l.i) : (l.type == T_BOOL && l.i);
+        if (stop) return *out = v_bool(n->op == OP_OR), 0;
+        if (eval(c, n->a[1], &r)) return -1;
+        if (r.type == T_BOOL && (n->op == OP_AND ? !r.i : r.i))
+            return *out = v_bool(n->op == OP_OR), 0;
+        if (l.type == T_NULL || r.type == T_NULL) return *out = v_null(), 0;
+        return *out = v_bool(n->op == OP_AND), 0;
+    }
+    if (eval(c, n->a[0], &l) || eval(c, n->a[1], &r)) return -1;
+    if (l.type == T_NULL || r.type == T_NULL) return *out = v_null(), 0;
+    switch (n->op) {
+    case OP_EQ: *out = v_bool(value_cmp(&l, &r) == 0); return 0;
+    case OP_NE: *out = v_bool(value_cmp(&l, &r) != 0); return 0;
+    case OP_LT: *out = v_bool(value_cmp(&l, &r) < 0); return 0;
+    case OP_LE: *out = v_bool(value_cmp(&l, &r) <= 0); return 0;
+    case OP_GT: *out = v_bool(value_cmp(&l, &r) > 0); return 0;
+    case OP_GE: *out = v_bool(value_cmp(&l, &r) >= 0); return 0;
+    default: break;
+    }
+    bool sub = n->op == OP_SUB;
+    if (is_temporal(l.type)) {
+        if (r.type == T_DURATION) return *out = add_duration(l, r.unit, sub ? -r.i : r.i), 0;
+        if (r.type == T_INT) return *out = add_duration(l, U_DAY, sub ? -r.i : r.i), 0;
+        if (is_temporal(r.type)) {
+            if (l.type == T_DATE && r.type == T_DATE) return *out = v_int(l.i - r.i), 0;
+            return *out = v_num((double)(as_secs(&l) - as_secs(&r)) / 86400.0), 0;
+        }
+    }
+    if (l.type == T_DURATION && is_temporal(r.type)) return *out = add_duration(r, l.unit, l.i), 0;
+    if (!is_num(l.type) || !is_num(r.type)) return rt_error(c, n, "arithmetic needs numbers");
+    if (l.type == T_INT && r.type == T_INT && n->op != OP_DIV) {
+        int64_t x;
+        bool ovf = false;
+        switch (n->op) {
+        case OP_ADD: ovf = __builtin_add_overflow(l.i, r.i, &x); break;
+        case OP_SUB: ovf = __builtin_sub_overflow(l.i, r.i, &x); break;
+        case OP_MUL: ovf = __builtin_mul_overflow(l.i, r.i, &x); break;
+        default: /* OP_MOD */
+            if (r.i == 0) return *out = v_null(), 0;
+            x = r.i == -1 ? 0 : l.i % r.i;
+            break;
+        }
+        if (ovf) return rt_error(c, n, "integer overflow");
+        return *out = v_int(x), 0;
+    }
+    double a = as_num(&l), b = as_num(&r), x;
+    switch (n->op) {
+    case OP_ADD: x = a + b; break;
+    case OP_SUB: x = a - b; break;
+    case OP_MUL: x = a * b; break;
+    case OP_DIV:
+        if (b == 0) return *out = v_null(), 0;
+        x = a / b;
+        break;
+    default:
+        if (b == 0) return *out = v_null(), 0;
+        x = fmod(a, b);
+        break;
+    }
+    return *out = v_num(x), 0;
+}
+
+static int eval_match(ectx *c, const node *n, value *out)
+{
+    value l, r;
+    if (eval(c, n->a[0], &l)) return -1;
+    if (l.type == T_NULL) return *out = v_null(), 0;
+    regex_obj *re = n->aux;
+    if (!re) {
+        if (eval(c, n->a[1], &r)) return -1;
+        if (r.type == T_NULL) return *out = v_null(), 0;
+        /* a pattern computed per row is compiled for that row */
+        char err[256];
+        size_t eoff;
+        regex_obj *list = NULL;
+        re = regex_compile(&list, r.s, r.len, 0, err, sizeof err, &eoff);
+        if (!re) return diag_set(c->d, DIAG_RUNTIME, n->a[1]->off, n->a[1]->len, "bad regex: %s", err);
+        int rc = pcre2_match(re->code, (PCRE2_SPTR)l.s, l.len, 0, 0, re->md, re->mctx);
+        eval_free_regexes(&list);
+        if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) return rt_error(c, n, "regex match failed (too complex?)");
+        *out = v_bool((rc >= 0) != n->negate);
+        return 0;
+    }
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)l.s, l.len, 0, 0, re->md, re->mctx);
+    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+        if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+            rc == PCRE2_ERROR_JIT_STACKLIMIT)
+            return rt_error(c, n, "regex match limit exceeded (catastrophic backtracking?)");
+        PCRE2_UCHAR buf[256];
+        pcre2_get_error_message(rc, buf, sizeof buf);
+        return rt_error(c, n, (const char *)buf);
+    }
+    *out = v_bool((rc >= 0) != n->negate);
+    return 0;
+}
+
+/* Text helpers: results go to the context's arena. */
+static value text_map(ectx *c, value v, int (*f)(int))
+{
+    char *s = arena_alloc(c->a, v.len + 1);
+    for (uint32_t i = 0; i < v.len; i++) s[i] = (char)f((unsigned char)v.s[i]);
+    return v_text(s, v.len);
+}
+
+static int lower_ascii(int ch) { return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch; }
+static int upper_ascii(int ch) { return ch >= 'a' && ch <= 'z' ? ch - 32 : ch; }
+
+/* Byte offset of code point K (0-based) in V, clamped to its length. */
+static size_t cp_offset(value v, int64_t k)
+{
+    size_t i = 0;
+    while (k > 0 && i < v.len) {
+        i++;
+        while (i < v.len && ((unsigned char)v.s[i] & 0xC0) == 0x80) i++;
+        k--;
+    }
+    return i;
+}
+
+static double round_to(double x, int64_t digits)
+{
+    if (digits > 15) return x;
+    double m = pow(10, (double)digits);
+    double y = round(x * m) / m;
+    return isfinite(y) ? y : x;
+}
+
+static int eval_call(ectx *c, const node *n, value *out)
+{
+    value a[3] = {0};
+    if (n->op == F_COALESCE) {
+        for (int i = 0; i < n->n; i++) {
+            if (eval(c, n->a[i], out)) return -1;
+            if (out->type != T_NULL) return 0;
+        }
+        return 0;
+    }
+    if (n->op == F_IF) {
+        int k = eval_cond(c, n->a[0]);
+        if (k < 0) return -1;
+        return eval(c, n->a[k ? 1 : 2], out);
+    }
+    for (int i = 0; i < n->n && i < 3; i++) {
+        if (eval(c, n->a[i], &a[i])) return -1;
+        if (a[i].type == T_NULL) return *out = v_null(), 0;
+    }
+    switch (n->op) {
+    case F_LOWER: *out = text_map(c, a[0], lower_ascii); return 0;
+    case F_UPPER: *out = text_map(c, a[0], upper_ascii); return 0;
+    case F_LEN: *out = v_int((int64_t)utf8_len(a[0].s, a[0].len)); return 0;
+    case F_TRIM: {
+        size_t b = 0, e = a[0].len;
+        while (b < e && (a[0].s[b] == ' ' || a[0].s[b] == '\t' || a[0].s[b] == '\n' || a[0].s[b] == '\r')) b++;
+        while (e > b && (a[0].s[e - 1] == ' ' || a[0].s[e - 1] == '\t' || a[0].s[e - 1] == '\n' || a[0].s[e - 1] == '\r')) e--;
+        *out = v_text(a[0].s + b, e - b);
+        return 0;
+    }
+    case F_SUBSTR: {
+        /* SQL: 1-based start; positions before 1 eat into the length */
+        int64_t start = a[1].i, count = n->n == 3 ? a[2].i : INT64_MAX / 2;
+        if (count < 0) return *out = v_text("", 0), 0;
+        if (start < 1) {
+            count += start - 1;
+            start = 1;
+            if (count < 0) count = 0;
+        }
+        size_t b = cp_offset(a[0], start - 1);
+        value rest = v_text(a[0].s + b, a[0].len - b);
+        size_t e = cp_offset(rest, count);
+        *out = v_text(rest.s, e);
+        return 0;
+    }
+    case F_ROUND:
+        if (a[0].type == T_INT) {
+            *out = a[0];
+            if (n->n == 2 && a[1].i < 0 && a[1].i > -19) {
+                int64_t m = 1;
+                for (int64_t k = 0; k < -a[1].i; k++) m *= 10;
+                int64_t q = a[0].i / m, rem = a[0].i % m;
+                if (rem * 2 >= m) q++;
+                else if (rem * 2 <= -m) q--;
+                out->i = q * m;
+            }
+            return 0;
+        }
+        *out = v_num(round_to(a[0].n, n->n == 2 ? a[1].i : 0));
+        return 0;
+    case F_FLOOR:
+    case F_CEIL:
+        if (a[0].type == T_INT) return *out = a[0], 0;
+        *out = v_num(n->op == F_FLOOR ? floor(a[0].n) : ceil(a[0].n));
+        return 0;
+    case F_ABS:
+        if (a[0].type == T_INT) {
+            if (a[0].i == INT64_MIN) return rt_error(c, n, "integer overflow");
+            *out = v_int(a[0].i < 0 ? -a[0].i : a[0].i);
+        } else {
+            *out = v_num(fabs(a[0].n));
+        }
+        return 0;
+    case F_YEAR:
+    case F_MONTH:
+    case F_QUARTER:
+    case F_DAY: {
+        int64_t y;
+        int m, d;
+        civil_from_days(as_days(&a[0]), &y, &m, &d);
+        *out = v_int(n->op == F_YEAR ? y : n->op == F_MONTH ? m : n->op == F_DAY ? d : (m + 2) / 3);
+        return 0;
+    }
+    case F_WEEK: {
+        int64_t iy;
+        int w;
+        iso_week_from_days(as_days(&a[0]), &iy, &w);
+        *out = v_int(w);
+        return 0;
+    }
+    case F_DAYS_BETWEEN: *out = v_int(as_days(&a[1]) - as_days(&a[0])); return 0;
+    case F_AGE: {
+        *out = v_int(parse_today() - as_days(&a[0]));
+        return 0;
+    }
+    case F_DATE:
+        if (a[0].type == T_TEXT) {
+            int64_t d, s;
+            if (parse_date(a[0].s, a[0].len, &d)) return *out = v_date(d), 0;
+            if (parse_datetime(a[0].s, a[0].len, &s)) {
+                value dt = v_datetime(s);
+                return *out = v_date(as_days(&dt)), 0;
+            }
+            return *out = v_null(), 0;
+        }
+        *out = v_date(as_days(&a[0]));
+        return 0;
+    default: return rt_error(c, n, "unknown function");
+    }
+}
+
+int eval(ectx *c, const node *n, value *out)
+{
+    switch (n->kind) {
+    case N_LIT: *out = n->v; return 0;
+    case N_FIELD: {
+        value v;
+        if (n->scope == SC_REC) {
+            v = rec_get(c->rec, c->reclen, (unsigned)n->slot);
+        } else if (n->scope == SC_COL) {
+            v = c->cols[n->slot];
+        } else {
+            size_t len;
+            const uint8_t *r = parent_rec(c, n->scope - SC_PARENT0, &len);
+            v = r ? rec_get(r, len, (unsigned)n->slot) : v_null();
+        }
+        if (v.type != n->type && v.type != T_NULL && n->type != T_NULL)
+            v = store_coerce(v, n->type, c->coerce);
+        *out = v;
+        return 0;
+    }
+    case N_NEG:
+        if (eval(c, n->a[0], out)) return -1;
+        if (out->type == T_INT) {
+            if (out->i == INT64_MIN) return rt_error(c, n, "integer overflow");
+            out->i = -out->i;
+        } else if (out->type == T_NUM) {
+            out->n = -out->n;
+        } else if (out->type == T_DURATION) {
+            out->i = -out->i;
+        }
+        return 0;
+    case N_NOT:
+        if (eval(c, n->a[0], out)) return -1;
+        if (out->type == T_BOOL) out->i = !out->i;
+        return 0;
+    case N_BIN: return eval_bin(c, n, out);
+    case N_MATCH: return eval_match(c, n, out);
+    case N_IN: {
+        value l, r;
+        if (eval(c, n->a[0], &l)) return -1;
+        if (l.type == T_NULL) return *out = v_null(), 0;
+        bool saw_null = false;
+        for (int i = 1; i < n->n; i++) {
+            if (eval(c, n->a[i], &r)) return -1;
+            if (r.type == T_NULL) {
+                saw_null = true;
+                continue;
+            }
+            if (value_cmp(&l, &r) == 0) return *out = v_bool(!n->negate), 0;
+        }
+        *out = saw_null ? v_null() : v_bool(n->negate);
+        return 0;
+    }
+    case N_INPER: {
+        value l, r;
+        if (eval(c, n->a[0], &l) || eval(c, n->a[1], &r)) return -1;
+        if (l.type == T_NULL || r.type == T_NULL) return *out = v_null(), 0;
+        if (r.type == T_DATE) r = period_of(U_DAY, r.i);
+        int64_t d = as_days(&l);
+        *out = v_bool((d >= r.p.start && d < r.p.end) != n->negate);
+        return 0;
+    }
+    case N_BETWEEN: {
+        value x, lo, hi;
+        if (eval(c, n->a[0], &x) || eval(c, n->a[1], &lo) || eval(c, n->a[2], &hi)) return -1;
+        if (x.type == T_NULL || lo.type == T_NULL || hi.type == T_NULL) return *out = v_null(), 0;
+        bool in = value_cmp(&x, &lo) >= 0 && value_cmp(&x, &hi) <= 0;
+        *out = v_bool(in != n->negate);
+        return 0;
+    }
+    case N_ISNULL:
+        if (eval(c, n->a[0], out)) return -1;
+        *out = v_bool((out->type == T_NULL) != n->negate);
+        return 0;
+    case N_CALL: return eval_call(c, n, out);
+    case N_AGG:
+        if (!c->aggvals) return rt_error(c, n, "aggregate outside of a group");
+        *out = c->aggvals[n->slot];
+        return 0;
+    case N_CASE:
+        for (int i = 0; i + 1 < n->n; i += 2) {
+            int k = eval_cond(c, n->a[i]);
+            if (k < 0) return -1;
+            if (k) return eval(c, n->a[i + 1], out);
+        }
+        *out = v_null();
+        return n->has_else ? eval(c, n->a[n->n - 1], out) : 0;
+    default: return rt_error(c, n, "cannot evaluate this expression");
+    }
+}
+
+int eval_cond(ectx *c, const node *n)
+{
+    value v;
+    if (eval(c, n, &v)) return -1;
+    return v.type == T_BOOL && v.i;
+}

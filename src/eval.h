@@ -1,0 +1,91 @@
+/* eval.h: resolving and typing expressions (planning), then evaluating them on rows.
+ *
+ * Planning binds every field to where its value lives (a slot of the source
+ * record, of a parent record such as an interaction's account, or a column of
+ * a computed row), gives every node a static type, compiles regex literals,
+ * and reports type errors at their source position. Evaluation is then a
+ * walk over the tree with no lookups by name. */
+#ifndef KASH_EVAL_H
+#define KASH_EVAL_H
+
+#include "arena.h"
+#include "diag.h"
+#include "parse.h"
+#include "store.h"
+
+enum { SC_REC, SC_COL, SC_PARENT0, SC_PARENT1 };
+
+/* A parent reachable by qualified fields: account.x from interactions,
+ * manager.x from accounts. */
+typedef struct parent_def {
+    const char *qual; /* "account" or "manager" */
+    int entity;       /* ENT_ACCOUNTS or ENT_MANAGERS */
+    int key_slot;     /* slot of the row holding the parent's key */
+} parent_def;
+
+typedef struct regex_obj regex_obj;
+
+/* What a planned expression can see. */
+typedef struct plan_ctx {
+    store_txn *txn;
+    arena *a;
+    diag *d;
+    int entity;                /* source entity of SC_REC fields, or -1 for computed rows */
+    int nparents;
+    parent_def parents[2];
+    int ncols;                 /* computed rows: columns */
+    const char *const *colnames;
+    const uint8_t *coltypes;
+    bool allow_agg;            /* aggregates allowed (group/agg items) */
+    node **aggs;               /* OUT: aggregate nodes met, in order; arena */
+    int naggs, aggcap;
+    regex_obj **regexes;       /* IN/OUT: list of compiled regexes to free; see eval_free_regexes() */
+} plan_ctx;
+
+/* Sets up PC to see the rows of ENTITY (with their parents). */
+void plan_source(plan_ctx *pc, store_txn *txn, arena *a, diag *d, int entity, regex_obj **re);
+/* Resolves and types N. Returns 0, or -1 with PC->d set. */
+int plan_expr(plan_ctx *pc, node *n);
+/* Default column name of an expression: its field name, else its source text. */
+const char *expr_name(arena *a, const node *n, const char *src);
+/* Frees every regex compiled while planning (arena memory aside). */
+void eval_free_regexes(regex_obj **list);
+
+/* The row being evaluated and what evaluation may need. */
+typedef struct ectx {
+    store_txn *txn;
+    arena *a;        /* where computed text goes: caller resets it as lifetimes allow */
+    diag *d;
+    const char *src; /* statement source, for nothing but messages */
+    const uint8_t *rec; /* current source record */
+    size_t reclen;
+    const value *cols;  /* current computed row */
+    const value *aggvals; /* N_AGG results (by node slot) when finishing a group */
+    int nparents;
+    parent_def parents[2];
+    uint64_t rowid;     /* bumped per source row: invalidates parent lookups */
+    struct {
+        uint64_t rowid;
+        const uint8_t *rec;
+        size_t len;
+        const char *key; /* key of the cached record */
+        size_t keylen;
+    } pcache[2];
+    char coerce[FMT_BUF];
+} ectx;
+
+void ectx_init(ectx *c, const plan_ctx *pc);
+/* Points C at a new source record. */
+static inline void ectx_row(ectx *c, const uint8_t *rec, size_t len)
+{
+    c->rec = rec;
+    c->reclen = len;
+    c->rowid++;
+}
+
+/* Evaluates N into *OUT. Returns 0, or -1 with C->d set. */
+int eval(ectx *c, const node *n, value *out);
+/* Evaluates a condition: 1 true, 0 false or null, -1 error. */
+int eval_cond(ectx *c, const node *n);
+
+#endif

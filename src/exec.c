@@ -1,0 +1,904 @@
+/* exec.c: query pipelines as a chain of push operators; see exec.h.
+ *
+ * The source scans its records and pushes each row into the first operator;
+ * each operator filters, transforms or buffers rows and pushes on. A row is
+ * either a source record (decoded lazily, slot by slot) or a computed array of
+ * values (after select, group, agg, count). Record pointers stay valid for the
+ * whole read transaction, so buffering a source row copies nothing. */
+#include "exec.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "eval.h"
+
+typedef struct prow {
+    const uint8_t *rec; /* source record, or NULL */
+    size_t reclen;
+    value *cols;        /* computed row, or NULL */
+} prow;
+
+/* What rows look like at some point of the pipeline. */
+typedef struct shape {
+    bool src;              /* source records of pipeline->entity */
+    int ncols;             /* computed rows */
+    const char **names;
+    uint8_t *types;
+} shape;
+
+typedef struct pipeline pipeline;
+typedef struct op op;
+
+struct op {
+    int (*push)(op *o, const prow *r); /* 0 go on, 1 stop sending, -1 error */
+    int (*done)(op *o);                /* input finished: flush */
+    void (*free)(op *o);
+    op *next;
+    pipeline *p;
+    const stage *st;
+};
+
+struct pipeline {
+    session *s;
+    arena *a;       /* statement arena: plans and computed rows */
+    arena scratch;  /* per-row temporaries, reset after each row */
+    diag *d;
+    const char *src;
+    store_txn *txn;
+    int entity;
+    ectx ec;
+    plan_ctx pc0;   /* source planning context (parents) */
+    regex_obj *regexes;
+    long rows_out;
+};
+
+/* Points the evaluation context at row R. */
+static void bind_row(pipeline *p, const prow *r)
+{
+    if (r->cols) {
+        p->ec.cols = r->cols;
+    } else if (r->rec != p->ec.rec) {
+        ectx_row(&p->ec, r->rec, r->reclen);
+    }
+}
+
+static int push_next(op *o, const prow *r) { return o->next->push(o->next, r); }
+static int done_nothing(op *o) { (void)o; return 0; }
+static void free_nothing(op *o) { (void)o; }
+
+/* Sets up a planning context for rows of shape SH. */
+static void plan_for(pipeline *p, plan_ctx *pc, const shape *sh)
+{
+    if (sh->src) {
+        *pc = p->pc0;
+    } else {
+        plan_source(pc, p->txn, p->a, p->d, -1, &p->regexes);
+        pc->ncols = sh->ncols;
+        pc->colnames = sh->names;
+        pc->coltypes = sh->types;
+    }
+    pc->aggs = NULL;
+    pc->naggs = pc->aggcap = 0;
+    pc->allow_agg = false;
+}
+
+/* ---- where ---- */
+
+typedef struct where_op {
+    op o;
+    node *cond;
+} where_op;
+
+static int where_push(op *o, const prow *r)
+{
+    where_op *w = (where_op *)o;
+    pipeline *p = o->p;
+    bind_row(p, r);
+    p->ec.a = &p->scratch;
+    int k = eval_cond(&p->ec, w->cond);
+    arena_reset(&p->scratch);
+    p->ec.a = p->a;
+    if (k < 0) return -1;
+    return k ? push_next(o, r) : 0;
+}
+
+/* ---- sort (bounded when a limit follows) ---- */
+
+typedef struct sort_row {
+    prow r;
+    value *keys;
+    size_t seq;
+} sort_row;
+
+typedef struct sort_op {
+    op o;
+    item *keys;
+    int nkeys;
+    sort_row *rows;
+    size_t n, cap;
+    size_t keep;   /* rows a following limit can use; 0 = all */
+    size_t seq;    /* arrival order, the last tie-breaker */
+} sort_op;
+
+static int sort_cmp(const void *a, const void *b, void *ctx)
+{
+    const sort_op *s = ctx;
+    const sort_row *x = a, *y = b;
+    for (int i = 0; i < s->nkeys; i++) {
+        const value *u = &x->keys[i], *v = &y->keys[i];
+        bool un = u->type == T_NULL, vn = v->type == T_NULL;
+        if (un || vn) { /* nulls last, whatever the direction */
+            if (un != vn) return un ? 1 : -1;
+            continue;
+        }
+        int c = value_cmp(u, v);
+        if (c) return s->keys[i].desc ? -c : c;
+    }
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int sort_push(op *o, const prow *r)
+{
+    sort_op *s = (sort_op *)o;
+    pipeline *p = o->p;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1024;
+        s->rows = xrealloc(s->rows, s->cap * sizeof *s->rows);
+    }
+    bind_row(p, r);
+    sort_row *sr = &s->rows[s->n];
+    sr->r = *r;
+    sr->seq = s->seq++;
+    sr->keys = arena_alloc(p->a, sizeof(value) * (size_t)s->nkeys);
+    for (int i = 0; i < s->nkeys; i++)
+        if (eval(&p->ec, s->keys[i].e, &sr->keys[i])) return -1;
+    s->n++;
+    /* top-N: sort and cut back whenever twice the rows needed pile up */
+    if (s->keep && s->n >= 2 * s->keep + 1024) {
+        qsort_r(s->rows, s->n, sizeof *s->rows, sort_cmp, s);
+        s->n = s->keep;
+    }
+    return 0;
+}
+
+static int sort_done(op *o)
+{
+    sort_op *s = (sort_op *)o;
+    qsort_r(s->rows, s->n, sizeof *s->rows, sort_cmp, s);
+    for (size_t i = 0; i < s->n; i++) {
+        if (exec_cancelled(o->p->s)) return diag_setf(o->p->d, DIAG_INTERRUPT, "interrupted");
+        int rc = push_next(o, &s->rows[i].r);
+        if (rc) return rc < 0 ? -1 : 0;
+    }
+    return 0;
+}
+
+static void sort_free(op *o) { free(((sort_op *)o)->rows); }
+
+/* ---- limit ---- */
+
+typedef struct limit_op {
+    op o;
+    int64_t skip, left;
+} limit_op;
+
+static int limit_push(op *o, const prow *r)
+{
+    limit_op *l = (limit_op *)o;
+    if (l->skip > 0) {
+        l->skip--;
+        return 0;
+    }
+    if (l->left <= 0) return 1;
+    l->left--;
+    int rc = push_next(o, r);
+    if (rc) return rc;
+    return l->left <= 0 ? 1 : 0;
+}
+
+/* ---- select ---- */
+
+typedef struct select_op {
+    op o;
+    item *items;
+    int n;
+} select_op;
+
+static int select_push(op *o, const prow *r)
+{
+    select_op *s = (select_op *)o;
+    pipeline *p = o->p;
+    bind_row(p, r);
+    value *cols = arena_alloc(p->a, sizeof(value) * (size_t)(s->n ? s->n : 1));
+    for (int i = 0; i < s->n; i++)
+        if (eval(&p->ec, s->items[i].e, &cols[i])) return -1;
+    prow out = {.cols = cols};
+    return push_next(o, &out);
+}
+
+/* ---- group by / agg ---- */
+
+typedef struct dset {  /* a set of values, for count_distinct */
+    value *v;
+    size_t n, cap;
+} dset;
+
+typedef struct acc {
+    int64_t count;
+    double sum;
+    int64_t isum;
+    bool ioverflow;
+    value best;        /* min/max */
+    double *xs;        /* median/percentile samples */
+    size_t nx, capx;
+    dset set;
+} acc;
+
+typedef struct group {
+    value *keys;
+    acc *accs;
+    uint64_t hash;
+} group;
+
+typedef struct group_op {
+    op o;
+    item *keys;
+    int nkeys;
+    item *aggs;        /* output expressions containing aggregates */
+    int naggs;
+    node **fns;        /* the aggregate calls inside them */
+    int nfns;
+    group *groups;
+    size_t ngroups, capgroups;
+    size_t *table;     /* open addressing: group index + 1, 0 = empty */
+    size_t tcap;
+    bool always_one;   /* agg: one row even without input */
+} group_op;
+
+static bool key_eq(const value *a, const value *b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (a[i].type == T_NULL || b[i].type == T_NULL) {
+            if (a[i].type != b[i].type) return false;
+            continue;
+        }
+        if (!value_eq(&a[i], &b[i])) return false;
+    }
+    return true;
+}
+
+/* Copies text of V into arena A so it outlives the row. */
+static value keep_value(arena *a, value v)
+{
+    if (v.type == T_TEXT) v.s = arena_strndup(a, v.s, v.len);
+    return v;
+}
+
+static bool dset_add(dset *s, value v, arena *a)
+{
+    /* open addressing on value_hash; the table is v[], cap a power of two */
+    if (s->n * 2 >= s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        value *nv = xcalloc(cap, sizeof(value));
+        for (size_t i = 0; i < s->cap; i++) {
+            if (s->v[i].type == T_NULL) continue;
+            size_t j = value_hash(&s->v[i], 0) & (cap - 1);
+            while (nv[j].type != T_NULL) j = (j + 1) & (cap - 1);
+            nv[j] = s->v[i];
+        }
+        free(s->v);
+        s->v = nv;
+        s->cap = cap;
+    }
+    size_t j = value_hash(&v, 0) & (s->cap - 1);
+    while (s->v[j].type != T_NULL) {
+        if (value_eq(&s->v[j], &v)) return false;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->v[j] = keep_value(a, v);
+    s->n++;
+    return true;
+}
+
+static group *group_find(group_op *g, const value *keys, bool *created)
+{
+    pipeline *p = g->o.p;
+    uint64_t h = 0x9E3779B97F4A7C15ULL;
+    for (int i = 0; i < g->nkeys; i++)
+        h = keys[i].type == T_NULL ? h * 31 + 7 : value_hash(&keys[i], h);
+    if (g->ngroups * 2 >= g->tcap) {
+        size_t cap = g->tcap ? g->tcap * 2 : 64;
+        size_t *t = xcalloc(cap, sizeof *t);
+        for (size_t i = 0; i < g->ngroups; i++) {
+            size_t j = g->groups[i].hash & (cap - 1);
+            while (t[j]) j = (j + 1) & (cap - 1);
+            t[j] = i + 1;
+        }
+        free(g->table);
+        g->table = t;
+        g->tcap = cap;
+    }
+    size_t j = h & (g->tcap - 1);
+    while (g->table[j]) {
+        group *gr = &g->groups[g->table[j] - 1];
+        if (gr->hash == h && key_eq(gr->keys, keys, g->nkeys)) {
+            *created = false;
+            return gr;
+        }
+        j = (j + 1) & (g->tcap - 1);
+    }
+    if (g->ngroups == g->capgroups) {
+        g->capgroups = g->capgroups ? g->capgroups * 2 : 64;
+        g->groups = xrealloc(g->groups, g->capgroups * sizeof *g->groups);
+    }
+    group *gr = &g->groups[g->ngroups];
+    gr->hash = h;
+    gr->keys = arena_alloc(p->a, sizeof(value) * (size_t)(g->nkeys ? g->nkeys : 1));
+    for (int i = 0; i < g->nkeys; i++) gr->keys[i] = keep_value(p->a, keys[i]);
+    gr->accs = arena_calloc(p->a, (size_t)(g->nfns ? g->nfns : 1), sizeof(acc));
+    g->table[j] = ++g->ngroups;
+    *created = true;
+    return gr;
+}
+
+/* Folds one row's argument values into accumulator A of aggregate FN. */
+static int acc_add(pipeline *p, const node *fn, acc *a)
+{
+    value v = v_null();
+    if (fn->n > 0 && eval(&p->ec, fn->a[0], &v)) return -1;
+    if (fn->op == AG_COUNT && fn->n == 0) {
+        a->count++;
+        return 0;
+    }
+    if (v.type == T_NULL) return 0;
+    switch (fn->op) {
+    case AG_COUNT: a->count++; break;
+    case AG_COUNT_DISTINCT:
+        if (dset_add(&a->set, v, p->a)) a->count++;
+        break;
+    case AG_SUM:
+    case AG_AVG:
+        a->count++;
+        if (v.type == T_INT) {
+            a->sum += (double)v.i;
+            if (!a->ioverflow && __builtin_add_overflow(a->isum, v.i, &a->isum)) a->ioverflow = true;
+        } else {
+            a->sum += v.n;
+        }
+        break;
+    case AG_MIN:
+    case AG_MAX: {
+        if (a->count++ == 0) {
+            a->best = keep_value(p->a, v);
+            break;
+        }
+        int c = value_cmp(&v, &a->best);
+        if ((fn->op == AG_MIN && c < 0) || (fn->op == AG_MAX && c > 0)) a->best = keep_value(p->a, v);
+        break;
+    }
+    case AG_MEDIAN:
+    case AG_PERCENTILE:
+        if (a->nx == a->capx) {
+            a->capx = a->capx ? a->capx * 2 : 16;
+            a->xs = xrealloc(a->xs, a->capx * sizeof(double));
+        }
+        a->xs[a->nx++] = v.type == T_INT ? (double)v.i : v.n;
+        a->count++;
+        break;
+    default: break;
+    }
+    return 0;
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Continuous percentile (linear interpolation between closest ranks), as
+ * DuckDB's quantile_cont and PostgreSQL's percentile_cont. */
+static double percentile_of(double *xs, size_t n, double f)
+{
+    qsort(xs, n, sizeof(double), dbl_cmp);
+    double pos = f * (double)(n - 1);
+    size_t lo = (size_t)floor(pos), hi = (size_t)ceil(pos);
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - (double)lo);
+}
+
+static value acc_result(const node *fn, acc *a)
+{
+    switch (fn->op) {
+    case AG_COUNT:
+    case AG_COUNT_DISTINCT: return v_int(a->count);
+    case AG_SUM:
+        if (!a->count) return v_null();
+        if (fn->type == T_INT && !a->ioverflow) return v_int(a->isum);
+        return v_num(a->sum);
+    case AG_AVG: return a->count ? v_num(a->sum / (double)a->count) : v_null();
+    case AG_MIN:
+    case AG_MAX: return a->count ? a->best : v_null();
+    case AG_MEDIAN: return a->nx ? v_num(percentile_of(a->xs, a->nx, 0.5)) : v_null();
+    case AG_PERCENTILE: {
+        const node *pn = fn->a[1];
+        double f = pn->v.type == T_INT ? (double)pn->v.i : pn->v.n;
+        return a->nx ? v_num(percentile_of(a->xs, a->nx, f)) : v_null();
+    }
+    default: return v_null();
+    }
+}
+
+static int group_push(op *o, const prow *r)
+{
+    group_op *g = (group_op *)o;
+    pipeline *p = o->p;
+    bind_row(p, r);
+    p->ec.a = &p->scratch;
+    value keys[64];
+    for (int i = 0; i < g->nkeys; i++)
+        if (eval(&p->ec, g->keys[i].e, &keys[i])) return -1;
+    bool created;
+    group *gr = group_find(g, keys, &created);
+    for (int i = 0; i < g->nfns; i++)
+        if (acc_add(p, g->fns[i], &gr->accs[i])) return -1;
+    arena_reset(&p->scratch);
+    p->ec.a = p->a;
+    return 0;
+}
+
+static int group_cmp(const void *a, const void *b, void *ctx)
+{
+    const group_op *g = ctx;
+    const group *x = a, *y = b;
+    for (int i = 0; i < g->nkeys; i++) {
+        int c = value_cmp(&x->keys[i], &y->keys[i]);
+        if (c) return c;
+    }
+    return 0;
+}
+
+static int group_done(op *o)
+{
+    group_op *g = (group_op *)o;
+    pipeline *p = o->p;
+    if (g->always_one && g->ngroups == 0) {
+        bool created;
+        group_find(g, NULL, &created);
+    }
+    /* groups in key order, nulls last, so results are deterministic */
+    qsort_r(g->groups, g->ngroups, sizeof *g->groups, group_cmp, g);
+    int ncols = g->nkeys + g->naggs;
+    value *aggvals = arena_alloc(p->a, sizeof(value) * (size_t)(g->nfns ? g->nfns : 1));
+    int rc = 0;
+    for (size_t i = 0; i < g->ngroups && rc == 0; i++) {
+        group *gr = &g->groups[i];
+        for (int k = 0; k < g->nfns; k++) aggvals[k] = acc_result(g->fns[k], &gr->accs[k]);
+        value *cols = arena_alloc(p->a, sizeof(value) * (size_t)(ncols ? ncols : 1));
+        memcpy(cols, gr->keys, sizeof(value) * (size_t)g->nkeys);
+        p->ec.aggvals = aggvals;
+        for (int k = 0; k < g->naggs; k++)
+            if (eval(&p->ec, g->aggs[k].e, &cols[g->nkeys + k])) return -1;
+        p->ec.aggvals = NULL;
+        prow out = {.cols = cols};
+        rc = push_next(o, &out);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+static void group_free(op *o)
+{
+    group_op *g = (group_op *)o;
+    for (size_t i = 0; i < g->ngroups; i++) {
+        for (int k = 0; k < g->nfns; k++) {
+            free(g->groups[i].accs[k].xs);
+            free(g->groups[i].accs[k].set.v);
+        }
+    }
+    free(g->groups);
+    free(g->table);
+}
+
+/* ---- count ---- */
+
+typedef struct count_op {
+    op o;
+    int64_t n;
+} count_op;
+
+static int count_push(op *o, const prow *r)
+{
+    (void)r;
+    ((count_op *)o)->n++;
+    return 0;
+}
+
+static int count_done(op *o)
+{
+    value *cols = arena_alloc(o->p->a, sizeof(value));
+    cols[0] = v_int(((count_op *)o)->n);
+    prow out = {.cols = cols};
+    return push_next(o, &out) < 0 ? -1 : 0;
+}
+
+/* ---- sinks: the renderer, or an export file ---- */
+
+typedef struct sink_op {
+    op o;
+    renderer *r;
+    FILE *f;            /* export file, owned */
+    const char *path;
+    bool src;           /* rows are source records: decode them */
+    int ncols;
+    const uint8_t *types;
+    value *buf;
+} sink_op;
+
+static int sink_push(op *o, const prow *r)
+{
+    sink_op *s = (sink_op *)o;
+    const value *vals = r->cols;
+    if (!vals) {
+        char tmp[FMT_BUF];
+        for (int i = 0; i < s->ncols; i++) {
+            value v = rec_get(r->rec, r->reclen, (unsigned)i);
+            if (v.type != s->types[i] && v.type != T_NULL) v = store_coerce(v, s->types[i], tmp);
+            s->buf[i] = v;
+            if (v.type == T_TEXT && v.s == tmp) s->buf[i].s = arena_strndup(&o->p->scratch, tmp, v.len);
+        }
+        vals = s->buf;
+    }
+    render_row(s->r, vals);
+    arena_reset(&o->p->scratch);
+    o->p->rows_out++;
+    return 0;
+}
+
+static int sink_done(op *o)
+{
+    sink_op *s = (sink_op *)o;
+    render_end(s->r);
+    s->r = NULL;
+    if (s->f) {
+        int bad = ferror(s->f);
+        if (fclose(s->f) != 0 || bad) {
+            s->f = NULL;
+            return diag_setf(o->p->d, DIAG_IO, "cannot write %s: %s", s->path, strerror(errno));
+        }
+        s->f = NULL;
+    }
+    return 0;
+}
+
+static void sink_free(op *o)
+{
+    sink_op *s = (sink_op *)o;
+    if (s->r) render_end(s->r);
+    if (s->f) fclose(s->f);
+    free(s->buf);
+}
+
+/* ---- planning the pipeline ---- */
+
+static op *new_op(pipeline *p, size_t size, const stage *st, int (*push)(op *, const prow *),
+                  int (*done)(op *))
+{
+    op *o = arena_calloc(p->a, 1, size);
+    o->p = p;
+    o->st = st;
+    o->push = push;
+    o->done = done ? done : done_nothing;
+    o->free = free_nothing;
+    return o;
+}
+
+/* Checks that fields in an agg item appear only inside aggregates. */
+static int check_agg_fields(pipeline *p, const node *n, bool inside)
+{
+    if (n->kind == N_AGG) inside = true;
+    if (n->kind == N_FIELD && !inside)
+        return diag_set(p->d, DIAG_SEMANTIC, n->off, n->len,
+                        "'%s' must be inside an aggregate such as sum() or be a group key",
+                        n->name);
+    for (int i = 0; i < n->n; i++)
+        if (check_agg_fields(p, n->a[i], inside)) return -1;
+    return 0;
+}
+
+/* Plans a list of items against SH; fills names and types of the output columns. */
+static int plan_items(pipeline *p, plan_ctx *pc, item *items, int n, const char **names,
+                      uint8_t *types)
+{
+    for (int i = 0; i < n; i++) {
+        if (plan_expr(pc, items[i].e)) return -1;
+        if (names) names[i] = items[i].name ? items[i].name : expr_name(p->a, items[i].e, p->src);
+        if (types) types[i] = items[i].e->type;
+    }
+    return 0;
+}
+
+static op *plan_group(pipeline *p, const stage *st, shape *sh)
+{
+    group_op *g = (group_op *)new_op(p, sizeof(group_op), st, group_push, group_done);
+    g->o.free = group_free;
+    g->keys = st->items;
+    g->nkeys = st->kind == S_GROUP ? st->nitems : 0;
+    g->aggs = st->aggs;
+    g->naggs = st->naggs;
+    g->always_one = st->kind == S_AGG;
+    if (g->nkeys > 64) {
+        diag_set(p->d, DIAG_SEMANTIC, st->off, st->len, "too many group keys (over 64)");
+        return NULL;
+    }
+    int ncols = g->nkeys + g->naggs;
+    const char **names = arena_alloc(p->a, sizeof(char *) * (size_t)(ncols ? ncols : 1));
+    uint8_t *types = arena_alloc(p->a, (size_t)(ncols ? ncols : 1));
+    plan_ctx pc;
+    plan_for(p, &pc, sh);
+    if (plan_items(p, &pc, g->keys, g->nkeys, names, types)) return NULL;
+    pc.allow_agg = true;
+    if (plan_items(p, &pc, g->aggs, g->naggs, names + g->nkeys, types + g->nkeys)) return NULL;
+    for (int i = 0; i < g->naggs; i++)
+        if (check_agg_fields(p, g->aggs[i].e, false)) return NULL;
+    g->fns = pc.aggs;
+    g->nfns = pc.naggs;
+    /* aggregates are evaluated with no current row: their own args aside */
+    sh->src = false;
+    sh->ncols = ncols;
+    sh->names = names;
+    sh->types = types;
+    return &g->o;
+}
+
+static const char *ext_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    return dot && (!slash || dot > slash) ? dot + 1 : "";
+}
+
+static op *plan_sink(pipeline *p, const stage *st, const shape *sh)
+{
+    sink_op *s = (sink_op *)new_op(p, sizeof(sink_op), st, sink_push, sink_done);
+    s->o.free = sink_free;
+    const char **names = sh->names;
+    int ncols = sh->ncols;
+    if (sh->src) {
+        const schema *sc = store_schema(p->txn, p->entity);
+        ncols = sc->n;
+        names = arena_alloc(p->a, sizeof(char *) * (size_t)ncols);
+        uint8_t *types = arena_alloc(p->a, (size_t)ncols);
+        for (int i = 0; i < ncols; i++) names[i] = sc->f[i].name, types[i] = sc->f[i].type;
+        s->types = types;
+        s->buf = xmalloc(sizeof(value) * (size_t)ncols);
+        s->src = true;
+    }
+    s->ncols = ncols;
+    render_opts ro = p->s->ro;
+    FILE *out = p->s->out;
+    if (st) { /* export */
+        const char *ext = ext_of(st->file);
+        int mode = strcmp(ext, "csv") == 0    ? MODE_CSV
+                   : strcmp(ext, "tsv") == 0  ? MODE_TSV
+                   : strcmp(ext, "json") == 0 ? MODE_JSON
+                   : strcmp(ext, "jsonl") == 0 ? MODE_JSONL
+                                               : -1;
+        if (mode < 0) {
+            diag_set(p->d, DIAG_SEMANTIC, st->file_off, st->file_len,
+                     "cannot tell the export format from '%s': use .csv, .tsv, .json or .jsonl",
+                     st->file);
+            return NULL;
+        }
+        s->f = fopen(st->file, "w");
+        if (!s->f) {
+            diag_set(p->d, DIAG_IO, st->file_off, st->file_len, "cannot write %s: %s", st->file,
+                     strerror(errno));
+            return NULL;
+        }
+        s->path = st->file;
+        out = s->f;
+        ro = (render_opts){.mode = mode, .headers = true, .nullvalue = NULL};
+    }
+    s->r = render_begin(out, &ro, ncols, names);
+    return &s->o;
+}
+
+/* Builds the operator chain for ST's stages; returns the first operator. */
+static op *plan_pipeline(pipeline *p, const stmt *st)
+{
+    shape sh = {.src = true};
+    op *first = NULL, *last = NULL;
+    for (int i = 0; i < st->nstages; i++) {
+        const stage *sg = &st->stages[i];
+        plan_ctx pc;
+        plan_for(p, &pc, &sh);
+        op *o = NULL;
+        switch (sg->kind) {
+        case S_WHERE: {
+            where_op *w = (where_op *)new_op(p, sizeof(where_op), sg, where_push, NULL);
+            w->cond = sg->e;
+            if (plan_expr(&pc, w->cond)) return NULL;
+            if (w->cond->type != T_BOOL && w->cond->type != T_NULL) {
+                diag_set(p->d, DIAG_SEMANTIC, w->cond->off, w->cond->len,
+                         "'where' needs a condition, not %s", vtype_name(w->cond->type));
+                return NULL;
+            }
+            o = &w->o;
+            break;
+        }
+        case S_SORT: {
+            sort_op *s = (sort_op *)new_op(p, sizeof(sort_op), sg, sort_push, sort_done);
+            s->o.free = sort_free;
+            s->keys = sg->items;
+            s->nkeys = sg->nitems;
+            if (plan_items(p, &pc, s->keys, s->nkeys, NULL, NULL)) return NULL;
+            if (i + 1 < st->nstages && st->stages[i + 1].kind == S_LIMIT)
+                s->keep = (size_t)(st->stages[i + 1].limit + st->stages[i + 1].offset);
+            o = &s->o;
+            break;
+        }
+        case S_LIMIT: {
+            limit_op *l = (limit_op *)new_op(p, sizeof(limit_op), sg, limit_push, NULL);
+            l->skip = sg->offset;
+            l->left = sg->limit;
+            o = &l->o;
+            break;
+        }
+        case S_SELECT: {
+            select_op *s = (select_op *)new_op(p, sizeof(select_op), sg, select_push, NULL);
+            s->items = sg->items;
+            s->n = sg->nitems;
+            const char **names = arena_alloc(p->a, sizeof(char *) * (size_t)s->n);
+            uint8_t *types = arena_alloc(p->a, (size_t)s->n);
+            if (plan_items(p, &pc, s->items, s->n, names, types)) return NULL;
+            sh = (shape){.src = false, .ncols = s->n, .names = names, .types = types};
+            o = &s->o;
+            break;
+        }
+        case S_GROUP:
+        case S_AGG:
+            if (!(o = plan_group(p, sg, &sh))) return NULL;
+            break;
+        case S_COUNT: {
+            o = new_op(p, sizeof(count_op), sg, count_push, count_done);
+            const char **names = arena_alloc(p->a, sizeof(char *));
+            uint8_t *types = arena_alloc(p->a, 1);
+            names[0] = "count";
+            types[0] = T_INT;
+            sh = (shape){.src = false, .ncols = 1, .names = names, .types = types};
+            break;
+        }
+        case S_EXPORT:
+            if (i + 1 < st->nstages) {
+                const stage *nx = &st->stages[i + 1];
+                diag_set(p->d, DIAG_SEMANTIC, nx->off, nx->len, "'export' must be the last stage");
+                return NULL;
+            }
+            if (!(o = plan_sink(p, sg, &sh))) return NULL;
+            break;
+        default:
+            diag_set(p->d, DIAG_SEMANTIC, sg->off, sg->len, "this stage is not supported here");
+            return NULL;
+        }
+        if (last) last->next = o;
+        else first = o;
+        last = o;
+        if (sg->kind == S_EXPORT) return first;
+    }
+    op *sink = plan_sink(p, NULL, &sh);
+    if (!sink) return NULL;
+    if (last) last->next = sink;
+    else first = sink;
+    return first;
+}
+
+/* A prefix that restricts the scan, from `where id = "X"` (accounts,
+ * managers) or `where account = "X"` (interactions) among the top-level
+ * conjuncts of the first stage. The condition itself still runs. */
+static bool key_prefix(const stmt *st, int entity, value *key)
+{
+    if (st->nstages == 0 || st->stages[0].kind != S_WHERE) return false;
+    int keyslot = entity == ENT_INTERACTIONS ? I_ACCOUNT : 0;
+    if (entity == ENT_HISTORY) return false;
+    const node *stack[64];
+    int sp = 0;
+    stack[sp++] = st->stages[0].e;
+    while (sp) {
+        const node *n = stack[--sp];
+        if (n->kind == N_BIN && n->op == OP_AND && sp < 62) {
+            stack[sp++] = n->a[0];
+            stack[sp++] = n->a[1];
+        } else if (n->kind == N_BIN && n->op == OP_EQ) {
+            const node *f = n->a[0], *l = n->a[1];
+            if (f->kind == N_LIT) f = n->a[1], l = n->a[0];
+            if (f->kind == N_FIELD && f->scope == SC_REC && f->slot == keyslot &&
+                l->kind == N_LIT && l->v.type == T_TEXT && l->v.len > 0) {
+                *key = l->v;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static int run_query(session *s, const stmt *st, const char *src, arena *a, diag *d)
+{
+    pipeline p = {.s = s, .a = a, .d = d, .src = src};
+    arena_init(&p.scratch);
+    int entity = st->source; /* source_kind and entity_kind agree */
+    p.entity = entity;
+    int rc = store_begin(s->db, false, &p.txn);
+    if (rc) {
+        arena_free(&p.scratch);
+        return diag_setf(d, DIAG_IO, "cannot read %s: %s", store_path(s->db), store_strerror(rc));
+    }
+    plan_source(&p.pc0, p.txn, a, d, entity, &p.regexes);
+    op *first = plan_pipeline(&p, st);
+    ectx_init(&p.ec, &p.pc0);
+    p.ec.src = src;
+    int ret = first ? 0 : -1;
+    store_cursor *cur = NULL;
+    if (ret == 0) {
+        value key;
+        if (key_prefix(st, entity, &key)) {
+            if (entity == ENT_INTERACTIONS) rc = store_interactions_of(p.txn, key.s, key.len, &cur);
+            else rc = store_scan(p.txn, entity, key.s, key.len, &cur);
+        } else {
+            rc = store_scan(p.txn, entity, NULL, 0, &cur);
+        }
+        if (rc) ret = diag_setf(d, DIAG_IO, "cannot read: %s", store_strerror(rc));
+    }
+    if (ret == 0) {
+        const uint8_t *rec;
+        size_t len;
+        unsigned long n = 0;
+        while ((rc = store_next(cur, &rec, &len)) == 1) {
+            if ((++n & 0x3FFF) == 0 && exec_cancelled(s)) {
+                ret = diag_setf(d, DIAG_INTERRUPT, "interrupted");
+                break;
+            }
+            prow r = {.rec = rec, .reclen = len};
+            int k = first->push(first, &r);
+            if (k < 0) ret = -1;
+            if (k) break;
+        }
+        if (rc < 0) ret = diag_setf(d, DIAG_IO, "cannot read: %s", store_strerror(rc));
+        for (op *o = first; o && ret == 0; o = o->next)
+            if (o->done(o)) ret = -1;
+    }
+    for (op *o = first; o; o = o->next) o->free(o);
+    store_cursor_close(cur);
+    store_abort(p.txn);
+    eval_free_regexes(&p.regexes);
+    arena_free(&p.scratch);
+    return ret;
+}
+
+static int run_import(session *s, const stmt *st, const char *src, arena *a, diag *d)
+{
+    store_txn *t;
+    int rc = store_begin(s->db, true, &t);
+    if (rc) {
+        if (rc == STORE_EREADONLY)
+            return diag_set(d, DIAG_SEMANTIC, st->off, 6, "cannot import: the database is read-only");
+        return diag_setf(d, DIAG_IO, "cannot write %s: %s", store_path(s->db), store_strerror(rc));
+    }
+    if (import_run(s, t, st, src, a, d)) {
+        store_abort(t);
+        return -1;
+    }
+    rc = store_commit(t);
+    if (rc) return diag_setf(d, DIAG_IO, "cannot commit the import: %s", store_strerror(rc));
+    return 0;
+}
+
+int exec_stmt(session *s, const stmt *st, const char *src, arena *a, diag *d)
+{
+    switch (st->kind) {
+    case ST_QUERY: return run_query(s, st, src, a, d);
+    case ST_IMPORT: return run_import(s, st, src, a, d);
+    default: return diag_setf(d, DIAG_SEMANTIC, "unsupported statement");
+    }
+}

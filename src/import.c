@@ -1,0 +1,754 @@
+/* import.c: `import SOURCE from "FILE" …` (spec §6).
+ *
+ * Two passes over the memory-mapped file: the first infers the type of every
+ * column that feeds a new custom field or a map expression; the second
+ * converts each row to a record. Rows are then written in key order (one
+ * sorted bulk insert: LMDB appends instead of seeking), all in the caller's
+ * single write transaction, so a failed import leaves nothing behind. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "csv.h"
+#include "eval.h"
+#include "exec.h"
+
+enum { INF_EMPTY, INF_BOOL, INF_INT, INF_NUM, INF_DATE, INF_DATETIME, INF_TEXT };
+
+typedef struct column {
+    const char *header; /* as written in the file */
+    const char *norm;   /* normalised: account_name */
+    int inferred;       /* INF_* */
+    bool used;          /* feeds a map expression */
+    bool infer;         /* its type is needed */
+} column;
+
+typedef struct target {
+    int slot;      /* field slot in the entity's schema */
+    int type;      /* field type */
+    int col;       /* source column, or -1 for an expression */
+    node *e;       /* map expression */
+    bool keyish;   /* an id: integral floats lose their ".0" */
+    const char *name;
+} target;
+
+typedef struct importer {
+    session *s;
+    store_txn *t;
+    const stmt *st;
+    arena *a;
+    diag *d;
+    int entity;
+    column *cols;
+    int ncols;
+    target *tg;
+    int ntg;
+    bool us;
+    long rows, imported, skipped, created, bad;
+    rbuf recs;       /* encoded records, back to back */
+    struct pending {
+        size_t off, len;
+        uint32_t seq;
+    } *pend;
+    size_t npend, cappend;
+    regex_obj *regexes; /* compiled by map expressions; freed at the end */
+} importer;
+
+/* `Account Name` -> account_name: lower case, runs of other characters to one '_'. */
+static const char *normalise(arena *a, const char *s, size_t n, int index)
+{
+    char *out = arena_alloc(a, n + 16);
+    size_t k = 0;
+    bool sep = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) {
+            if (sep && k) out[k++] = '_';
+            out[k++] = (char)c;
+            sep = false;
+        } else if (c >= 'A' && c <= 'Z') {
+            if (sep && k) out[k++] = '_';
+            out[k++] = (char)(c + 32);
+            sep = false;
+        } else {
+            sep = true;
+        }
+    }
+    if (k == 0) k = (size_t)snprintf(out, n + 16, "column_%d", index + 1);
+    out[k] = 0;
+    return out;
+}
+
+static bool ci_eq(const char *a, size_t an, const char *b)
+{
+    size_t bn = strlen(b);
+    if (an != bn) return false;
+    for (size_t i = 0; i < an; i++) {
+        int x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x >= 'A' && x <= 'Z') x += 32;
+        if (y >= 'A' && y <= 'Z') y += 32;
+        if (x != y) return false;
+    }
+    return true;
+}
+
+static void trim(const char **s, size_t *n)
+{
+    while (*n && (**s == ' ' || **s == '\t')) (*s)++, (*n)--;
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t')) (*n)--;
+}
+
+static int parse_bool(const char *s, size_t n)
+{
+    static const char *const yes[] = {"true", "t", "yes", "y", "1"};
+    static const char *const no[] = {"false", "f", "no", "n", "0"};
+    for (int i = 0; i < 5; i++) {
+        if (ci_eq(s, n, yes[i])) return 1;
+        if (ci_eq(s, n, no[i])) return 0;
+    }
+    return -1;
+}
+
+/* The narrowest INF_* type that S fits. */
+static int classify(const char *s, size_t n, bool us)
+{
+    int64_t i;
+    double x;
+    bool has_time;
+    trim(&s, &n);
+    if (n == 0) return INF_EMPTY;
+    if (parse_int(s, n, &i)) return INF_INT;
+    if (parse_num(s, n, &x)) return INF_NUM;
+    if (parse_date(s, n, &i)) return INF_DATE;
+    if (parse_datetime(s, n, &i)) return INF_DATETIME;
+    if (us && parse_date_us(s, n, &i, &has_time)) return has_time ? INF_DATETIME : INF_DATE;
+    if (ci_eq(s, n, "true") || ci_eq(s, n, "false")) return INF_BOOL;
+    return INF_TEXT;
+}
+
+static int widen(int a, int b)
+{
+    if (a == INF_EMPTY || a == b) return b;
+    if (b == INF_EMPTY) return a;
+    if ((a == INF_INT && b == INF_NUM) || (a == INF_NUM && b == INF_INT)) return INF_NUM;
+    if ((a == INF_DATE && b == INF_DATETIME) || (a == INF_DATETIME && b == INF_DATE))
+        return INF_DATETIME;
+    return INF_TEXT;
+}
+
+static int inf_type(int inf)
+{
+    static const int map[] = {T_TEXT, T_BOOL, T_INT, T_NUM, T_DATE, T_DATETIME, T_TEXT};
+    return map[inf];
+}
+
+static const char *const stages[] = {"prospect", "onboarding", "active",
+                                     "development", "at_risk", "closed"};
+
+/* Converts the text of one field to TYPE. Returns 0, or -1 with *WHY set.
+ * Text results point at S (valid until the next row) or into arena A. */
+static int convert(importer *im, const char *s, size_t n, int type, bool keyish, value *out,
+                   const char **why)
+{
+    int64_t i;
+    double x;
+    bool has_time;
+    if (type != T_TEXT) trim(&s, &n);
+    if (n == 0) return *out = v_null(), 0;
+    switch (type) {
+    case T_TEXT:
+        if (keyish && n > 2 && parse_num(s, n, &x) && x == (double)(int64_t)x) {
+            /* 17850.0 -> 17850: spreadsheets turn numeric ids into floats */
+            const char *dot = memchr(s, '.', n);
+            if (dot && !memchr(s, 'e', n) && !memchr(s, 'E', n)) n = (size_t)(dot - s);
+        }
+        *out = v_text(s, n);
+        return 0;
+    case T_INT:
+        if (parse_int(s, n, &i)) return *out = v_int(i), 0;
+        if (parse_num(s, n, &x) && x == (double)(int64_t)x && x > -9.2e18 && x < 9.2e18)
+            return *out = v_int((int64_t)x), 0;
+        *why = "expected an integer";
+        return -1;
+    case T_NUM:
+        if (parse_num(s, n, &x)) return *out = v_num(x), 0;
+        *why = "expected a number";
+        return -1;
+    case T_DATE:
+        if (parse_date(s, n, &i)) return *out = v_date(i), 0;
+        if (parse_datetime(s, n, &i) || (im->us && parse_date_us(s, n, &i, &has_time))) {
+            int64_t d = i / 86400 - (i % 86400 < 0);
+            return *out = v_date(d), 0;
+        }
+        *why = im->us ? "expected a date (M/D/YYYY or YYYY-MM-DD)" : "expected a date (YYYY-MM-DD)";
+        return -1;
+    case T_DATETIME:
+        if (parse_datetime(s, n, &i)) return *out = v_datetime(i), 0;
+        if (parse_date(s, n, &i)) return *out = v_datetime(i * 86400), 0;
+        if (im->us && parse_date_us(s, n, &i, &has_time)) return *out = v_datetime(i), 0;
+        *why = im->us ? "expected a date and time (M/D/YYYY H:MM)"
+                      : "expected a date and time (YYYY-MM-DD HH:MM:SS)";
+        return -1;
+    case T_BOOL: {
+        int b = parse_bool(s, n);
+        if (b >= 0) return *out = v_bool(b), 0;
+        *why = "expected true or false";
+        return -1;
+    }
+    default: *why = "unsupported type"; return -1;
+    }
+}
+
+/* Converts a computed value to field type TYPE (a map expression's result). */
+static int coerce_to(importer *im, value v, int type, bool keyish, value *out, const char **why)
+{
+    if (v.type == T_NULL || v.type == type) return *out = v, 0;
+    if (v.type == T_TEXT) return convert(im, v.s, v.len, type, keyish, out, why);
+    if (type == T_NUM && v.type == T_INT) return *out = v_num((double)v.i), 0;
+    if (type == T_INT && v.type == T_NUM && v.n == (double)(int64_t)v.n)
+        return *out = v_int((int64_t)v.n), 0;
+    if (type == T_DATETIME && v.type == T_DATE) return *out = v_datetime(v.i * 86400), 0;
+    if (type == T_DATE && v.type == T_DATETIME)
+        return *out = v_date(v.i / 86400 - (v.i % 86400 < 0)), 0;
+    if (type == T_TEXT && v.type != T_PERIOD && v.type != T_DURATION) {
+        char buf[FMT_BUF];
+        int n = format_value(&v, buf);
+        *out = v_text(arena_strndup(im->a, buf, (size_t)n), (size_t)n);
+        return 0;
+    }
+    *why = "the mapped value has the wrong type";
+    return -1;
+}
+
+/* Field-specific rules beyond the type (spec §2). */
+static int check_field(importer *im, int slot, value *v, const char **why)
+{
+    if (v->type == T_NULL) return 0;
+    if (im->entity == ENT_ACCOUNTS && slot == A_TIER && (v->i < 1 || v->i > 3)) {
+        *why = "tier must be 1, 2 or 3";
+        return -1;
+    }
+    if (im->entity == ENT_ACCOUNTS && slot == A_STAGE) {
+        char buf[32];
+        size_t k = 0;
+        for (uint32_t i = 0; i < v->len && k < sizeof buf - 1; i++) {
+            char c = v->s[i];
+            buf[k++] = c == ' ' || c == '-' ? '_' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+        }
+        buf[k] = 0;
+        for (int i = 0; i < 6; i++)
+            if (v->len < sizeof buf && strcmp(buf, stages[i]) == 0) return *v = v_text(stages[i], strlen(stages[i])), 0;
+        *why = "stage must be prospect, onboarding, active, development, at_risk or closed";
+        return -1;
+    }
+    if (im->entity == ENT_INTERACTIONS && slot == I_NPS && (v->i < 0 || v->i > 10)) {
+        *why = "nps must be from 0 to 10";
+        return -1;
+    }
+    if (im->entity == ENT_INTERACTIONS && slot == I_CSAT && (v->i < 1 || v->i > 5)) {
+        *why = "csat must be from 1 to 5";
+        return -1;
+    }
+    if ((slot == 0 || (im->entity == ENT_INTERACTIONS && slot == I_ACCOUNT)) &&
+        v->type == T_TEXT && memchr(v->s, 0, v->len)) {
+        *why = "an id cannot hold a NUL byte";
+        return -1;
+    }
+    return 0;
+}
+
+/* Resolves the column names in a map expression to normalised column names. */
+static int resolve_columns(importer *im, node *n)
+{
+    if (n->kind == N_FIELD) {
+        if (n->qual)
+            return diag_set(im->d, DIAG_SEMANTIC, n->off, n->len,
+                            "a map expression refers to columns of the file, not '%s.%s'",
+                            n->qual, n->name);
+        int found = -1;
+        for (int i = 0; i < im->ncols && found < 0; i++)
+            if (strcmp(im->cols[i].header, n->name) == 0) found = i;
+        const char *nn = normalise(im->a, n->name, strlen(n->name), 0);
+        for (int i = 0; i < im->ncols && found < 0; i++)
+            if (strcmp(im->cols[i].norm, nn) == 0) found = i;
+        if (found < 0)
+            return diag_set(im->d, DIAG_SEMANTIC, n->off, n->len, "no column '%s' in %s",
+                            n->name, im->st->file);
+        n->name = im->cols[found].norm;
+        im->cols[found].used = im->cols[found].infer = true;
+        return 0;
+    }
+    for (int i = 0; i < n->n; i++)
+        if (resolve_columns(im, n->a[i])) return -1;
+    return 0;
+}
+
+static bool is_keyish(int entity, int slot)
+{
+    switch (entity) {
+    case ENT_ACCOUNTS: return slot == A_ID || slot == A_MANAGER;
+    case ENT_MANAGERS: return slot == M_ID;
+    case ENT_INTERACTIONS: return slot == I_ACCOUNT || slot == I_MANAGER;
+    default: return false;
+    }
+}
+
+static target *add_target(importer *im, int slot, int col, node *e, const char *nm)
+{
+    target *tg = &im->tg[im->ntg++];
+    const schema *sc = store_schema(im->t, im->entity);
+    *tg = (target){slot, sc->f[slot].type, col, e, is_keyish(im->entity, slot), nm};
+    return tg;
+}
+
+/* Adds a custom field, or widens an existing custom field's type to fit TYPE. */
+static int ensure_field(importer *im, const char *nm, int type, int *slot)
+{
+    *slot = store_field(im->t, im->entity, nm);
+    int rc = 0;
+    if (*slot < 0) {
+        rc = store_field_add(im->t, im->entity, nm, type, slot);
+    } else {
+        const field_def *f = &store_schema(im->t, im->entity)->f[*slot];
+        if (f->flags & FLD_CUSTOM && f->type != type) {
+            int w = (f->type == T_INT && type == T_NUM)        ? T_NUM
+                    : (f->type == T_DATE && type == T_DATETIME) ? T_DATETIME
+                    : (f->type == T_NUM && type == T_INT)       ? -1
+                    : (f->type == T_DATETIME && type == T_DATE) ? -1
+                    : (f->type == T_TEXT)                       ? -1
+                                                                : T_TEXT;
+            if (w >= 0) rc = store_field_retype(im->t, im->entity, *slot, w);
+        }
+    }
+    if (rc) return diag_setf(im->d, DIAG_IO, "cannot add field '%s': %s", nm, store_strerror(rc));
+    return 0;
+}
+
+/* Infers the types of the columns that need it (first pass). */
+static int infer_types(importer *im, csv_reader *r)
+{
+    bool any = false;
+    for (int i = 0; i < im->ncols; i++) any |= im->cols[i].infer;
+    if (!any) return 0;
+    csv_field *f;
+    int nf, rc;
+    while ((rc = csv_next(r, &f, &nf)) != 0) {
+        if (rc < 0) continue; /* reported in the second pass */
+        for (int i = 0; i < im->ncols && i < nf; i++) {
+            column *c = &im->cols[i];
+            if (!c->infer || c->inferred == INF_TEXT) continue;
+            int k = classify(f[i].s, f[i].len, im->us);
+            c->inferred = widen(c->inferred, k);
+        }
+        if (exec_cancelled(im->s)) return diag_setf(im->d, DIAG_INTERRUPT, "interrupted");
+    }
+    return 0;
+}
+
+/* Matches columns to fields by name, and marks the ones whose types must be
+ * inferred (new custom fields). Map expressions' columns are resolved first. */
+static int match_columns(importer *im, int *colslot)
+{
+    const stmt *st = im->st;
+    for (int i = 0; i < st->nmaps; i++)
+        if (resolve_columns(im, st->maps[i].e)) return -1;
+    for (int i = 0; i < im->ncols; i++) {
+        colslot[i] = -1;
+        column *c = &im->cols[i];
+        if (c->used) continue;
+        bool mapped = false;
+        for (int k = 0; k < st->nmaps && !mapped; k++) mapped = strcmp(st->maps[k].field, c->norm) == 0;
+        if (mapped) continue;
+        for (int k = 0; k < i; k++) /* a second column of the same name: keep the first */
+            if (strcmp(im->cols[k].norm, c->norm) == 0) mapped = true;
+        if (mapped) continue;
+        int slot = store_field(im->t, im->entity, c->norm);
+        if (slot >= 0) {
+            const field_def *f = &store_schema(im->t, im->entity)->f[slot];
+            if (f->flags & FLD_DERIVED) {
+                fprintf(stderr, "warning: column '%s' of %s ignored: %s is derived from the data\n",
+                        c->header, st->file, c->norm);
+                continue;
+            }
+            if (f->flags & FLD_CUSTOM) c->infer = true; /* may need widening */
+            colslot[i] = slot;
+        } else {
+            c->infer = true;
+            colslot[i] = -2; /* new custom field */
+        }
+    }
+    return 0;
+}
+
+/* After inference: creates custom fields and the list of targets. */
+static int make_targets(importer *im, const int *colslot)
+{
+    const stmt *st = im->st;
+    im->tg = arena_alloc(im->a, sizeof(target) * (size_t)(im->ncols + st->nmaps + 1));
+    const char **names = arena_alloc(im->a, sizeof(char *) * (size_t)(im->ncols + 1));
+    uint8_t *types = arena_alloc(im->a, (size_t)(im->ncols + 1));
+    for (int i = 0; i < im->ncols; i++) {
+        names[i] = im->cols[i].norm;
+        types[i] = (uint8_t)inf_type(im->cols[i].inferred);
+    }
+    plan_ctx pc;
+    plan_source(&pc, im->t, im->a, im->d, -1, NULL);
+    pc.regexes = &im->regexes;
+    pc.ncols = im->ncols;
+    pc.colnames = names;
+    pc.coltypes = types;
+    for (int i = 0; i < im->ncols; i++) {
+        column *c = &im->cols[i];
+        if (colslot[i] == -1) continue;
+        int slot = colslot[i];
+        if (c->infer && (slot == -2 || (store_schema(im->t, im->entity)->f[slot].flags & FLD_CUSTOM))) {
+            if (ensure_field(im, c->norm, inf_type(c->inferred), &slot)) return -1;
+        }
+        add_target(im, slot, i, NULL, c->header);
+    }
+    for (int i = 0; i < st->nmaps; i++) {
+        const mapping *m = &st->maps[i];
+        if (plan_expr(&pc, m->e)) return -1;
+        int slot = store_field(im->t, im->entity, m->field);
+        if (slot >= 0) {
+            const field_def *f = &store_schema(im->t, im->entity)->f[slot];
+            if (f->flags & FLD_DERIVED)
+                return diag_set(im->d, DIAG_SEMANTIC, m->off, m->len,
+                                "cannot import into '%s': it is derived from the data", m->field);
+        } else if (ensure_field(im, m->field, m->e->type == T_NULL ? T_TEXT : m->e->type, &slot)) {
+            return -1;
+        }
+        /* a column mapped by a plain reference keeps its field's conversion rules */
+        int col = -1;
+        if (m->e->kind == N_FIELD)
+            for (int k = 0; k < im->ncols && col < 0; k++)
+                if (strcmp(im->cols[k].norm, m->e->name) == 0) col = k;
+        add_target(im, slot, col, col >= 0 ? NULL : m->e, m->field);
+    }
+    for (int i = 0; i < im->ntg; i++) /* types may have been widened meanwhile */
+        im->tg[i].type = store_schema(im->t, im->entity)->f[im->tg[i].slot].type;
+    int keyslot = 0; /* id, or account for interactions: both slot 0 */
+    for (int i = 0; i < im->ntg; i++)
+        if (im->tg[i].slot == keyslot) return 0;
+    const char *key = im->entity == ENT_INTERACTIONS ? "account" : "id";
+    return diag_set(im->d, DIAG_SEMANTIC, st->file_off, st->file_len,
+                    "%s has no '%s' column (map one, e.g. map %s = `Your Column`)", st->file, key,
+                    key);
+}
+
+/* Reports a bad row: an error, or with `on error skip` a warning. Returns -1 to abort. */
+static int bad_row(importer *im, uint32_t line, uint32_t col, const char *fmt, const char *a,
+                   const char *b)
+{
+    char msg[400];
+    snprintf(msg, sizeof msg, fmt, a, b);
+    if (!im->st->skip_errors)
+        return diag_setf(im->d, DIAG_DATA, "%s:%u:%u: %s", im->st->file, line, col, msg);
+    if (im->bad < 20)
+        fprintf(stderr, "warning: %s:%u:%u: %s (row skipped)\n", im->st->file, line, col, msg);
+    im->bad++;
+    im->skipped++;
+    return 0;
+}
+
+/* Converts one CSV record to values in VALS; returns 1 to keep it, 0 to skip, -1 to abort. */
+static int convert_row(importer *im, csv_field *f, int nf, value *vals, value *colvals, ectx *ec)
+{
+    uint32_t line = nf ? f[0].line : 1;
+    if (nf != im->ncols) {
+        char a[32], b[32];
+        snprintf(a, sizeof a, "%d", im->ncols);
+        snprintf(b, sizeof b, "%d", nf);
+        uint32_t col = nf ? f[nf - 1].col + f[nf - 1].len : 1;
+        return bad_row(im, line, col, "expected %s fields, found %s", a, b) ? -1 : 0;
+    }
+    const char *why = NULL;
+    bool need_cols = false;
+    for (int i = 0; i < im->ntg; i++) need_cols |= im->tg[i].e != NULL;
+    if (need_cols) {
+        for (int i = 0; i < im->ncols; i++) {
+            colvals[i] = v_null();
+            if (!im->cols[i].used) continue;
+            if (convert(im, f[i].s, f[i].len, inf_type(im->cols[i].inferred), false, &colvals[i], &why))
+                return bad_row(im, f[i].line, f[i].col, "%s in column '%s'", why, im->cols[i].header) ? -1 : 0;
+        }
+    }
+    for (int i = 0; i < im->ntg; i++) {
+        target *tg = &im->tg[i];
+        value v;
+        if (tg->col >= 0) {
+            csv_field *cf = &f[tg->col];
+            if (convert(im, cf->s, cf->len, tg->type, tg->keyish, &v, &why) ||
+                check_field(im, tg->slot, &v, &why)) {
+                char shown[48];
+                snprintf(shown, sizeof shown, "%.*s%s", cf->len > 40 ? 40 : (int)cf->len, cf->s,
+                         cf->len > 40 ? "…" : "");
+                char msg[200];
+                snprintf(msg, sizeof msg, "%s in column '%s'", why, im->cols[tg->col].header);
+                return bad_row(im, cf->line, cf->col, "%s, found '%s'", msg, shown) ? -1 : 0;
+            }
+        } else {
+            ec->cols = colvals;
+            diag_clear(im->d);
+            if (eval(ec, tg->e, &v)) {
+                char msg[512];
+                snprintf(msg, sizeof msg, "%s", im->d->msg);
+                diag_clear(im->d);
+                return bad_row(im, line, 1, "map %s: %s", tg->name, msg) ? -1 : 0;
+            }
+            if (coerce_to(im, v, tg->type, tg->keyish, &v, &why) || check_field(im, tg->slot, &v, &why))
+                return bad_row(im, line, 1, "map %s: %s", tg->name, why) ? -1 : 0;
+        }
+        vals[tg->slot] = v;
+    }
+    if (vals[0].type != T_TEXT || vals[0].len == 0) {
+        im->skipped++;
+        return 0;
+    }
+    return 1;
+}
+
+static int pend_cmp_key(const importer *im, const struct pending *x, const struct pending *y)
+{
+    const uint8_t *rx = im->recs.data + x->off, *ry = im->recs.data + y->off;
+    value kx = rec_get(rx, x->len, 0), ky = rec_get(ry, y->len, 0);
+    size_t n = kx.len < ky.len ? kx.len : ky.len;
+    int c = memcmp(kx.s, ky.s, n);
+    if (c) return c;
+    if (kx.len != ky.len) return kx.len < ky.len ? -1 : 1;
+    if (im->entity == ENT_INTERACTIONS) {
+        value ax = rec_get(rx, x->len, I_AT), ay = rec_get(ry, y->len, I_AT);
+        bool nx = ax.type == T_NULL, ny = ay.type == T_NULL;
+        if (nx != ny) return nx ? -1 : 1;
+        if (!nx && ax.i != ay.i) return ax.i < ay.i ? -1 : 1;
+    }
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int pend_cmp(const void *a, const void *b, void *ctx)
+{
+    return pend_cmp_key(ctx, a, b);
+}
+
+static int store_fail(importer *im, int rc)
+{
+    if (rc == STORE_EKEY)
+        return diag_setf(im->d, DIAG_DATA, "%s: an id is longer than 480 bytes", im->st->file);
+    return diag_setf(im->d, DIAG_IO, "cannot write: %s", store_strerror(rc));
+}
+
+/* Writes accounts or managers, merging each into the existing row. */
+static int write_keyed(importer *im)
+{
+    const schema *sc = store_schema(im->t, im->entity);
+    int n = sc->n;
+    value *vals = xmalloc(sizeof(value) * (size_t)n);
+    rbuf out = {0};
+    int ret = 0;
+    for (size_t i = 0; i < im->npend && ret == 0; i++) {
+        const uint8_t *rec = im->recs.data + im->pend[i].off;
+        size_t len = im->pend[i].len;
+        value id = rec_get(rec, len, 0);
+        const uint8_t *old;
+        size_t oldlen;
+        int rc = store_get(im->t, im->entity, id.s, id.len, &old, &oldlen);
+        if (rc == 0) {
+            if (im->st->skip_conflict) {
+                im->skipped++;
+                continue;
+            }
+            for (int k = 0; k < n; k++) vals[k] = rec_get(old, oldlen, (unsigned)k);
+            /* copy: OLD dies with the next write */
+            rbuf tmp = {0};
+            rec_encode(&tmp, vals, n);
+            for (int k = 0; k < n; k++) vals[k] = rec_get(tmp.data, tmp.len, (unsigned)k);
+            for (int k = 0; k < im->ntg; k++) {
+                int slot = im->tg[k].slot;
+                vals[slot] = rec_get(rec, len, (unsigned)slot);
+            }
+            rec_encode(&out, vals, n);
+            rbuf_free(&tmp);
+            rc = store_put(im->t, im->entity, out.data, out.len);
+        } else if (rc == STORE_NOTFOUND) {
+            rc = store_put(im->t, im->entity, rec, len);
+        }
+        if (rc) ret = store_fail(im, rc);
+        else im->imported++;
+    }
+    rbuf_free(&out);
+    free(vals);
+    return ret;
+}
+
+/* Writes interactions in key order, creating unknown accounts and folding
+ * each account's activity into its derived fields. */
+static int write_interactions(importer *im)
+{
+    activity act;
+    const char *cur = NULL;
+    size_t curlen = 0;
+    int rc = 0;
+    value acc_vals[A_NBUILTIN];
+    rbuf nb = {0};
+    for (size_t i = 0; i <= im->npend && rc == 0; i++) {
+        const uint8_t *rec = i < im->npend ? im->recs.data + im->pend[i].off : NULL;
+        size_t len = i < im->npend ? im->pend[i].len : 0;
+        value acc = rec ? rec_get(rec, len, I_ACCOUNT) : v_null();
+        bool same = cur && rec && acc.len == curlen && memcmp(acc.s, cur, curlen) == 0;
+        if (cur && !same) rc = store_activity_add(im->t, cur, curlen, &act);
+        if (!rec || rc) break;
+        if (!same) {
+            cur = acc.s;
+            curlen = acc.len;
+            activity_init(&act);
+            const uint8_t *ar;
+            size_t al;
+            rc = store_get(im->t, ENT_ACCOUNTS, acc.s, acc.len, &ar, &al);
+            if (rc == STORE_NOTFOUND) {
+                for (int k = 0; k < A_NBUILTIN; k++) acc_vals[k] = v_null();
+                acc_vals[A_ID] = acc;
+                rec_encode(&nb, acc_vals, A_NBUILTIN);
+                rc = store_put(im->t, ENT_ACCOUNTS, nb.data, nb.len);
+                im->created++;
+            }
+            if (rc) break;
+        }
+        value kind = rec_get(rec, len, I_KIND), at = rec_get(rec, len, I_AT),
+              amount = rec_get(rec, len, I_AMOUNT);
+        activity_add(&act, kind.type == T_TEXT ? kind.s : "", kind.type == T_TEXT ? kind.len : 0,
+                     &at, &amount);
+        rc = store_put_interaction(im->t, rec, len, im->pend[i].seq);
+        if (rc == 0) im->imported++;
+    }
+    rbuf_free(&nb);
+    return rc ? store_fail(im, rc) : 0;
+}
+
+/* Prints the one-row summary in the session's output mode. */
+static void summary(importer *im, double secs)
+{
+    static const char *const names[] = {"rows", "imported", "skipped", "created", "seconds"};
+    value v[5] = {v_int(im->rows), v_int(im->imported), v_int(im->skipped), v_int(im->created),
+                  v_num(getenv("KASH_TEST") ? 0 : (double)(int64_t)(secs * 1000) / 1000)};
+    if (im->bad > 20)
+        fprintf(stderr, "warning: %ld more rows skipped with errors\n", im->bad - 20);
+    render_opts ro = im->s->ro;
+    renderer *r = render_begin(im->s->out, &ro, 5, names);
+    render_row(r, v);
+    render_end(r);
+}
+
+int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena *a, diag *d)
+{
+    (void)src;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    importer im = {.s = s, .t = t, .st = st, .a = a, .d = d, .us = st->dates_us};
+    im.entity = st->source;
+    const char *dot = strrchr(st->file, '.');
+    char sep = dot && strcmp(dot, ".tsv") == 0 ? '\t' : ',';
+    csv_reader *r;
+    int rc = csv_open(st->file, sep, &r);
+    if (rc)
+        return diag_set(d, DIAG_IO, st->file_off, st->file_len, "cannot open %s: %s", st->file,
+                        strerror(rc));
+    csv_field *f;
+    int nf;
+    int ret = 0;
+    rc = csv_next(r, &f, &nf);
+    if (rc < 0) {
+        uint32_t line, col;
+        const char *msg = csv_error(r, &line, &col);
+        ret = diag_setf(d, DIAG_DATA, "%s:%u:%u: %s", st->file, line, col, msg);
+    }
+    if (rc <= 0) { /* empty file: nothing to do */
+        csv_close(r);
+        if (ret == 0) summary(&im, 0);
+        return ret;
+    }
+    im.ncols = nf;
+    im.cols = arena_calloc(a, (size_t)nf, sizeof(column));
+    for (int i = 0; i < nf; i++) {
+        im.cols[i].header = arena_strndup(a, f[i].s, f[i].len);
+        im.cols[i].norm = normalise(a, f[i].s, f[i].len, i);
+    }
+    int *colslot = arena_alloc(a, sizeof(int) * (size_t)nf);
+    if (match_columns(&im, colslot) || infer_types(&im, r) || make_targets(&im, colslot)) {
+        csv_close(r);
+        eval_free_regexes(&im.regexes);
+        return -1;
+    }
+    csv_close(r);
+    if ((rc = csv_open(st->file, sep, &r)) != 0)
+        return diag_set(d, DIAG_IO, st->file_off, st->file_len, "cannot open %s: %s", st->file,
+                        strerror(rc));
+    csv_next(r, &f, &nf); /* the header again */
+
+    const schema *sc = store_schema(t, im.entity);
+    value *vals = xmalloc(sizeof(value) * (size_t)sc->n);
+    value *colvals = xmalloc(sizeof(value) * (size_t)(im.ncols + 1));
+    plan_ctx pc;
+    plan_source(&pc, t, a, d, -1, NULL);
+    ectx ec;
+    ectx_init(&ec, &pc);
+    arena scratch;
+    arena_init(&scratch);
+    ec.a = &scratch;
+    im.a = &scratch;
+    uint32_t seq = 0;
+    rbuf one = {0}; /* one encoded row */
+    while (ret == 0 && (rc = csv_next(r, &f, &nf)) != 0) {
+        if ((im.rows & 0x3FFF) == 0 && exec_cancelled(s)) {
+            ret = diag_setf(d, DIAG_INTERRUPT, "interrupted: nothing was imported");
+            break;
+        }
+        im.rows++;
+        if (rc < 0) {
+            uint32_t line, col;
+            const char *msg = csv_error(r, &line, &col);
+            if (bad_row(&im, line, col, "%s%s", msg, "")) ret = -1;
+            continue;
+        }
+        for (int i = 0; i < sc->n; i++) vals[i] = v_null();
+        int k = convert_row(&im, f, nf, vals, colvals, &ec);
+        if (k < 0) ret = -1;
+        if (k > 0) {
+            size_t off = im.recs.len;
+            rec_encode(&one, vals, sc->n);
+            rbuf_reserve(&im.recs, one.len);
+            memcpy(im.recs.data + off, one.data, one.len);
+            im.recs.len += one.len;
+            if (im.npend == im.cappend) {
+                im.cappend = im.cappend ? im.cappend * 2 : 1024;
+                im.pend = xrealloc(im.pend, im.cappend * sizeof *im.pend);
+            }
+            im.pend[im.npend++] = (struct pending){off, one.len, ++seq};
+        }
+        arena_reset(&scratch);
+    }
+    csv_close(r);
+    if (ret == 0) {
+        qsort_r(im.pend, im.npend, sizeof *im.pend, pend_cmp, &im);
+        if (im.entity == ENT_INTERACTIONS) {
+            /* seq numbers continue the database's own */
+            for (size_t i = 0; i < im.npend; i++) im.pend[i].seq = store_next_seq(t);
+            ret = write_interactions(&im);
+        } else {
+            ret = write_keyed(&im);
+        }
+    }
+    if (ret == 0 && exec_cancelled(s)) ret = diag_setf(d, DIAG_INTERRUPT, "interrupted: nothing was imported");
+    arena_free(&scratch);
+    rbuf_free(&one);
+    eval_free_regexes(&im.regexes);
+    free(vals);
+    free(colvals);
+    free(im.pend);
+    rbuf_free(&im.recs);
+    if (ret) return -1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    im.a = a;
+    summary(&im, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    return 0;
+}

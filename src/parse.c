@@ -1,0 +1,918 @@
+/* parse.c: recursive-descent parser for kash statements; see parse.h.
+ *
+ * One static function per rule of grammar/kash.ebnf, its production in the
+ * comment above it. Binary operators use precedence climbing over the
+ * priority table binprio[] (as in Lua's lparser.c); nesting deeper than
+ * MAX_DEPTH is an error, never a stack overflow. */
+#include "parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lex.h"
+
+#define MAX_DEPTH 200
+
+const char *const fn_names[F_NFUNCS] = {
+    "lower", "upper", "len",          "trim", "substr", "coalesce", "round",
+    "abs",   "year",  "month",        "quarter", "week", "day",     "days_between",
+    "age",   "if",    "floor",        "ceil", "date",
+};
+const char *const agg_names[AG_NAGGS] = {"count", "count_distinct", "sum",    "avg",
+                                         "min",   "max",            "median", "percentile"};
+static const char *const source_names[] = {"accounts", "managers", "interactions", "history"};
+
+const char *source_name(int source) { return source_names[source]; }
+
+typedef struct parser {
+    lexer lx;
+    token t;      /* current token */
+    token prev;   /* the one before */
+    arena *a;
+    diag *d;
+    const parser_opts *o;
+    int depth;
+} parser;
+
+/* ---- tokens ---- */
+
+static void next(parser *p)
+{
+    p->prev = p->t;
+    if (lex_next(&p->lx, &p->t) == TK_ERROR) p->t.kind = TK_ERROR;
+}
+
+static bool failed(const parser *p) { return p->d->code != DIAG_OK; }
+
+/* Describes the current token for messages: 'foo' for words, else its kind. */
+static const char *describe(parser *p, const token *t)
+{
+    switch (t->kind) {
+    case TK_EOF: return "end of input";
+    case TK_IDENT:
+    case TK_QIDENT:
+    case TK_INT:
+    case TK_NUM:
+    case TK_DATE:
+    case TK_PERIOD:
+    case TK_DURATION: {
+        size_t n = t->len > 40 ? 40 : t->len;
+        return arena_printf(p->a, "'%.*s'", (int)n, p->lx.src + t->off);
+    }
+    default: return lex_token_names[t->kind];
+    }
+}
+
+/* Records "expected WHAT but found TOKEN" at the current token. Returns NULL. */
+static void *expected(parser *p, const char *what)
+{
+    if (p->t.kind == TK_ERROR) return NULL; /* the lexer said why */
+    diag_set(p->d, DIAG_SYNTAX, p->t.off, p->t.len, "expected %s but found %s", what,
+             describe(p, &p->t));
+    return NULL;
+}
+
+static bool is_kw(parser *p, const char *kw) { return lex_is(&p->lx, &p->t, kw); }
+
+/* Consumes keyword KW if it is the current token. */
+static bool accept_kw(parser *p, const char *kw)
+{
+    if (!is_kw(p, kw)) return false;
+    next(p);
+    return true;
+}
+
+static bool expect_kw(parser *p, const char *kw)
+{
+    if (accept_kw(p, kw)) return true;
+    expected(p, arena_printf(p->a, "'%s'", kw));
+    return false;
+}
+
+static bool accept(parser *p, int kind)
+{
+    if (p->t.kind != kind) return false;
+    next(p);
+    return true;
+}
+
+static bool expect(parser *p, int kind)
+{
+    if (accept(p, kind)) return true;
+    expected(p, lex_token_names[kind]);
+    return false;
+}
+
+static node *new_node(parser *p, int kind, uint32_t off, uint32_t len)
+{
+    node *n = arena_calloc(p->a, 1, sizeof *n);
+    n->kind = (uint8_t)kind;
+    n->off = off;
+    n->len = len;
+    n->slot = -1;
+    return n;
+}
+
+/* Widens N's span to end where the previous token ended. */
+static node *finish(parser *p, node *n)
+{
+    uint32_t end = p->prev.off + p->prev.len;
+    if (end > n->off) n->len = end - n->off;
+    return n;
+}
+
+static node *new_bin(parser *p, int kind, int op, node *l, node *r)
+{
+    node *n = new_node(p, kind, l->off, 0);
+    n->op = (uint8_t)op;
+    n->n = 2;
+    n->a = arena_alloc(p->a, 2 * sizeof(node *));
+    n->a[0] = l;
+    n->a[1] = r;
+    return finish(p, n);
+}
+
+/* The text of an identifier or quoted identifier token, NUL-terminated. */
+static const char *ident_text(parser *p, const token *t)
+{
+    if (t->kind == TK_QIDENT) {
+        char *s = arena_alloc(p->a, t->len + 1);
+        s[lex_qident(&p->lx, t, s)] = 0;
+        return s;
+    }
+    return arena_strndup(p->a, p->lx.src + t->off, t->len);
+}
+
+/* name -> IDENT | QIDENT (a reserved word must be quoted) */
+static const char *name(parser *p, const char *what)
+{
+    if (p->t.kind == TK_QIDENT ||
+        (p->t.kind == TK_IDENT && !lex_reserved(p->lx.src + p->t.off, p->t.len))) {
+        const char *s = ident_text(p, &p->t);
+        next(p);
+        return s;
+    }
+    expected(p, what);
+    return NULL;
+}
+
+static const char *string_lit(parser *p, const char *what, uint32_t *off, uint32_t *len)
+{
+    if (p->t.kind != TK_STRING) return expected(p, what);
+    char *s = arena_alloc(p->a, p->t.len + 1);
+    s[lex_string(&p->lx, &p->t, s)] = 0;
+    if (off) *off = p->t.off, *len = p->t.len;
+    next(p);
+    return s;
+}
+
+/* ---- literals ---- */
+
+/* Today's date (local time), or $KASH_TODAY when set (reproducible tests). */
+int64_t parse_today(void)
+{
+    const char *e = getenv("KASH_TODAY");
+    int64_t d;
+    if (e && parse_date(e, strlen(e), &d)) return d;
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    return days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+int64_t parse_now(void)
+{
+    const char *e = getenv("KASH_TODAY");
+    int64_t d;
+    if (e && parse_date(e, strlen(e), &d)) return d * 86400 + 12 * 3600;
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    return days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+           tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+}
+
+/* The value of a variable's text: a single literal token (number, date,
+ * period, duration, string, true/false/null), optionally negated, else the
+ * text itself. */
+static value var_value(parser *p, const char *text)
+{
+    size_t n = strlen(text);
+    diag d;
+    diag_clear(&d);
+    lexer lx;
+    lex_init(&lx, text, n, &d);
+    token t, t2;
+    int k = lex_next(&lx, &t);
+    bool neg = false;
+    if (k == TK_MINUS) {
+        neg = true;
+        k = lex_next(&lx, &t);
+    }
+    if (lex_next(&lx, &t2) != TK_EOF || d.code) return v_text(text, n);
+    switch (k) {
+    case TK_INT:
+    case TK_NUM:
+    case TK_PERCENT: {
+        value v = lex_number(&lx, &t);
+        if (neg && v.type == T_INT) v.i = -v.i;
+        else if (neg) v.n = -v.n;
+        return v;
+    }
+    case TK_DATE:
+    case TK_DATETIME:
+    case TK_PERIOD:
+    case TK_DURATION:
+        if (!neg) return lex_temporal(&lx, &t);
+        break;
+    case TK_STRING:
+        if (!neg) {
+            char *s = arena_alloc(p->a, t.len + 1);
+            size_t sl = lex_string(&lx, &t, s);
+            return v_text(s, sl);
+        }
+        break;
+    case TK_IDENT:
+        if (neg) break;
+        if (lex_is(&lx, &t, "true")) return v_bool(true);
+        if (lex_is(&lx, &t, "false")) return v_bool(false);
+        if (lex_is(&lx, &t, "null")) return v_null();
+        break;
+    default: break;
+    }
+    return v_text(text, n);
+}
+
+static node *expr(parser *p);
+static node *subexpr(parser *p, int limit);
+
+/* arglist -> '(' [ expr { ',' expr } ] ')' ; count(*) takes no arguments */
+static node *call(parser *p, const token *fname)
+{
+    const char *nm = arena_strndup(p->a, p->lx.src + fname->off, fname->len);
+    for (char *c = (char *)nm; *c; c++)
+        if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
+    node *n = new_node(p, N_CALL, fname->off, fname->len);
+    int id = -1;
+    for (int i = 0; i < AG_NAGGS && id < 0; i++)
+        if (strcmp(nm, agg_names[i]) == 0) id = i, n->kind = N_AGG;
+    for (int i = 0; i < F_NFUNCS && id < 0; i++)
+        if (strcmp(nm, fn_names[i]) == 0) id = i;
+    if (id < 0) {
+        diag_set(p->d, DIAG_SEMANTIC, fname->off, fname->len, "unknown function '%s'", nm);
+        return NULL;
+    }
+    n->op = (uint8_t)id;
+    next(p); /* ( */
+    node *args[16];
+    int na = 0;
+    if (n->kind == N_AGG && id == AG_COUNT && p->t.kind == TK_STAR) {
+        next(p);
+    } else if (p->t.kind != TK_RPAREN) {
+        do {
+            if (na == 16) {
+                diag_set(p->d, DIAG_SYNTAX, p->t.off, p->t.len, "too many arguments");
+                return NULL;
+            }
+            if (!(args[na++] = expr(p))) return NULL;
+        } while (accept(p, TK_COMMA));
+    }
+    if (!expect(p, TK_RPAREN)) return NULL;
+    n->n = na;
+    n->a = arena_alloc(p->a, sizeof(node *) * (size_t)(na ? na : 1));
+    memcpy(n->a, args, sizeof(node *) * (size_t)na);
+    return finish(p, n);
+}
+
+/* case -> CASE WHEN expr THEN expr { WHEN expr THEN expr } [ ELSE expr ] END */
+static node *case_expr(parser *p)
+{
+    node *n = new_node(p, N_CASE, p->t.off, p->t.len);
+    next(p);
+    node *args[64];
+    int na = 0;
+    if (!is_kw(p, "when")) return expected(p, "'when'");
+    while (accept_kw(p, "when")) {
+        if (na + 3 > 64) {
+            diag_set(p->d, DIAG_SYNTAX, p->t.off, p->t.len, "too many when clauses");
+            return NULL;
+        }
+        if (!(args[na++] = expr(p)) || !expect_kw(p, "then") || !(args[na++] = expr(p)))
+            return NULL;
+    }
+    if (accept_kw(p, "else")) {
+        if (!(args[na++] = expr(p))) return NULL;
+        n->has_else = true;
+    }
+    if (!expect_kw(p, "end")) return NULL;
+    n->n = na;
+    n->a = arena_alloc(p->a, sizeof(node *) * (size_t)na);
+    memcpy(n->a, args, sizeof(node *) * (size_t)na);
+    return finish(p, n);
+}
+
+/* primary -> literal | VAR | field | call | case | '(' expr ')' | regex
+ * field   -> name [ '.' name ] */
+static node *primary(parser *p)
+{
+    token t = p->t;
+    node *n;
+    switch (t.kind) {
+    case TK_INT:
+    case TK_NUM:
+    case TK_PERCENT:
+        n = new_node(p, N_LIT, t.off, t.len);
+        n->v = lex_number(&p->lx, &t);
+        next(p);
+        return n;
+    case TK_DATE:
+    case TK_DATETIME:
+    case TK_PERIOD:
+    case TK_DURATION:
+        n = new_node(p, N_LIT, t.off, t.len);
+        n->v = lex_temporal(&p->lx, &t);
+        next(p);
+        return n;
+    case TK_STRING: {
+        n = new_node(p, N_LIT, t.off, t.len);
+        char *s = arena_alloc(p->a, t.len + 1);
+        size_t sl = lex_string(&p->lx, &t, s);
+        s[sl] = 0;
+        n->v = v_text(s, sl);
+        next(p);
+        return n;
+    }
+    case TK_SLASH: {
+        if (lex_regex(&p->lx, &p->t) == TK_ERROR) {
+            p->t.kind = TK_ERROR;
+            return NULL;
+        }
+        /* a regex literal is a text value; its flags ride in unit */
+        const char *pat;
+        size_t plen;
+        unsigned flags;
+        lex_regex_parts(&p->lx, &p->t, &pat, &plen, &flags);
+        n = new_node(p, N_LIT, p->t.off, p->t.len);
+        n->v = v_text(arena_strndup(p->a, pat, plen), plen);
+        n->v.unit = (uint8_t)(flags | 0x80); /* 0x80 marks a regex literal */
+        next(p);
+        return n;
+    }
+    case TK_VAR: {
+        const char *vn = arena_strndup(p->a, p->lx.src + t.off + 1, t.len - 1);
+        const char *text = p->o && p->o->vars ? p->o->vars(p->o->vars_ctx, vn) : NULL;
+        if (!text) {
+            diag_set(p->d, DIAG_SEMANTIC, t.off, t.len, "undefined variable '$%s'", vn);
+            return NULL;
+        }
+        n = new_node(p, N_LIT, t.off, t.len);
+        n->v = var_value(p, arena_strndup(p->a, text, strlen(text)));
+        next(p);
+        return n;
+    }
+    case TK_LPAREN:
+        next(p);
+        n = expr(p);
+        if (!n || !expect(p, TK_RPAREN)) return NULL;
+        return n;
+    case TK_IDENT:
+        if (lex_is(&p->lx, &t, "null") || lex_is(&p->lx, &t, "true") ||
+            lex_is(&p->lx, &t, "false") || lex_is(&p->lx, &t, "today") ||
+            lex_is(&p->lx, &t, "now")) {
+            n = new_node(p, N_LIT, t.off, t.len);
+            if (lex_is(&p->lx, &t, "true")) n->v = v_bool(true);
+            else if (lex_is(&p->lx, &t, "false")) n->v = v_bool(false);
+            else if (lex_is(&p->lx, &t, "today")) n->v = v_date(parse_today());
+            else if (lex_is(&p->lx, &t, "now")) n->v = v_datetime(parse_now());
+            else n->v = v_null();
+            next(p);
+            return n;
+        }
+        if (lex_is(&p->lx, &t, "case")) return case_expr(p);
+        if (lex_reserved(p->lx.src + t.off, t.len)) return expected(p, "an expression");
+        next(p);
+        if (p->t.kind == TK_LPAREN) return call(p, &t);
+        /* fallthrough */
+    case TK_QIDENT: {
+        if (t.kind == TK_QIDENT) next(p);
+        n = new_node(p, N_FIELD, t.off, t.len);
+        n->name = ident_text(p, &t);
+        if (p->t.kind == TK_DOT) {
+            next(p);
+            n->qual = n->name;
+            if (!(n->name = name(p, "a field name after '.'"))) return NULL;
+            finish(p, n);
+        }
+        return n;
+    }
+    default: return expected(p, "an expression");
+    }
+}
+
+/* Priorities of binary operators: {left, right}; higher binds tighter. */
+static const struct {
+    uint8_t left, right;
+} binprio[] = {
+    [OP_OR] = {1, 1},  [OP_AND] = {2, 2}, [OP_EQ] = {4, 4},  [OP_NE] = {4, 4},
+    [OP_LT] = {4, 4},  [OP_LE] = {4, 4},  [OP_GT] = {4, 4},  [OP_GE] = {4, 4},
+    [OP_ADD] = {5, 5}, [OP_SUB] = {5, 5}, [OP_MUL] = {6, 6}, [OP_DIV] = {6, 6},
+    [OP_MOD] = {6, 6},
+};
+#define NOT_PRIORITY 3
+#define CMP_PRIORITY 4
+#define UNARY_PRIORITY 7
+
+/* The binary operator at the current token, or -1. */
+static int binop_of(parser *p)
+{
+    switch (p->t.kind) {
+    case TK_EQ: return OP_EQ;
+    case TK_NE: return OP_NE;
+    case TK_LT: return OP_LT;
+    case TK_LE: return OP_LE;
+    case TK_GT: return OP_GT;
+    case TK_GE: return OP_GE;
+    case TK_PLUS: return OP_ADD;
+    case TK_MINUS: return OP_SUB;
+    case TK_STAR: return OP_MUL;
+    case TK_SLASH: return OP_DIV;
+    case TK_MOD: return OP_MOD;
+    case TK_IDENT:
+        if (is_kw(p, "or")) return OP_OR;
+        if (is_kw(p, "and")) return OP_AND;
+        return -1;
+    default: return -1;
+    }
+}
+
+/* True when the current token starts a comparison-level special form:
+ * ~, !~, [not] in, [not] between, is [not] null. */
+static bool special_cmp(parser *p)
+{
+    if (p->t.kind == TK_MATCH || p->t.kind == TK_NMATCH) return true;
+    return is_kw(p, "in") || is_kw(p, "between") || is_kw(p, "is") || is_kw(p, "not");
+}
+
+/* cmpform -> ('~' | '!~') subexpr
+ *          | [NOT] IN ( '(' expr { ',' expr } ')' | period )
+ *          | [NOT] BETWEEN subexpr AND subexpr
+ *          | IS [NOT] NULL */
+static node *special(parser *p, node *l)
+{
+    token optok = p->t;
+    if (p->t.kind == TK_MATCH || p->t.kind == TK_NMATCH) {
+        next(p);
+        node *r = subexpr(p, CMP_PRIORITY);
+        if (!r) return NULL;
+        node *n = new_bin(p, N_MATCH, 0, l, r);
+        n->negate = optok.kind == TK_NMATCH;
+        return n;
+    }
+    if (accept_kw(p, "is")) {
+        bool neg = accept_kw(p, "not");
+        if (!expect_kw(p, "null")) return NULL;
+        node *n = new_node(p, N_ISNULL, l->off, 0);
+        n->negate = neg;
+        n->n = 1;
+        n->a = arena_alloc(p->a, sizeof(node *));
+        n->a[0] = l;
+        return finish(p, n);
+    }
+    bool neg = accept_kw(p, "not");
+    if (accept_kw(p, "between")) {
+        node *lo = subexpr(p, CMP_PRIORITY);
+        if (!lo || !expect_kw(p, "and")) return NULL;
+        node *hi = subexpr(p, CMP_PRIORITY);
+        if (!hi) return NULL;
+        node *n = new_node(p, N_BETWEEN, l->off, 0);
+        n->negate = neg;
+        n->n = 3;
+        n->a = arena_alloc(p->a, 3 * sizeof(node *));
+        n->a[0] = l, n->a[1] = lo, n->a[2] = hi;
+        return finish(p, n);
+    }
+    if (!accept_kw(p, "in")) return expected(p, neg ? "'in' or 'between' after 'not'" : "'in'");
+    if (accept(p, TK_LPAREN)) {
+        node *args[1024];
+        int na = 0;
+        args[na++] = l;
+        do {
+            if (na == 1024) {
+                diag_set(p->d, DIAG_SYNTAX, p->t.off, p->t.len, "list too long (over 1023 values)");
+                return NULL;
+            }
+            if (!(args[na++] = expr(p))) return NULL;
+        } while (accept(p, TK_COMMA));
+        if (!expect(p, TK_RPAREN)) return NULL;
+        node *n = new_node(p, N_IN, l->off, 0);
+        n->negate = neg;
+        n->n = na;
+        n->a = arena_alloc(p->a, sizeof(node *) * (size_t)na);
+        memcpy(n->a, args, sizeof(node *) * (size_t)na);
+        return finish(p, n);
+    }
+    /* in PERIOD: a bare 4-digit integer is a year */
+    node *r;
+    if (p->t.kind == TK_INT && p->t.len == 4) {
+        value y = lex_number(&p->lx, &p->t);
+        r = new_node(p, N_LIT, p->t.off, p->t.len);
+        r->v = period_of(U_YEAR, days_from_civil(y.i, 1, 1));
+        next(p);
+    } else if (!(r = subexpr(p, CMP_PRIORITY))) {
+        return NULL;
+    }
+    node *n = new_bin(p, N_INPER, 0, l, r);
+    n->negate = neg;
+    return n;
+}
+
+/* subexpr -> (NOT subexpr | '-' subexpr | primary) { binop subexpr | cmpform }
+ * where each binop binds tighter than LIMIT. */
+static node *subexpr(parser *p, int limit)
+{
+    if (++p->depth > MAX_DEPTH) {
+        diag_set(p->d, DIAG_SYNTAX, p->t.off, p->t.len,
+                 "expression nested too deeply (over %d levels)", MAX_DEPTH);
+        return NULL;
+    }
+    node *l;
+    token t = p->t;
+    if (is_kw(p, "not")) {
+        next(p);
+        node *e = subexpr(p, NOT_PRIORITY);
+        if (!e) return NULL;
+        l = new_node(p, N_NOT, t.off, 0);
+        l->n = 1;
+        l->a = arena_alloc(p->a, sizeof(node *));
+        l->a[0] = e;
+        finish(p, l);
+    } else if (p->t.kind == TK_MINUS) {
+        next(p);
+        node *e = subexpr(p, UNARY_PRIORITY);
+        if (!e) return NULL;
+        if (e->kind == N_LIT && (e->v.type == T_INT || e->v.type == T_NUM) &&
+            e->off == t.off + t.len) {
+            /* fold -literal so that -9223372036854775808 and friends work */
+            if (e->v.type == T_INT) e->v.i = -e->v.i;
+            else e->v.n = -e->v.n;
+            e->off = t.off;
+            e->len += t.len;
+            l = e;
+        } else {
+            l = new_node(p, N_NEG, t.off, 0);
+            l->n = 1;
+            l->a = arena_alloc(p->a, sizeof(node *));
+            l->a[0] = e;
+            finish(p, l);
+        }
+    } else {
+        l = primary(p);
+    }
+    while (l && !failed(p)) {
+        int op = binop_of(p);
+        if (op >= 0 && binprio[op].left > limit) {
+            next(p);
+            node *r = subexpr(p, binprio[op].right);
+            if (!r) return NULL;
+            l = new_bin(p, N_BIN, op, l, r);
+        } else if (CMP_PRIORITY > limit && special_cmp(p)) {
+            /* "not" here only as "not in" / "not between" */
+            if (is_kw(p, "not")) {
+                lexer save = p->lx;
+                token tt;
+                diag d;
+                diag_clear(&d);
+                save.err = &d;
+                lex_next(&save, &tt);
+                if (!lex_is(&save, &tt, "in") && !lex_is(&save, &tt, "between")) break;
+            }
+            l = special(p, l);
+        } else {
+            break;
+        }
+    }
+    p->depth--;
+    return failed(p) ? NULL : l;
+}
+
+/* expr -> subexpr (at the loosest priority) */
+static node *expr(parser *p) { return subexpr(p, 0); }
+
+/* ---- stages ---- */
+
+/* item -> expr [ AS name ] */
+static bool item_list(parser *p, item **out, int *n, bool sortkeys)
+{
+    int cap = 8, k = 0;
+    item *v = arena_alloc(p->a, sizeof(item) * (size_t)cap);
+    do {
+        if (k == cap) {
+            item *nv = arena_alloc(p->a, sizeof(item) * (size_t)cap * 2);
+            memcpy(nv, v, sizeof(item) * (size_t)k);
+            v = nv;
+            cap *= 2;
+        }
+        item *it = &v[k++];
+        memset(it, 0, sizeof *it);
+        if (!(it->e = expr(p))) return false;
+        if (sortkeys) {
+            if (accept_kw(p, "desc")) it->desc = true;
+            else accept_kw(p, "asc");
+        } else if (accept_kw(p, "as")) {
+            if (p->t.kind == TK_STRING) {
+                if (!(it->name = string_lit(p, "a column name", NULL, NULL))) return false;
+            } else if (!(it->name = name(p, "a column name after 'as'"))) {
+                return false;
+            }
+        }
+    } while (accept(p, TK_COMMA));
+    *out = v;
+    *n = k;
+    return true;
+}
+
+/* An integer for limit/offset: INT or a variable holding one. */
+static bool int_arg(parser *p, int64_t *out, const char *what)
+{
+    node *e = primary(p);
+    if (!e) return false;
+    if (e->kind != N_LIT || e->v.type != T_INT || e->v.i < 0) {
+        diag_set(p->d, DIAG_SEMANTIC, e->off, e->len, "%s must be a non-negative integer", what);
+        return false;
+    }
+    *out = e->v.i;
+    return true;
+}
+
+/* stage -> WHERE expr
+ *        | SORT expr [ASC|DESC] { ',' expr [ASC|DESC] }
+ *        | LIMIT int [ OFFSET int ]
+ *        | SELECT item { ',' item }
+ *        | GROUP BY item { ',' item } [ AGG item { ',' item } ]
+ *        | AGG item { ',' item }
+ *        | COUNT
+ *        | EXPORT string */
+static bool stage_rule(parser *p, stage *s)
+{
+    memset(s, 0, sizeof *s);
+    s->off = p->t.off;
+    s->len = p->t.len;
+    if (accept_kw(p, "where")) {
+        s->kind = S_WHERE;
+        return (s->e = expr(p)) != NULL;
+    }
+    if (accept_kw(p, "sort")) {
+        s->kind = S_SORT;
+        accept_kw(p, "by"); /* "sort by x" reads naturally too */
+        return item_list(p, &s->items, &s->nitems, true);
+    }
+    if (accept_kw(p, "limit")) {
+        s->kind = S_LIMIT;
+        s->offset = 0;
+        if (!int_arg(p, &s->limit, "limit")) return false;
+        if (accept_kw(p, "offset") && !int_arg(p, &s->offset, "offset")) return false;
+        return true;
+    }
+    if (accept_kw(p, "select")) {
+        s->kind = S_SELECT;
+        return item_list(p, &s->items, &s->nitems, false);
+    }
+    if (accept_kw(p, "group")) {
+        s->kind = S_GROUP;
+        if (!expect_kw(p, "by") || !item_list(p, &s->items, &s->nitems, false)) return false;
+        if (accept_kw(p, "agg")) return item_list(p, &s->aggs, &s->naggs, false);
+        return true;
+    }
+    if (accept_kw(p, "agg")) {
+        s->kind = S_AGG;
+        return item_list(p, &s->aggs, &s->naggs, false);
+    }
+    if (accept_kw(p, "count")) {
+        s->kind = S_COUNT;
+        return true;
+    }
+    if (accept_kw(p, "export")) {
+        s->kind = S_EXPORT;
+        return (s->file = string_lit(p, "a file name in quotes", &s->file_off, &s->file_len));
+    }
+    expected(p, "a stage (where, sort, limit, select, group, agg, count, export)");
+    return false;
+}
+
+static int source_of(parser *p)
+{
+    for (int i = 0; i < 4; i++)
+        if (is_kw(p, source_names[i])) return i;
+    return -1;
+}
+
+/* query -> source [ WHERE expr ] { '|' stage } */
+static bool query(parser *p, stmt *st)
+{
+    st->kind = ST_QUERY;
+    st->source = (uint8_t)source_of(p);
+    st->src_off = p->t.off;
+    st->src_len = p->t.len;
+    next(p);
+    int cap = 8;
+    st->stages = arena_alloc(p->a, sizeof(stage) * (size_t)cap);
+    if (is_kw(p, "where")) {
+        if (!stage_rule(p, &st->stages[st->nstages++])) return false;
+    }
+    while (accept(p, TK_PIPE)) {
+        if (st->nstages == cap) {
+            stage *ns = arena_alloc(p->a, sizeof(stage) * (size_t)cap * 2);
+            memcpy(ns, st->stages, sizeof(stage) * (size_t)cap);
+            st->stages = ns;
+            cap *= 2;
+        }
+        if (!stage_rule(p, &st->stages[st->nstages++])) return false;
+    }
+    return true;
+}
+
+/* import -> IMPORT source FROM string { MAP mapping { ',' mapping } | option }
+ * mapping -> name '=' expr
+ * option -> ON ERROR (SKIP | ABORT) | ON CONFLICT (UPDATE | SKIP) | DATES (US | ISO) */
+static bool import_stmt(parser *p, stmt *st)
+{
+    st->kind = ST_IMPORT;
+    next(p);
+    int src = source_of(p);
+    if (src < 0 || src == SRC_HISTORY) {
+        expected(p, "accounts, managers or interactions");
+        return false;
+    }
+    st->source = (uint8_t)src;
+    st->src_off = p->t.off;
+    st->src_len = p->t.len;
+    next(p);
+    if (!expect_kw(p, "from")) return false;
+    if (!(st->file = string_lit(p, "a file name in quotes", &st->file_off, &st->file_len)))
+        return false;
+    for (;;) {
+        if (accept_kw(p, "map")) {
+            int cap = 8;
+            mapping *m = arena_alloc(p->a, sizeof(mapping) * (size_t)cap);
+            do {
+                if (st->nmaps == cap) {
+                    mapping *nm = arena_alloc(p->a, sizeof(mapping) * (size_t)cap * 2);
+                    memcpy(nm, m, sizeof(mapping) * (size_t)cap);
+                    m = nm;
+                    cap *= 2;
+                }
+                mapping *mp = &m[st->nmaps++];
+                mp->off = p->t.off;
+                mp->len = p->t.len;
+                if (!(mp->field = name(p, "a field name"))) return false;
+                if (!expect(p, TK_EQ)) return false;
+                if (!(mp->e = expr(p))) return false;
+            } while (accept(p, TK_COMMA));
+            st->maps = m;
+        } else if (accept_kw(p, "on")) {
+            if (accept_kw(p, "error")) {
+                if (accept_kw(p, "skip")) st->skip_errors = true;
+                else if (accept_kw(p, "abort")) st->skip_errors = false;
+                else return expected(p, "'skip' or 'abort'"), false;
+            } else if (accept_kw(p, "conflict")) {
+                if (accept_kw(p, "skip")) st->skip_conflict = true;
+                else if (accept_kw(p, "update")) st->skip_conflict = false;
+                else return expected(p, "'update' or 'skip'"), false;
+            } else {
+                return expected(p, "'error' or 'conflict'"), false;
+            }
+        } else if (accept_kw(p, "dates")) {
+            if (accept_kw(p, "us")) st->dates_us = true;
+            else if (accept_kw(p, "iso")) st->dates_us = false;
+            else return expected(p, "'us' or 'iso'"), false;
+        } else {
+            return true;
+        }
+    }
+}
+
+/* Skips blank space and comments; true when something else remains. */
+static bool skip_blank(const char *src, size_t len, size_t *pos)
+{
+    size_t i = *pos;
+    for (;;) {
+        while (i < len && (src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r' ||
+                           src[i] == '\f' || src[i] == '\v'))
+            i++;
+        if (i + 1 < len && src[i] == '-' && src[i + 1] == '-') {
+            while (i < len && src[i] != '\n') i++;
+            continue;
+        }
+        break;
+    }
+    *pos = i;
+    return i < len;
+}
+
+/* After an error: moves *POS past the next ';' token (or to the end). */
+static void recover(const char *src, size_t len, size_t from, size_t *pos)
+{
+    diag d;
+    diag_clear(&d);
+    lexer lx;
+    lex_init(&lx, src, len, &d);
+    lx.pos = from;
+    token t;
+    for (;;) {
+        int k = lex_next(&lx, &t);
+        if (k == TK_EOF) break;
+        if (k == TK_ERROR) {
+            /* skip the bad byte and go on */
+            diag_clear(&d);
+            lx.pos = t.off + (t.len ? t.len : 1);
+            if (lx.pos > len) lx.pos = len;
+            continue;
+        }
+        if (k == TK_SEMI) break;
+    }
+    *pos = lx.pos;
+}
+
+/* statement -> ( query | import | ';' ) ( ';' | end of input ) */
+int parse_statement(arena *a, const char *src, size_t len, size_t *pos, const parser_opts *o,
+                    stmt **out, diag *d)
+{
+    *out = NULL;
+    if (!skip_blank(src, len, pos)) return 0;
+    parser p = {.a = a, .d = d, .o = o};
+    lex_init(&p.lx, src, len, d);
+    p.lx.pos = *pos;
+    next(&p);
+    while (p.t.kind == TK_SEMI) { /* empty statements */
+        next(&p);
+        if (p.t.kind == TK_EOF) {
+            *pos = len;
+            return 0;
+        }
+    }
+    size_t start = p.t.off;
+    stmt *st = arena_calloc(a, 1, sizeof *st);
+    st->off = (uint32_t)start;
+    bool ok;
+    if (source_of(&p) >= 0) ok = query(&p, st);
+    else if (is_kw(&p, "import")) ok = import_stmt(&p, st);
+    else {
+        expected(&p, "a statement (a source such as accounts, or import)");
+        ok = false;
+    }
+    if (ok && p.t.kind != TK_SEMI && p.t.kind != TK_EOF) {
+        expected(&p, st->kind == ST_QUERY ? "'|' or ';'" : "';'");
+        ok = false;
+    }
+    if (!ok || failed(&p)) {
+        if (d->code == DIAG_OK) diag_set(d, DIAG_SYNTAX, p.t.off, p.t.len, "syntax error");
+        /* go on after the ';' that ends this statement */
+        size_t from = p.t.kind == TK_SEMI ? p.t.off : p.t.off + p.t.len;
+        if (p.t.kind == TK_SEMI) *pos = p.t.off + 1;
+        else recover(src, len, from > len ? len : from, pos);
+        return -1;
+    }
+    st->len = (uint32_t)(p.prev.off + p.prev.len - start);
+    *pos = p.t.kind == TK_SEMI ? p.t.off + 1 : len;
+    *out = st;
+    return 1;
+}
+
+node *parse_expression(arena *a, const char *src, size_t len, const parser_opts *o, diag *d)
+{
+    parser p = {.a = a, .d = d, .o = o};
+    lex_init(&p.lx, src, len, d);
+    next(&p);
+    node *e = expr(&p);
+    if (e && p.t.kind != TK_EOF) e = expected(&p, "end of expression");
+    return failed(&p) ? NULL : e;
+}
+
+bool parse_is_complete(const char *src, size_t len)
+{
+    size_t i = 0;
+    if (!skip_blank(src, len, &i)) return false;
+    if (src[i] == '.') return true;
+    diag d;
+    diag_clear(&d);
+    lexer lx;
+    lex_init(&lx, src, len, &d);
+    lx.pos = i;
+    token t;
+    int depth = 0;
+    for (;;) {
+        int k = lex_next(&lx, &t);
+        if (k == TK_EOF) return false;
+        if (k == TK_ERROR) {
+            /* an unterminated string or identifier wants more input; other errors are complete */
+            char c = src[t.off];
+            if ((c == '"' || c == '\'' || c == '`') && lx.pos >= len) return false;
+            if (t.off + 1 >= len) return false;
+            return true;
+        }
+        if (k == TK_LPAREN) depth++;
+        else if (k == TK_RPAREN && depth > 0) depth--;
+        else if (k == TK_SEMI && depth == 0) return true;
+    }
+}

@@ -1,0 +1,112 @@
+/* record.h: the compact binary form of a row, as stored in LMDB.
+ *
+ * A record is a row of slots, one per field of its entity's schema, in schema
+ * order. Layout (little-endian):
+ *
+ *   u16 nslots | u8 flags | u8 tag[nslots] | end[nslots] | data
+ *
+ * tag is the slot's vtype (T_NULL for null); end[i] is the offset in data
+ * where slot i's bytes end (slot i starts where slot i-1 ends), u16 each, or
+ * u32 when flags & REC_WIDE. Data per tag: T_BOOL, T_INT, T_DATE and
+ * T_DATETIME as a sign-extended integer of 0 (zero), 1, 2, 4 or 8 bytes; T_NUM
+ * as an 8-byte double; T_TEXT as its bytes. Reading a slot is O(1) and
+ * allocation-free; a record shorter than the schema reads as null in the
+ * missing slots, so adding a custom field rewrites nothing. */
+#ifndef KASH_RECORD_H
+#define KASH_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "value.h"
+
+enum { REC_WIDE = 1 };
+
+/* A growable output buffer; owned by whoever declares it, freed with rbuf_free(). */
+typedef struct rbuf {
+    uint8_t *data;
+    size_t len, cap;
+} rbuf;
+
+void rbuf_reserve(rbuf *b, size_t extra);
+void rbuf_free(rbuf *b);
+
+/* Encodes N values into B (replacing its contents). Expression-only types
+ * (durations, periods) must not be passed. */
+void rec_encode(rbuf *b, const value *vals, int n);
+
+/* Number of slots in a record (0 for an empty or short buffer). */
+static inline unsigned rec_nslots(const uint8_t *r, size_t n)
+{
+    return n < 3 ? 0 : (unsigned)(r[0] | r[1] << 8);
+}
+
+/* Reads slot SLOT of the record R of N bytes. Text values point into R.
+ * Out-of-range slots and malformed records read as null. */
+static inline value rec_get(const uint8_t *r, size_t n, unsigned slot)
+{
+    value v = {.type = T_NULL};
+    unsigned ns = rec_nslots(r, n);
+    if (slot >= ns) return v;
+    unsigned tag = r[3 + slot];
+    if (tag == T_NULL) return v;
+    int wide = r[2] & REC_WIDE;
+    const uint8_t *ends = r + 3 + ns;
+    size_t data = 3 + (size_t)ns + (size_t)ns * (wide ? 4 : 2);
+    uint32_t start = 0, end;
+    if (wide) {
+        uint32_t e[2];
+        memcpy(&end, ends + 4 * slot, 4);
+        if (slot) memcpy(&e[0], ends + 4 * (slot - 1), 4), start = e[0];
+    } else {
+        uint16_t e16;
+        memcpy(&e16, ends + 2 * slot, 2);
+        end = e16;
+        if (slot) memcpy(&e16, ends + 2 * (slot - 1), 2), start = e16;
+    }
+    if (end < start || data + end > n) return v;
+    const uint8_t *p = r + data + start;
+    uint32_t len = end - start;
+    v.type = (uint8_t)tag;
+    switch (tag) {
+    case T_NUM:
+        if (len != 8) return (value){.type = T_NULL};
+        memcpy(&v.n, p, 8);
+        break;
+    case T_TEXT:
+        v.s = (const char *)p;
+        v.len = len;
+        break;
+    case T_BOOL:
+    case T_INT:
+    case T_DATE:
+    case T_DATETIME:
+        switch (len) {
+        case 0: v.i = 0; break;
+        case 1: v.i = (int8_t)p[0]; break;
+        case 2: {
+            int16_t x;
+            memcpy(&x, p, 2);
+            v.i = x;
+            break;
+        }
+        case 4: {
+            int32_t x;
+            memcpy(&x, p, 4);
+            v.i = x;
+            break;
+        }
+        case 8: memcpy(&v.i, p, 8); break;
+        default: return (value){.type = T_NULL};
+        }
+        break;
+    default: return (value){.type = T_NULL};
+    }
+    return v;
+}
+
+/* Decodes all slots (at most MAX) into OUT; returns the count decoded. */
+int rec_decode(const uint8_t *r, size_t n, value *out, int max);
+
+#endif

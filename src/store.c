@@ -1,0 +1,874 @@
+/* store.c: kash's data in one LMDB file; see store.h. */
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+
+_Static_assert(STORE_NOTFOUND == MDB_NOTFOUND, "STORE_NOTFOUND must be LMDB's code");
+
+enum { DB_META, DB_ACCOUNTS, DB_MANAGERS, DB_INTERACTIONS, DB_MGR_ACCOUNTS, DB_HISTORY, DB_N };
+static const char *const db_names[DB_N] = {"meta",         "accounts",     "managers",
+                                           "interactions", "mgr_accounts", "history"};
+/* The named database holding each entity's rows. */
+static const int entity_db[ENT_NENTITIES] = {DB_ACCOUNTS, DB_MANAGERS, DB_INTERACTIONS,
+                                             DB_HISTORY};
+
+#define KEY_MAX 480 /* LMDB's default key limit is 511; interactions add 13 bytes */
+
+/* ---- built-in schemas ---- */
+
+static const field_def accounts_builtin[A_NBUILTIN] = {
+    {"id", T_TEXT, FLD_KEY},
+    {"name", T_TEXT, 0},
+    {"manager", T_TEXT, 0},
+    {"tier", T_INT, 0},
+    {"stage", T_TEXT, 0},
+    {"industry", T_TEXT, 0},
+    {"region", T_TEXT, 0},
+    {"revenue", T_NUM, 0},
+    {"strategic", T_NUM, 0},
+    {"growth", T_NUM, 0},
+    {"cac", T_NUM, 0},
+    {"created", T_DATE, 0},
+    {"closed", T_DATE, 0},
+    {"first_order", T_DATETIME, FLD_DERIVED},
+    {"last_order", T_DATETIME, FLD_DERIVED},
+    {"last_contact", T_DATETIME, FLD_DERIVED},
+    {"orders", T_INT, FLD_DERIVED},
+    {"lifetime_revenue", T_NUM, FLD_DERIVED},
+};
+static const field_def managers_builtin[M_NBUILTIN] = {
+    {"id", T_TEXT, FLD_KEY},         {"name", T_TEXT, 0},    {"region", T_TEXT, 0},
+    {"capacity", T_INT, 0},          {"active", T_BOOL, 0},  {"load", T_INT, FLD_DERIVED},
+    {"load_revenue", T_NUM, FLD_DERIVED},
+};
+static const field_def interactions_builtin[I_NBUILTIN] = {
+    {"account", T_TEXT, FLD_KEY}, {"at", T_DATETIME, 0}, {"kind", T_TEXT, 0},
+    {"manager", T_TEXT, 0},       {"amount", T_NUM, 0},  {"nps", T_INT, 0},
+    {"csat", T_INT, 0},           {"note", T_TEXT, 0},
+};
+static const field_def history_builtin[H_NBUILTIN] = {
+    {"batch", T_INT, FLD_KEY}, {"at", T_DATETIME, 0}, {"user", T_TEXT, 0},
+    {"statement", T_TEXT, 0},  {"account", T_TEXT, 0}, {"field", T_TEXT, 0},
+    {"old", T_TEXT, 0},        {"new", T_TEXT, 0},     {"undone", T_BOOL, 0},
+};
+static const field_def *const builtin[ENT_NENTITIES] = {accounts_builtin, managers_builtin,
+                                                        interactions_builtin, history_builtin};
+static const int nbuiltin[ENT_NENTITIES] = {A_NBUILTIN, M_NBUILTIN, I_NBUILTIN, H_NBUILTIN};
+
+/* ---- the store ---- */
+
+struct store {
+    char *path;
+    bool rdonly;
+    MDB_env *env; /* NULL until the file exists */
+    MDB_dbi dbi[DB_N];
+    schema schemas[ENT_NENTITIES];
+    uint64_t schema_gen; /* meta "schema_gen" the schemas were loaded at; UINT64_MAX = stale */
+};
+
+/* A pending change to one manager's load, applied before managers are read and at commit. */
+typedef struct mgr_delta {
+    char *id; /* owned */
+    int64_t load;
+    double revenue;
+} mgr_delta;
+
+struct store_txn {
+    store *s;
+    MDB_txn *txn; /* NULL for reads of a database not yet created */
+    bool write;
+    bool seq_loaded;
+    uint32_t seq;
+    mgr_delta *deltas; /* open-addressing table of ndelta_cap slots */
+    size_t ndeltas, delta_cap;
+    MDB_cursor *icur;  /* interactions cursor for ordered inserts */
+    rbuf buf;          /* scratch for re-encoding records */
+    rbuf key;          /* scratch for keys */
+};
+
+struct store_cursor {
+    MDB_cursor *cur;
+    const char *prefix; /* owned copy */
+    size_t plen;
+    bool started;
+};
+
+const char *store_strerror(int rc)
+{
+    switch (rc) {
+    case 0: return "success";
+    case STORE_EVERSION: return "database was written by another version of kash (schema version mismatch)";
+    case STORE_ENOTKASH: return "not a kash database";
+    case STORE_EKEY: return "key is empty or longer than 480 bytes";
+    case STORE_EREADONLY: return "database is open read-only";
+    case MDB_INVALID: return "not a kash database (not an LMDB file, or corrupted)";
+    case MDB_MAP_FULL: return "database is full (map size reached)";
+    case MDB_VERSION_MISMATCH: return "database was written by an incompatible LMDB version";
+    case MDB_CORRUPTED: return "database is corrupted";
+    default: return mdb_strerror(rc);
+    }
+}
+
+const char *store_path(const store *s) { return s->path; }
+bool store_readonly(const store *s) { return s->rdonly; }
+
+static void schema_reset(store *s)
+{
+    for (int e = 0; e < ENT_NENTITIES; e++) {
+        schema *sc = &s->schemas[e];
+        for (int i = nbuiltin[e]; i < sc->n; i++) free((char *)sc->f[i].name);
+        free(sc->f);
+        sc->n = nbuiltin[e];
+        sc->f = xmalloc(sizeof(field_def) * (size_t)sc->n);
+        memcpy(sc->f, builtin[e], sizeof(field_def) * (size_t)sc->n);
+    }
+}
+
+static uint64_t meta_u64(MDB_txn *txn, MDB_dbi dbi, const char *key)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    uint64_t x = 0;
+    if (mdb_get(txn, dbi, &k, &v) == 0 && v.mv_size == 8) memcpy(&x, v.mv_data, 8);
+    return x;
+}
+
+static int meta_put_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t x)
+{
+    MDB_val k = {strlen(key), (void *)key}, v = {8, &x};
+    return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+/* Custom fields are stored per entity under "fields/N" as a list of
+ * u8 type, u8 flags, u16 name length, name. */
+static int schema_load(store *s, MDB_txn *txn)
+{
+    uint64_t gen = meta_u64(txn, s->dbi[DB_META], "schema_gen");
+    if (gen == s->schema_gen) return 0;
+    schema_reset(s);
+    for (int e = 0; e < ENT_NENTITIES; e++) {
+        char key[16];
+        snprintf(key, sizeof key, "fields/%d", e);
+        MDB_val k = {strlen(key), key}, v;
+        if (mdb_get(txn, s->dbi[DB_META], &k, &v) != 0) continue;
+        const uint8_t *p = v.mv_data, *end = p + v.mv_size;
+        schema *sc = &s->schemas[e];
+        while (end - p >= 4) {
+            uint16_t nl;
+            memcpy(&nl, p + 2, 2);
+            if (end - p < 4 + nl) return MDB_CORRUPTED;
+            sc->f = xrealloc(sc->f, sizeof(field_def) * (size_t)(sc->n + 1));
+            sc->f[sc->n].type = p[0];
+            sc->f[sc->n].flags = p[1];
+            char *name = xmalloc(nl + 1u);
+            memcpy(name, p + 4, nl);
+            name[nl] = 0;
+            sc->f[sc->n].name = name;
+            sc->n++;
+            p += 4 + nl;
+        }
+    }
+    s->schema_gen = gen;
+    return 0;
+}
+
+static int schema_save(store_txn *t, int e)
+{
+    store *s = t->s;
+    schema *sc = &s->schemas[e];
+    rbuf b = {0};
+    for (int i = nbuiltin[e]; i < sc->n; i++) {
+        size_t nl = strlen(sc->f[i].name);
+        rbuf_reserve(&b, 4 + nl);
+        b.data[b.len] = sc->f[i].type;
+        b.data[b.len + 1] = sc->f[i].flags;
+        uint16_t n16 = (uint16_t)nl;
+        memcpy(b.data + b.len + 2, &n16, 2);
+        memcpy(b.data + b.len + 4, sc->f[i].name, nl);
+        b.len += 4 + nl;
+    }
+    char key[16];
+    snprintf(key, sizeof key, "fields/%d", e);
+    MDB_val k = {strlen(key), key}, v = {b.len, b.data};
+    int rc = mdb_put(t->txn, s->dbi[DB_META], &k, &v, 0);
+    rbuf_free(&b);
+    if (rc) return rc;
+    uint64_t gen = meta_u64(t->txn, s->dbi[DB_META], "schema_gen") + 1;
+    rc = meta_put_u64(t->txn, s->dbi[DB_META], "schema_gen", gen);
+    if (rc == 0) s->schema_gen = gen;
+    return rc;
+}
+
+static size_t map_size(void)
+{
+    const char *e = getenv("KASH_MAPSIZE");
+    if (e && *e) {
+        char *end;
+        unsigned long long x = strtoull(e, &end, 10);
+        if (*end == 0 && x >= 65536) return (size_t)x;
+    }
+    return sizeof(size_t) >= 8 ? (size_t)1 << 38 : (size_t)1 << 30; /* 256 GiB: sparse */
+}
+
+/* Opens (creating when CREATE) the environment and its databases, and checks the version. */
+static int env_open(store *s, bool create)
+{
+    int rc = mdb_env_create(&s->env);
+    if (rc) return rc;
+    mdb_env_set_maxdbs(s->env, DB_N + 2);
+    mdb_env_set_mapsize(s->env, map_size());
+    mdb_env_set_maxreaders(s->env, 126);
+    unsigned flags = MDB_NOSUBDIR | MDB_NOTLS | (s->rdonly ? MDB_RDONLY : 0);
+    rc = mdb_env_open(s->env, s->path, flags, 0600);
+    if (rc) goto fail;
+    int dead;
+    mdb_reader_check(s->env, &dead);
+
+    MDB_txn *txn;
+    rc = mdb_txn_begin(s->env, NULL, create ? 0 : MDB_RDONLY, &txn);
+    if (rc) goto fail;
+    for (int i = 0; i < DB_N; i++) {
+        unsigned f = create ? MDB_CREATE : 0;
+        if (i == DB_MGR_ACCOUNTS) f |= MDB_DUPSORT;
+        rc = mdb_dbi_open(txn, db_names[i], f, &s->dbi[i]);
+        if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) rc = STORE_ENOTKASH;
+        if (rc) break;
+    }
+    if (rc == 0) {
+        uint64_t v = meta_u64(txn, s->dbi[DB_META], "version");
+        if (create && v == 0) {
+            v = STORE_VERSION;
+            rc = meta_put_u64(txn, s->dbi[DB_META], "version", v);
+        }
+        if (rc == 0 && v != STORE_VERSION) rc = v == 0 ? STORE_ENOTKASH : STORE_EVERSION;
+    }
+    if (rc == 0) rc = schema_load(s, txn);
+    if (rc) {
+        mdb_txn_abort(txn);
+        goto fail;
+    }
+    rc = mdb_txn_commit(txn); /* even read-only: an aborted txn would close the handles */
+    if (rc) goto fail;
+    return 0;
+fail:
+    mdb_env_close(s->env);
+    s->env = NULL;
+    return rc;
+}
+
+int store_open(const char *path, unsigned flags, store **out)
+{
+    *out = NULL;
+    store *s = xcalloc(1, sizeof *s);
+    s->path = xstrdup(path);
+    s->rdonly = flags & STORE_RDONLY;
+    s->schema_gen = UINT64_MAX;
+    schema_reset(s);
+    struct stat st;
+    int rc = 0;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            rc = EISDIR;
+        } else {
+            if (!s->rdonly && access(path, W_OK) != 0) s->rdonly = true;
+            rc = env_open(s, false);
+        }
+    } else if (errno != ENOENT) {
+        rc = errno;
+    }
+    if (rc) {
+        store_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void store_close(store *s)
+{
+    if (!s) return;
+    if (s->env) mdb_env_close(s->env);
+    for (int e = 0; e < ENT_NENTITIES; e++) {
+        for (int i = nbuiltin[e]; i < s->schemas[e].n; i++) free((char *)s->schemas[e].f[i].name);
+        free(s->schemas[e].f);
+    }
+    free(s->path);
+    free(s);
+}
+
+int store_begin(store *s, bool write, store_txn **out)
+{
+    *out = NULL;
+    if (write && s->rdonly) return STORE_EREADONLY;
+    if (!s->env && write) {
+        int rc = env_open(s, true);
+        if (rc) return rc;
+    }
+    store_txn *t = xcalloc(1, sizeof *t);
+    t->s = s;
+    t->write = write;
+    if (s->env) {
+        int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+        if (rc == 0) rc = schema_load(s, t->txn);
+        if (rc) {
+            if (t->txn) mdb_txn_abort(t->txn);
+            free(t);
+            return rc;
+        }
+    }
+    *out = t;
+    return 0;
+}
+
+bool store_txn_writable(const store_txn *t) { return t->write; }
+
+static void txn_free(store_txn *t)
+{
+    for (size_t i = 0; i < t->delta_cap; i++) free(t->deltas[i].id);
+    free(t->deltas);
+    rbuf_free(&t->buf);
+    rbuf_free(&t->key);
+    free(t);
+}
+
+static int flush_deltas(store_txn *t);
+
+int store_commit(store_txn *t)
+{
+    int rc = 0;
+    if (t->txn) {
+        if (t->write) {
+            rc = flush_deltas(t);
+            if (rc == 0 && t->seq_loaded) {
+                rc = meta_put_u64(t->txn, t->s->dbi[DB_META], "seq", t->seq);
+            }
+            if (t->icur) mdb_cursor_close(t->icur);
+            if (rc) {
+                mdb_txn_abort(t->txn);
+                t->s->schema_gen = UINT64_MAX;
+            } else {
+                rc = mdb_txn_commit(t->txn);
+                if (rc) t->s->schema_gen = UINT64_MAX;
+            }
+        } else {
+            mdb_txn_abort(t->txn);
+        }
+    }
+    txn_free(t);
+    return rc;
+}
+
+void store_abort(store_txn *t)
+{
+    if (t->txn) {
+        if (t->icur) mdb_cursor_close(t->icur);
+        mdb_txn_abort(t->txn);
+        if (t->write) t->s->schema_gen = UINT64_MAX; /* fields added in T are gone */
+    }
+    txn_free(t);
+}
+
+/* ---- schema ---- */
+
+const schema *store_schema(store_txn *t, int entity) { return &t->s->schemas[entity]; }
+
+int store_field(store_txn *t, int entity, const char *name)
+{
+    const schema *sc = &t->s->schemas[entity];
+    for (int i = 0; i < sc->n; i++)
+        if (strcmp(sc->f[i].name, name) == 0) return i;
+    return -1;
+}
+
+int store_field_add(store_txn *t, int entity, const char *name, int type, int *slot)
+{
+    if (!t->write) return STORE_EREADONLY;
+    schema *sc = &t->s->schemas[entity];
+    sc->f = xrealloc(sc->f, sizeof(field_def) * (size_t)(sc->n + 1));
+    sc->f[sc->n] = (field_def){xstrdup(name), (uint8_t)type, FLD_CUSTOM};
+    *slot = sc->n++;
+    return schema_save(t, entity);
+}
+
+int store_field_retype(store_txn *t, int entity, int slot, int type)
+{
+    if (!t->write) return STORE_EREADONLY;
+    schema *sc = &t->s->schemas[entity];
+    if (slot < nbuiltin[entity] || slot >= sc->n) return EINVAL;
+    sc->f[slot].type = (uint8_t)type;
+    return schema_save(t, entity);
+}
+
+value store_coerce(value v, int type, char *buf)
+{
+    if (v.type == T_NULL || v.type == type) return v;
+    switch (type) {
+    case T_NUM:
+        if (v.type == T_INT) return v_num((double)v.i);
+        break;
+    case T_DATETIME:
+        if (v.type == T_DATE) return v_datetime(v.i * 86400);
+        break;
+    case T_TEXT: {
+        int n = format_value(&v, buf);
+        return v_text(buf, (size_t)n);
+    }
+    default: break;
+    }
+    return v;
+}
+
+/* ---- keys ---- */
+
+static void be64(uint8_t *p, uint64_t x)
+{
+    for (int i = 7; i >= 0; i--) p[i] = (uint8_t)x, x >>= 8;
+}
+
+static void be32(uint8_t *p, uint32_t x)
+{
+    for (int i = 3; i >= 0; i--) p[i] = (uint8_t)x, x >>= 8;
+}
+
+/* The key of an interaction: account, NUL, at (sign-flipped big-endian, 0 for null), seq. */
+static int interaction_key(store_txn *t, const uint8_t *rec, size_t len, uint32_t seq, MDB_val *k)
+{
+    value acc = rec_get(rec, len, I_ACCOUNT), at = rec_get(rec, len, I_AT);
+    if (acc.type != T_TEXT || acc.len == 0 || acc.len > KEY_MAX || memchr(acc.s, 0, acc.len))
+        return STORE_EKEY;
+    t->key.len = 0;
+    rbuf_reserve(&t->key, acc.len + 13);
+    uint8_t *p = t->key.data;
+    memcpy(p, acc.s, acc.len);
+    p[acc.len] = 0;
+    uint64_t a = at.type == T_NULL ? 0 : (uint64_t)at.i ^ (UINT64_C(1) << 63);
+    if (at.type == T_DATE) a = (uint64_t)(at.i * 86400) ^ (UINT64_C(1) << 63);
+    be64(p + acc.len + 1, a);
+    be32(p + acc.len + 9, seq);
+    k->mv_data = p;
+    k->mv_size = acc.len + 13;
+    return 0;
+}
+
+static int key_of(const uint8_t *rec, size_t len, MDB_val *k)
+{
+    value id = rec_get(rec, len, 0);
+    if (id.type != T_TEXT || id.len == 0 || id.len > KEY_MAX) return STORE_EKEY;
+    k->mv_data = (void *)id.s;
+    k->mv_size = id.len;
+    return 0;
+}
+
+/* ---- manager load deltas ---- */
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static mgr_delta *delta_slot(store_txn *t, const char *id, size_t n)
+{
+    if (t->ndeltas * 2 >= t->delta_cap) {
+        size_t cap = t->delta_cap ? t->delta_cap * 2 : 64;
+        mgr_delta *old = t->deltas;
+        size_t oldcap = t->delta_cap;
+        t->deltas = xcalloc(cap, sizeof *t->deltas);
+        t->delta_cap = cap;
+        for (size_t i = 0; i < oldcap; i++) {
+            if (!old[i].id) continue;
+            size_t j = hash_bytes(old[i].id, strlen(old[i].id)) & (cap - 1);
+            while (t->deltas[j].id) j = (j + 1) & (cap - 1);
+            t->deltas[j] = old[i];
+        }
+        free(old);
+    }
+    size_t j = hash_bytes(id, n) & (t->delta_cap - 1);
+    while (t->deltas[j].id) {
+        if (strlen(t->deltas[j].id) == n && memcmp(t->deltas[j].id, id, n) == 0)
+            return &t->deltas[j];
+        j = (j + 1) & (t->delta_cap - 1);
+    }
+    char *copy = xmalloc(n + 1);
+    memcpy(copy, id, n);
+    copy[n] = 0;
+    t->deltas[j] = (mgr_delta){copy, 0, 0};
+    t->ndeltas++;
+    return &t->deltas[j];
+}
+
+/* Adds an account's contribution (SIGN = +1 or -1) to its manager's load. */
+static void contribute(store_txn *t, const uint8_t *rec, size_t len, int sign)
+{
+    value m = rec_get(rec, len, A_MANAGER);
+    if (m.type != T_TEXT || m.len == 0) return;
+    if (rec_get(rec, len, A_CLOSED).type != T_NULL) return;
+    mgr_delta *d = delta_slot(t, m.s, m.len);
+    d->load += sign;
+    value r = rec_get(rec, len, A_REVENUE);
+    if (r.type == T_NUM) d->revenue += sign * r.n;
+    else if (r.type == T_INT) d->revenue += sign * (double)r.i;
+}
+
+static int put_raw(store_txn *t, int db, MDB_val *k, const uint8_t *rec, size_t len)
+{
+    MDB_val v = {len, (void *)rec};
+    return mdb_put(t->txn, t->s->dbi[db], k, &v, 0);
+}
+
+static int flush_deltas(store_txn *t)
+{
+    if (!t->ndeltas) return 0;
+    value vals[M_NBUILTIN + 256];
+    int rc = 0;
+    for (size_t i = 0; i < t->delta_cap && rc == 0; i++) {
+        mgr_delta *d = &t->deltas[i];
+        if (!d->id || (d->load == 0 && d->revenue == 0)) continue;
+        MDB_val k = {strlen(d->id), d->id}, v;
+        rc = mdb_get(t->txn, t->s->dbi[DB_MANAGERS], &k, &v);
+        if (rc == MDB_NOTFOUND) {
+            rc = 0;
+            continue;
+        }
+        if (rc) break;
+        int n = rec_decode(v.mv_data, v.mv_size, vals, M_NBUILTIN + 256);
+        for (int j = n; j < M_NBUILTIN; j++) vals[j] = v_null();
+        if (n < M_NBUILTIN) n = M_NBUILTIN;
+        int64_t load = (vals[M_LOAD].type == T_INT ? vals[M_LOAD].i : 0) + d->load;
+        double rev = (vals[M_LOAD_REVENUE].type == T_NUM ? vals[M_LOAD_REVENUE].n : 0) + d->revenue;
+        vals[M_LOAD] = v_int(load);
+        vals[M_LOAD_REVENUE] = v_num(load ? rev : 0);
+        rec_encode(&t->buf, vals, n);
+        rc = put_raw(t, DB_MANAGERS, &k, t->buf.data, t->buf.len);
+        d->load = 0;
+        d->revenue = 0;
+    }
+    return rc;
+}
+
+/* Load and load revenue of manager ID from the index, for a newly inserted manager. */
+static int compute_load(store_txn *t, MDB_val *id, int64_t *load, double *rev)
+{
+    *load = 0;
+    *rev = 0;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_MGR_ACCOUNTS], &c);
+    if (rc) return rc;
+    MDB_val k = *id, v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
+        MDB_val av;
+        if (mdb_get(t->txn, t->s->dbi[DB_ACCOUNTS], &v, &av) != 0) continue;
+        if (rec_get(av.mv_data, av.mv_size, A_CLOSED).type != T_NULL) continue;
+        value r = rec_get(av.mv_data, av.mv_size, A_REVENUE);
+        (*load)++;
+        if (r.type == T_NUM) *rev += r.n;
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* ---- reads ---- */
+
+int store_get(store_txn *t, int entity, const char *key, size_t klen, const uint8_t **rec,
+              size_t *reclen)
+{
+    if (!t->txn) return MDB_NOTFOUND;
+    if (entity == ENT_MANAGERS && t->ndeltas) {
+        int rc = flush_deltas(t);
+        if (rc) return rc;
+    }
+    if (klen == 0 || klen > KEY_MAX) return MDB_NOTFOUND;
+    MDB_val k = {klen, (void *)key}, v;
+    int rc = mdb_get(t->txn, t->s->dbi[entity_db[entity]], &k, &v);
+    if (rc) return rc;
+    *rec = v.mv_data;
+    *reclen = v.mv_size;
+    return 0;
+}
+
+size_t store_count(store_txn *t, int entity)
+{
+    MDB_stat st;
+    if (!t->txn || mdb_stat(t->txn, t->s->dbi[entity_db[entity]], &st)) return 0;
+    return st.ms_entries;
+}
+
+int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_cursor **out)
+{
+    *out = NULL;
+    if (entity == ENT_MANAGERS && t->ndeltas) {
+        int rc = flush_deltas(t);
+        if (rc) return rc;
+    }
+    store_cursor *c = xcalloc(1, sizeof *c);
+    if (t->txn) {
+        int rc = mdb_cursor_open(t->txn, t->s->dbi[entity_db[entity]], &c->cur);
+        if (rc) {
+            free(c);
+            return rc;
+        }
+    }
+    if (plen) {
+        char *p = xmalloc(plen);
+        memcpy(p, prefix, plen);
+        c->prefix = p;
+        c->plen = plen;
+    }
+    *out = c;
+    return 0;
+}
+
+int store_interactions_of(store_txn *t, const char *account, size_t len, store_cursor **out)
+{
+    char buf[KEY_MAX + 2];
+    if (len > KEY_MAX) len = KEY_MAX + 1; /* matches nothing */
+    memcpy(buf, account, len);
+    buf[len] = 0;
+    return store_scan(t, ENT_INTERACTIONS, buf, len + 1, out);
+}
+
+int store_next(store_cursor *c, const uint8_t **rec, size_t *reclen)
+{
+    if (!c->cur) return 0;
+    MDB_val k, v;
+    int rc;
+    if (!c->started) {
+        c->started = true;
+        if (c->plen) {
+            k.mv_data = (void *)c->prefix;
+            k.mv_size = c->plen;
+            rc = mdb_cursor_get(c->cur, &k, &v, MDB_SET_RANGE);
+        } else {
+            rc = mdb_cursor_get(c->cur, &k, &v, MDB_FIRST);
+        }
+    } else {
+        rc = mdb_cursor_get(c->cur, &k, &v, MDB_NEXT);
+    }
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc) return rc > 0 ? -rc : rc;
+    if (c->plen && (k.mv_size < c->plen || memcmp(k.mv_data, c->prefix, c->plen) != 0)) return 0;
+    *rec = v.mv_data;
+    *reclen = v.mv_size;
+    return 1;
+}
+
+void store_cursor_close(store_cursor *c)
+{
+    if (!c) return;
+    if (c->cur) mdb_cursor_close(c->cur);
+    free((char *)c->prefix);
+    free(c);
+}
+
+int store_accounts_of(store_txn *t, const char *manager, size_t len,
+                      int (*fn)(void *ctx, const char *id, size_t idlen), void *ctx)
+{
+    if (!t->txn || len == 0 || len > KEY_MAX) return 0;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_MGR_ACCOUNTS], &c);
+    if (rc) return rc;
+    MDB_val k = {len, (void *)manager}, v;
+    int ret = 0;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY); rc == 0 && ret == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP))
+        ret = fn(ctx, v.mv_data, v.mv_size);
+    mdb_cursor_close(c);
+    if (ret) return ret;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* ---- writes ---- */
+
+/* Copies the derived slots [FROM, TO) of OLD (or their defaults when OLD is
+ * NULL) over the values of a record being written. */
+static void keep_derived(value *vals, int from, int to, const uint8_t *old, size_t oldlen,
+                         const value *defaults)
+{
+    for (int i = from; i < to; i++)
+        vals[i] = old ? rec_get(old, oldlen, (unsigned)i) : defaults[i - from];
+}
+
+int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len)
+{
+    if (!t->write) return STORE_EREADONLY;
+    if (entity == ENT_INTERACTIONS) return store_put_interaction(t, rec, len, store_next_seq(t));
+    MDB_val k;
+    int rc = key_of(rec, len, &k);
+    if (rc) return rc;
+    int db = entity_db[entity];
+    if (entity == ENT_MANAGERS && (rc = flush_deltas(t)) != 0) return rc;
+    MDB_val ov;
+    rc = mdb_get(t->txn, t->s->dbi[db], &k, &ov);
+    if (rc && rc != MDB_NOTFOUND) return rc;
+    const uint8_t *old = rc == 0 ? ov.mv_data : NULL;
+    size_t oldlen = rc == 0 ? ov.mv_size : 0;
+    rc = 0;
+
+    int n = (int)rec_nslots(rec, len);
+    value *vals = xmalloc(sizeof(value) * (size_t)(n > A_NBUILTIN ? n : A_NBUILTIN));
+    rec_decode(rec, len, vals, n);
+    for (int i = n; i < nbuiltin[entity]; i++) vals[i] = v_null();
+    if (n < nbuiltin[entity]) n = nbuiltin[entity];
+
+    /* OLD points into the map and dies with the first write: copy it. */
+    uint8_t *oldcopy = NULL;
+    if (old) {
+        oldcopy = xmalloc(oldlen);
+        memcpy(oldcopy, old, oldlen);
+        old = oldcopy;
+    }
+    if (entity == ENT_ACCOUNTS) {
+        static const value adef[] = {{.type = T_NULL}, {.type = T_NULL}, {.type = T_NULL},
+                                     {.type = T_INT, .i = 0}, {.type = T_NUM, .n = 0}};
+        keep_derived(vals, A_FIRST_ORDER, A_NBUILTIN, old, oldlen, adef);
+    } else if (entity == ENT_MANAGERS) {
+        value mdef[2] = {v_int(0), v_num(0)};
+        if (!old) rc = compute_load(t, &k, &mdef[0].i, &mdef[1].n);
+        keep_derived(vals, M_LOAD, M_NBUILTIN, old, oldlen, mdef);
+    }
+    rbuf nb = {0};
+    if (rc == 0) {
+        rec_encode(&nb, vals, n);
+        /* the key must point into stable memory across the writes below */
+        rc = key_of(nb.data, nb.len, &k);
+    }
+    if (rc == 0) rc = put_raw(t, db, &k, nb.data, nb.len);
+    if (rc == 0 && entity == ENT_ACCOUNTS) {
+        value om = old ? rec_get(old, oldlen, A_MANAGER) : v_null();
+        value nm = rec_get(nb.data, nb.len, A_MANAGER);
+        bool same = om.type == nm.type &&
+                    (om.type != T_TEXT || (om.len == nm.len && memcmp(om.s, nm.s, om.len) == 0));
+        if (old) contribute(t, old, oldlen, -1);
+        contribute(t, nb.data, nb.len, +1);
+        if (!same) {
+            MDB_dbi ix = t->s->dbi[DB_MGR_ACCOUNTS];
+            if (om.type == T_TEXT && om.len && om.len <= KEY_MAX) {
+                MDB_val mk = {om.len, (void *)om.s}, mv = k;
+                int r2 = mdb_del(t->txn, ix, &mk, &mv);
+                if (r2 && r2 != MDB_NOTFOUND) rc = r2;
+            }
+            if (rc == 0 && nm.type == T_TEXT && nm.len && nm.len <= KEY_MAX) {
+                MDB_val mk = {nm.len, (void *)nm.s}, mv = k;
+                rc = mdb_put(t->txn, ix, &mk, &mv, 0);
+            }
+        }
+    }
+    rbuf_free(&nb);
+    free(oldcopy);
+    free(vals);
+    return rc;
+}
+
+uint32_t store_next_seq(store_txn *t)
+{
+    if (!t->seq_loaded) {
+        t->seq = t->txn ? (uint32_t)meta_u64(t->txn, t->s->dbi[DB_META], "seq") : 0;
+        t->seq_loaded = true;
+    }
+    return ++t->seq;
+}
+
+int store_put_interaction(store_txn *t, const uint8_t *rec, size_t len, uint32_t seq)
+{
+    if (!t->write) return STORE_EREADONLY;
+    MDB_val k, v = {len, (void *)rec};
+    int rc = interaction_key(t, rec, len, seq, &k);
+    if (rc) return rc;
+    if (!t->icur) {
+        rc = mdb_cursor_open(t->txn, t->s->dbi[DB_INTERACTIONS], &t->icur);
+        if (rc) return rc;
+    }
+    /* Appending is much faster when keys arrive in order past the end. */
+    rc = mdb_cursor_put(t->icur, &k, &v, MDB_APPEND);
+    if (rc == MDB_KEYEXIST) rc = mdb_cursor_put(t->icur, &k, &v, 0);
+    return rc;
+}
+
+void activity_init(activity *a)
+{
+    a->first_order = INT64_MAX;
+    a->last_order = INT64_MIN;
+    a->last_contact = INT64_MIN;
+    a->orders = 0;
+    a->revenue = 0;
+    a->has_revenue = false;
+}
+
+void activity_add(activity *a, const char *kind, size_t kindlen, const value *at,
+                  const value *amount)
+{
+    int64_t ts = INT64_MIN;
+    if (at->type == T_DATETIME) ts = at->i;
+    else if (at->type == T_DATE) ts = at->i * 86400;
+    if (ts != INT64_MIN && ts > a->last_contact) a->last_contact = ts;
+    if (kindlen == 5 && memcmp(kind, "order", 5) == 0) {
+        a->orders++;
+        if (ts != INT64_MIN) {
+            if (ts < a->first_order) a->first_order = ts;
+            if (ts > a->last_order) a->last_order = ts;
+        }
+        if (amount->type == T_NUM && isfinite(amount->n)) {
+            a->revenue += amount->n;
+            a->has_revenue = true;
+        } else if (amount->type == T_INT) {
+            a->revenue += (double)amount->i;
+            a->has_revenue = true;
+        }
+    }
+}
+
+int store_activity_add(store_txn *t, const char *id, size_t idlen, const activity *a)
+{
+    if (!t->write) return STORE_EREADONLY;
+    MDB_val k = {idlen, (void *)id}, v;
+    int rc = mdb_get(t->txn, t->s->dbi[DB_ACCOUNTS], &k, &v);
+    if (rc) return rc;
+    int n = (int)rec_nslots(v.mv_data, v.mv_size);
+    value *vals = xmalloc(sizeof(value) * (size_t)(n > A_NBUILTIN ? n : A_NBUILTIN));
+    rec_decode(v.mv_data, v.mv_size, vals, n);
+    for (int i = n; i < A_NBUILTIN; i++) vals[i] = v_null();
+    if (n < A_NBUILTIN) n = A_NBUILTIN;
+    value *fo = &vals[A_FIRST_ORDER], *lo = &vals[A_LAST_ORDER], *lc = &vals[A_LAST_CONTACT];
+    if (a->first_order != INT64_MAX && (fo->type != T_DATETIME || a->first_order < fo->i))
+        *fo = v_datetime(a->first_order);
+    if (a->last_order != INT64_MIN && (lo->type != T_DATETIME || a->last_order > lo->i))
+        *lo = v_datetime(a->last_order);
+    if (a->last_contact != INT64_MIN && (lc->type != T_DATETIME || a->last_contact > lc->i))
+        *lc = v_datetime(a->last_contact);
+    vals[A_ORDERS] = v_int((vals[A_ORDERS].type == T_INT ? vals[A_ORDERS].i : 0) + a->orders);
+    double rev = vals[A_LIFETIME_REVENUE].type == T_NUM ? vals[A_LIFETIME_REVENUE].n : 0;
+    vals[A_LIFETIME_REVENUE] = v_num(rev + a->revenue);
+    rec_encode(&t->buf, vals, n);
+    free(vals);
+    return put_raw(t, DB_ACCOUNTS, &k, t->buf.data, t->buf.len);
+}
+
+/* ---- meta ---- */
+
+int store_meta_get(store_txn *t, const char *key, const void **val, size_t *len)
+{
+    if (!t->txn) return MDB_NOTFOUND;
+    MDB_val k = {strlen(key), (void *)key}, v;
+    int rc = mdb_get(t->txn, t->s->dbi[DB_META], &k, &v);
+    if (rc) return rc;
+    *val = v.mv_data;
+    *len = v.mv_size;
+    return 0;
+}
+
+int store_meta_put(store_txn *t, const char *key, const void *val, size_t len)
+{
+    if (!t->write) return STORE_EREADONLY;
+    MDB_val k = {strlen(key), (void *)key}, v = {len, (void *)val};
+    return mdb_put(t->txn, t->s->dbi[DB_META], &k, &v, 0);
+}

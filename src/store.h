@@ -1,0 +1,164 @@
+/* store.h: kash's data in one LMDB file.
+ *
+ * The store knows entities, schemas and records; it knows nothing of the
+ * language. Named databases inside the file:
+ *
+ *   meta          schema version, custom-field dictionary, counters, targets
+ *   accounts      id -> record (schema ENT_ACCOUNTS)
+ *   managers      id -> record
+ *   interactions  account NUL at(be64) seq(be32) -> record, so that an
+ *                 account's history is one key range in time order
+ *   mgr_accounts  manager id -> account id (sorted duplicates)
+ *   history       batch(be64) seq(be32) -> record (schema ENT_HISTORY)
+ *
+ * Derived fields are stored in the records and kept right by the store's
+ * writers: an account's activity fields by store_activity_add(), a manager's
+ * load and load_revenue by every store_put() of an account.
+ *
+ * Return codes are ints: 0 for success, LMDB's codes (MDB_NOTFOUND, errno
+ * values) or the STORE_E* codes below; store_strerror() names them. */
+#ifndef KASH_STORE_H
+#define KASH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+#include "value.h"
+
+enum {
+    STORE_VERSION = 1, /* schema version written into new databases */
+};
+
+enum {
+    STORE_NOTFOUND = -30798,  /* = MDB_NOTFOUND: no such key */
+    STORE_EVERSION = -31900, /* database of another schema version */
+    STORE_ENOTKASH,          /* an LMDB file without kash's databases */
+    STORE_EKEY,              /* key empty or too long */
+    STORE_EREADONLY,         /* write attempted on a read-only store */
+};
+
+typedef enum entity_kind {
+    ENT_ACCOUNTS,
+    ENT_MANAGERS,
+    ENT_INTERACTIONS,
+    ENT_HISTORY,
+    ENT_NENTITIES
+} entity_kind;
+
+/* Slots of the built-in fields, in schema order. Custom fields follow. */
+enum {
+    A_ID, A_NAME, A_MANAGER, A_TIER, A_STAGE, A_INDUSTRY, A_REGION, A_REVENUE, A_STRATEGIC,
+    A_GROWTH, A_CAC, A_CREATED, A_CLOSED,
+    A_FIRST_ORDER, A_LAST_ORDER, A_LAST_CONTACT, A_ORDERS, A_LIFETIME_REVENUE,
+    A_NBUILTIN
+};
+enum { M_ID, M_NAME, M_REGION, M_CAPACITY, M_ACTIVE, M_LOAD, M_LOAD_REVENUE, M_NBUILTIN };
+enum { I_ACCOUNT, I_AT, I_KIND, I_MANAGER, I_AMOUNT, I_NPS, I_CSAT, I_NOTE, I_NBUILTIN };
+enum {
+    H_BATCH, H_AT, H_USER, H_STATEMENT, H_ACCOUNT, H_FIELD, H_OLD, H_NEW, H_UNDONE,
+    H_NBUILTIN
+};
+
+enum {
+    FLD_KEY = 1,     /* the entity's key */
+    FLD_DERIVED = 2, /* computed by the store; read-only to users */
+    FLD_CUSTOM = 4,  /* added by an import or a set */
+};
+
+typedef struct field_def {
+    const char *name; /* owned by the store */
+    uint8_t type;     /* vtype */
+    uint8_t flags;    /* FLD_* */
+} field_def;
+
+typedef struct schema {
+    int n;            /* fields, built-ins first */
+    field_def *f;     /* owned by the store */
+} schema;
+
+typedef struct store store;
+typedef struct store_txn store_txn;
+typedef struct store_cursor store_cursor;
+
+enum { STORE_RDONLY = 1 };
+
+/* Opens the database at PATH. A missing file is not created until the first
+ * write transaction (reads then see an empty database). *OUT is owned by the
+ * caller; free with store_close(). */
+int store_open(const char *path, unsigned flags, store **out);
+void store_close(store *s);
+const char *store_strerror(int rc);
+const char *store_path(const store *s);
+bool store_readonly(const store *s);
+
+/* Begins a transaction; a write transaction creates the file if needed. Only
+ * one write transaction runs at a time (LMDB); a second writer waits.
+ * Record pointers handed out stay valid until the transaction ends or, in a
+ * write transaction, until the next write. */
+int store_begin(store *s, bool write, store_txn **out);
+int store_commit(store_txn *t); /* frees T whatever the outcome */
+void store_abort(store_txn *t); /* frees T */
+bool store_txn_writable(const store_txn *t);
+
+/* The schema of an entity as of this transaction. Valid until the
+ * transaction ends or a field is added or retyped. */
+const schema *store_schema(store_txn *t, int entity);
+/* Slot of field NAME (exact, case-sensitive), or -1. */
+int store_field(store_txn *t, int entity, const char *name);
+/* Adds custom field NAME of TYPE; returns its slot or a negative code in *RC. */
+int store_field_add(store_txn *t, int entity, const char *name, int type, int *slot);
+/* Changes a custom field's type (values already stored are converted when read). */
+int store_field_retype(store_txn *t, int entity, int slot, int type);
+
+/* Point lookup by key. STORE_NOTFOUND when absent. */
+int store_get(store_txn *t, int entity, const char *key, size_t klen, const uint8_t **rec,
+              size_t *reclen);
+/* Inserts or replaces a row; the key is taken from the record (id, or account
+ * and at for interactions). Keeps mgr_accounts and managers' load fields
+ * right. For interactions, SEQ orders rows of one account at one instant:
+ * pass store_next_seq(). */
+int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len);
+int store_put_interaction(store_txn *t, const uint8_t *rec, size_t len, uint32_t seq);
+uint32_t store_next_seq(store_txn *t);
+
+/* Activity to fold into an account's derived fields. */
+typedef struct activity {
+    int64_t first_order, last_order, last_contact; /* datetimes; INT64_MIN/MAX when none */
+    int64_t orders;
+    double revenue;
+    bool has_revenue;
+} activity;
+void activity_init(activity *a);
+/* Folds one interaction (kind, at, amount) into A. */
+void activity_add(activity *a, const char *kind, size_t kindlen, const value *at,
+                  const value *amount);
+/* Folds A into account ID's derived fields (the account must exist). */
+int store_activity_add(store_txn *t, const char *id, size_t idlen, const activity *a);
+
+/* Scans every row of ENTITY in key order, or with PREFIX only the rows whose
+ * key starts with it (an account's interactions: its id then a NUL byte; see
+ * store_interactions_of()). *OUT owned by the caller: store_cursor_close(). */
+int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_cursor **out);
+int store_interactions_of(store_txn *t, const char *account, size_t len, store_cursor **out);
+/* Next row: returns 1 with REC set, 0 at the end, or a negative/errno code. */
+int store_next(store_cursor *c, const uint8_t **rec, size_t *reclen);
+void store_cursor_close(store_cursor *c);
+/* Number of rows of an entity (O(1)). */
+size_t store_count(store_txn *t, int entity);
+
+/* Account ids held by a manager, via mgr_accounts: calls FN for each; stops
+ * when FN returns non-zero and returns that value. */
+int store_accounts_of(store_txn *t, const char *manager, size_t len,
+                      int (*fn)(void *ctx, const char *id, size_t idlen), void *ctx);
+
+/* Small named values in meta (targets, settings). */
+int store_meta_get(store_txn *t, const char *key, const void **val, size_t *len);
+int store_meta_put(store_txn *t, const char *key, const void *val, size_t len);
+
+/* Converts V to TYPE when it is of another storable type (a custom field that
+ * was retyped): int->num, anything->text formats it into BUF (FMT_BUF bytes). */
+value store_coerce(value v, int type, char *buf);
+
+#endif
