@@ -40,18 +40,21 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # 1. Build. The first time with its output; later silently unless it fails,
-# so that `demo.sh -c ...` prints only the result.
+# so that `demo.sh -c ...` prints only the result. The build steps get no
+# standard input: a script piped into demo.sh is for kash.
 if [ -x "$kash" ] && [ -x "$gen" ]; then
     log=$(mktemp)
-    "$root/tools/deps.sh" >"$log" 2>&1 || {
+    "$root/tools/deps.sh" </dev/null >"$log" 2>&1 || {
         cat -- "$log" >&2
         die "tools/deps.sh failed"
     }
 else
     say "building kash with tools/deps.sh"
-    "$root/tools/deps.sh" >&2 || die "tools/deps.sh failed"
+    "$root/tools/deps.sh" </dev/null >&2 || die "tools/deps.sh failed"
 fi
-[ -x "$kash" ] && [ -x "$gen" ] || die "tools/deps.sh did not build build/kash and build/kash-gen"
+if [ ! -x "$kash" ] || [ ! -x "$gen" ]; then
+    die "tools/deps.sh did not build build/kash and build/kash-gen"
+fi
 
 if [ "${KASH_DEMO_REBUILD:-0}" = 1 ]; then
     say "KASH_DEMO_REBUILD=1: removing examples/data/ and examples/demo.db"
@@ -93,7 +96,7 @@ if [ ! -f "$db" ]; then
             -c 'import accounts from "examples/data/accounts.csv";' \
             -c 'import interactions from "examples/data/interactions.csv";' \
             "$tmpdb"
-    ) >&2 || die "building examples/demo.db failed; nothing was kept"
+    ) </dev/null >&2 || die "building examples/demo.db failed; nothing was kept"
     [ -s "$tmpdb" ] || die "kash reported success but wrote no database; nothing was kept"
     if [ -e "$tmpdb-lock" ]; then
         mv -f -- "$tmpdb-lock" "$db-lock"

@@ -366,11 +366,7 @@ static int match_columns(importer *im, int *colslot)
         int slot = store_field(im->t, im->entity, c->norm);
         if (slot >= 0) {
             const field_def *f = &store_schema(im->t, im->entity)->f[slot];
-            if (f->flags & FLD_DERIVED) {
-                fprintf(stderr, "warning: column '%s' of %s ignored: %s is derived from the data\n",
-                        c->header, st->file, c->norm);
-                continue;
-            }
+            if (f->flags & FLD_DERIVED) continue; /* recomputed from the data (re-imported exports) */
             if (f->flags & FLD_CUSTOM) c->infer = true; /* may need widening */
             colslot[i] = slot;
         } else {

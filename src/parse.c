@@ -375,7 +375,8 @@ static node *primary(parser *p)
         next(p);
         n = expr(p);
         if (!n || !expect(p, TK_RPAREN)) return NULL;
-        return n;
+        n->off = t.off; /* the span takes in the parentheses: it names the column */
+        return finish(p, n);
     case TK_IDENT:
         if (lex_is(&p->lx, &t, "null") || lex_is(&p->lx, &t, "true") ||
             lex_is(&p->lx, &t, "false") || lex_is(&p->lx, &t, "today") ||
@@ -635,7 +636,7 @@ static bool item_list(parser *p, item **out, int *n, bool sortkeys)
 /* An integer for limit/offset: INT or a variable holding one. */
 static bool int_arg(parser *p, int64_t *out, const char *what)
 {
-    node *e = primary(p);
+    node *e = subexpr(p, UNARY_PRIORITY - 1);
     if (!e) return false;
     if (e->kind != N_LIT || e->v.type != T_INT || e->v.i < 0) {
         diag_set(p->d, DIAG_SEMANTIC, e->off, e->len, "%s must be a non-negative integer", what);

@@ -234,8 +234,15 @@ int shell_run_text(shell *sh, const char *text, size_t len, const char *file, in
     while (pos < len && !sh->quit) {
         /* a line whose first non-blank character is '.' is a dot-command */
         size_t i = pos;
-        while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
-            i++;
+        for (;;) { /* blank space and -- comments */
+            while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+                i++;
+            if (i + 1 < len && text[i] == '-' && text[i + 1] == '-') {
+                while (i < len && text[i] != '\n') i++;
+                continue;
+            }
+            break;
+        }
         size_t bol = i;
         while (bol > 0 && text[bol - 1] != '\n') bol--;
         bool blank_before = true;
@@ -245,6 +252,7 @@ int shell_run_text(shell *sh, const char *text, size_t len, const char *file, in
             while (eol < len && text[eol] != '\n') eol++;
             char *line = arena_strndup(&a, text + i, eol - i);
             int rc = dot_command(sh, line);
+            fflush(sh->s.out);
             pos = eol;
             arena_reset(&a);
             if (rc) {

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what a fresh Debian 12 machine lacks, builds,
+# runs unit tests (cmocka), golden script tests and the script-level suites in
+# tests/suites/, and ends with the line "N passed, N failed".
+# Exit status 0 only when nothing failed.
+set -u
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+tools/deps.sh || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+build=$root/build
+
+pass=0 fail=0
+add() { pass=$((pass + $1)); fail=$((fail + $2)); }
+
+# Unit tests: every cmocka program meson built.
+for t in "$build"/tests/test_*; do
+    [ -x "$t" ] || continue
+    out=$("$t" 2>&1)
+    rc=$?
+    p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+    f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+    p=${p:-0} f=${f:-0}
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -E "FAILED|Error|error|failure" | head -20
+    echo "unit $(basename "$t"): $p passed, $f failed"
+    add "$p" "$f"
+done
+
+# Golden script tests.
+out=$(tests/golden.sh "$build/kash" "$root/tests" 2>&1)
+printf '%s\n' "$out" | grep -v '^golden: ' | head -200
+line=$(printf '%s\n' "$out" | tail -1)
+p=$(echo "$line" | sed -n 's/^golden: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(echo "$line" | sed -n 's/^golden: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+echo "$line"
+add "${p:-0}" "${f:-1}"
+
+# Script-level suites: each prints "NAME: N passed, N failed" as its last line.
+for s in tests/suites/*.sh; do
+    [ -f "$s" ] || continue
+    out=$(KASH="$build/kash" KASH_GEN="$build/kash-gen" bash "$s" 2>&1)
+    rc=$?
+    line=$(printf '%s\n' "$out" | tail -1)
+    p=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+    f=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+    p=${p:-0} f=${f:-0}
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    [ "$f" -ne 0 ] && printf '%s\n' "$out" | tail -40
+    echo "suite $(basename "$s" .sh): $p passed, $f failed"
+    add "$p" "$f"
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
