@@ -553,6 +553,7 @@ typedef struct manager {
     int region;
     unsigned capacity;
     int active;
+    double pull; /* how many accounts land with them, relative to capacity */
 } manager;
 
 typedef struct account {
@@ -773,6 +774,9 @@ static void gen_managers(world *w)
         o->len = (size_t)(p - o->buf);
     }
     out_close(o);
+    /* Books are uneven: some managers end up over capacity. */
+    for (size_t i = 0; i < nm; i++)
+        w->mgrs[i].pull = rng_lognormal1(&r, 0.35);
 }
 
 /* ---------------------------------------------------------------- accounts */
@@ -899,8 +903,9 @@ static void gen_accounts(world *w)
         above[byrev[k].i] = k && byrev[k].v == byrev[k - 1].v ? above[byrev[k - 1].i] : (uint32_t)k;
     free(byrev);
 
-    /* Managers grouped by region, one running sum of capacity (inactive
-     * ones count half): region g is mcum[rstart[g] .. rstart[g+1]-1]. */
+    /* Managers grouped by region, one running sum of capacity x pull
+     * (inactive ones count half): region g is mcum[rstart[g] ..
+     * rstart[g+1]-1]. */
     double *mcum = xmalloc((nm + 1) * sizeof *mcum);
     int32_t *morder = xmalloc((nm + 1) * sizeof *morder);
     size_t rstart[NREGIONS + 1];
@@ -910,7 +915,7 @@ static void gen_accounts(world *w)
         rstart[g] = k;
         for (size_t i = 0; i < nm; i++) {
             if (w->mgrs[i].region != g) continue;
-            t += w->mgrs[i].capacity * (w->mgrs[i].active ? 1.0 : 0.5);
+            t += w->mgrs[i].capacity * w->mgrs[i].pull * (w->mgrs[i].active ? 1.0 : 0.5);
             mcum[k] = t;
             morder[k++] = (int32_t)i;
         }

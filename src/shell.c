@@ -105,6 +105,12 @@ static bool on_off(const char *arg, bool *out)
 /* .schema [SOURCE]: one row per field. */
 static int dot_schema(shell *sh, const char *arg)
 {
+    bool known = !*arg;
+    for (int e = 0; e < ENT_NENTITIES; e++) known |= strcmp(arg, source_name(e)) == 0;
+    if (!known) {
+        fprintf(stderr, "error: unknown source '%s' (accounts, managers, interactions, history)\n", arg);
+        return 1;
+    }
     store_txn *t;
     int rc = store_begin(sh->s.db, false, &t);
     if (rc) {
@@ -113,10 +119,8 @@ static int dot_schema(shell *sh, const char *arg)
     }
     static const char *const names[] = {"source", "field", "type", "kind"};
     renderer *r = render_begin(sh->s.out, &sh->s.ro, 4, names);
-    bool found = false;
     for (int e = 0; e < ENT_NENTITIES; e++) {
         if (*arg && strcmp(arg, source_name(e)) != 0) continue;
-        found = true;
         const schema *sc = store_schema(t, e);
         for (int i = 0; i < sc->n; i++) {
             const field_def *f = &sc->f[i];
@@ -133,10 +137,6 @@ static int dot_schema(shell *sh, const char *arg)
     }
     render_end(r);
     store_abort(t);
-    if (!found) {
-        fprintf(stderr, "error: unknown source '%s' (accounts, managers, interactions, history)\n", arg);
-        return 1;
-    }
     return 0;
 }
 
