@@ -34,6 +34,12 @@
 #endif
 #define PREFETCH_AHEAD 16
 
+/* No fused multiply-add: the bytes must not depend on the target either
+ * (gcc in ISO C mode already does not contract). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 /* ---------------------------------------------------------------- random */
 
 typedef struct rng {
@@ -536,8 +542,9 @@ static const char *const notes[NKINDS][8] = {
     [K_TICKET] = {"Login issue", "Invoice mismatch", "Printer says \"PC LOAD LETTER\"",
                   "API timeout, retried OK", "Data export failing", "Password reset",
                   "Shipment delayed\nCarrier: DHL", "Réclamation: délai de livraison"},
-    [K_SURVEY] = {"Great support!", "Too expensive", "Onboarding was slow, but team was helpful",
-                  "Would recommend", "\"Best vendor we have\"", "Response times got worse", NULL,
+    /* Surveys: three happy comments, then three unhappy ones. */
+    [K_SURVEY] = {"Great support!", "Would recommend", "\"Best vendor we have\"", "Too expensive",
+                  "Onboarding was slow, but team was helpful", "Response times got worse", NULL,
                   NULL},
     [K_UPSELL] = {"Upgraded to Enterprise plan", "Added 50 seats", "Premium support, 12 months",
                   "Upgraded tier", NULL, NULL, NULL, NULL},
@@ -797,35 +804,39 @@ static int cmp_ranked_desc(const void *a, const void *b)
  * an ASCII slug for its website into SLUG. May change *IND to fit the name. */
 static void company_name(rng *r, int g, int *ind, char *name, size_t cap, char *slug, size_t scap)
 {
+    /* One draw per statement: C leaves the order in which function arguments
+     * and operands are evaluated unspecified, and the bytes must not depend
+     * on the compiler. */
     const char *word = industry_words[*ind][rng_below(r, 8)];
     const char *suf = suffixes[g][rng_below(r, 8)];
+    const char *adj = adjectives[rng_below(r, COUNT(adjectives))];
+    const char *noun = nouns[rng_below(r, COUNT(nouns))];
+    const char *l1 = last_names[g][rng_below(r, 30)];
+    const char *l2 = last_names[g][rng_below(r, 30)];
     double u = rng_unit(r);
     char stem[160];
     const char *slugsrc = NULL;
     if (u < 0.40) {
-        snprintf(stem, sizeof stem, "%s %s %s", adjectives[rng_below(r, COUNT(adjectives))],
-                 nouns[rng_below(r, COUNT(nouns))], word);
+        snprintf(stem, sizeof stem, "%s %s %s", adj, noun, word);
         snprintf(name, cap, "%s %s", stem, suf);
     } else if (u < 0.60) {
-        snprintf(stem, sizeof stem, "%s %s", last_names[g][rng_below(r, 30)], word);
+        snprintf(stem, sizeof stem, "%s %s", l1, word);
         snprintf(name, cap, "%s %s", stem, suf);
     } else if (u < 0.70) {
-        snprintf(stem, sizeof stem, "%s %s", cities[rng_below(r, COUNT(cities))], word);
+        const char *city = cities[rng_below(r, COUNT(cities))];
+        snprintf(stem, sizeof stem, "%s %s", city, word);
         snprintf(name, cap, "%s %s", stem, suf);
     } else if (u < 0.80) {
-        snprintf(stem, sizeof stem, "%s & %s", last_names[g][rng_below(r, 30)],
-                 last_names[g][rng_below(r, 30)]);
+        snprintf(stem, sizeof stem, "%s & %s", l1, l2);
         snprintf(name, cap, "%s %s", stem, rng_chance(r, 0.5) ? suf : word);
     } else if (u < 0.85) {
         /* A comma inside the name: Smith, Jones & Co or Hall, Young & King */
-        const char *l1 = last_names[g][rng_below(r, 30)];
-        const char *l2 = last_names[g][rng_below(r, 30)];
         const char *l3 = rng_chance(r, 0.5) ? "Co" : last_names[g][rng_below(r, 30)];
         snprintf(stem, sizeof stem, "%s, %s & %s", l1, l2, l3);
         snprintf(name, cap, "%s", stem);
     } else if (u < 0.87) {
         /* Quotes inside the name, e.g. "Acme" Ltd */
-        snprintf(stem, sizeof stem, "%s", nouns[rng_below(r, COUNT(nouns))]);
+        snprintf(stem, sizeof stem, "%s", noun);
         snprintf(name, cap, "\"%s\" %s", stem, suf);
     } else if (u < 0.895) {
         const named *s = &accented_surnames[g][rng_below(r, 8)];
@@ -838,8 +849,7 @@ static void company_name(rng *r, int g, int *ind, char *name, size_t cap, char *
         *ind = s->industry;
         slugsrc = s->slug;
     } else {
-        snprintf(stem, sizeof stem, "%s%s", nouns[rng_below(r, COUNT(nouns))],
-                 industry_words[*ind][rng_below(r, 8)]);
+        snprintf(stem, sizeof stem, "%s%s", noun, word);
         for (char *c = stem + 1; *c; c++) /* "Harbor" + "Data" -> "Harbordata" */
             if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
         snprintf(name, cap, "%s %s", stem, suf);
@@ -942,7 +952,8 @@ static void gen_accounts(world *w)
         char name[256], slug[64];
         company_name(&r, g, &ind, name, sizeof name, slug, sizeof slug);
 
-        double strategic = 10.0 * (0.6 * (1.0 - top) + 0.4 * rng_unit(&r)) + 0.8 * rng_normal(&r);
+        double strategic = 10.0 * (0.6 * (1.0 - top) + 0.4 * rng_unit(&r));
+        strategic += 0.8 * rng_normal(&r);
         strategic = fmin(10.0, fmax(0.0, strategic));
         double growth = 6.25 - 1.5 * (1.0 - top) + 2.0 * rng_normal(&r);
         growth = fmin(10.0, fmax(0.0, growth));
@@ -1119,12 +1130,14 @@ static void radix_sort(uint64_t *a, uint64_t *tmp, size_t n, int first, int last
     if (src != a) memcpy(a, src, n * sizeof *a);
 }
 
-static char *put_note(char *p, rng *r, int kind)
+/* A note for an interaction of KIND; HAPPY picks the survey comments. */
+static char *put_note(char *p, rng *r, int kind, int happy)
 {
     if (kind == K_ORDER && rng_chance(r, 0.5)) {
         p = put_str(p, "PO ");
         return put_uint_pad(p, 4500000000u + rng_below(r, 1000000), 10);
     }
+    if (kind == K_SURVEY) return put_field(p, notes[kind][(happy ? 0 : 3) + rng_below(r, 3)]);
     unsigned n = 0;
     while (n < 8 && notes[kind][n])
         n++;
@@ -1267,7 +1280,8 @@ static void gen_interactions(world *w)
             case K_UPSELL: amount = 0.08 * a->revenue * rng_lognormal1(&r, 0.5); break;
             case K_CROSS: amount = 0.05 * a->revenue * rng_lognormal1(&r, 0.5); break;
             case K_RETURN:
-                amount = -a->base * rng_lognormal1(&r, 0.6) * rng_range(&r, 0.2, 1.0);
+                amount = -a->base * rng_lognormal1(&r, 0.6);
+                amount *= rng_range(&r, 0.2, 1.0);
                 break;
             default: has_amount = 0;
             }
@@ -1280,17 +1294,26 @@ static void gen_interactions(world *w)
                 p = put_fixed(p, amount, 2);
             }
             *p++ = ',';
+            int happy = 0;
             if (kind == K_SURVEY) {
                 /* 50% NPS only, 30% CSAT only, 20% both */
                 double u = rng_unit(&r);
-                if (u < 0.5 || u >= 0.8) p = put_uint(p, pick_cum(&r, nps_cum[risk], 11));
+                unsigned nps = 0, csat = 0;
+                if (u < 0.5 || u >= 0.8) {
+                    nps = pick_cum(&r, nps_cum[risk], 11);
+                    p = put_uint(p, nps);
+                }
                 *p++ = ',';
-                if (u >= 0.5) p = put_uint(p, 1 + pick_cum(&r, csat_cum[risk], 5));
+                if (u >= 0.5) {
+                    csat = 1 + pick_cum(&r, csat_cum[risk], 5);
+                    p = put_uint(p, csat);
+                }
+                happy = u < 0.5 || u >= 0.8 ? nps >= 8 : csat >= 4;
             } else {
                 *p++ = ',';
             }
             *p++ = ',';
-            if (rng_below(&r, 1000) < note_chance[kind]) p = put_note(p, &r, kind);
+            if (rng_below(&r, 1000) < note_chance[kind]) p = put_note(p, &r, kind, happy);
             *p++ = '\n';
             o->len = (size_t)(p - o->buf);
         }

@@ -48,8 +48,12 @@ typedef struct importer {
     long rows, imported, skipped, created, bad;
     rbuf recs;       /* encoded records, back to back */
     struct pending {
-        size_t off, len;
+        size_t off;  /* record at recs.data + off */
+        uint32_t len;
         uint32_t seq;
+        uint32_t koff, klen; /* the key text inside the record, for sorting */
+        uint64_t kprefix[2]; /* its first 16 bytes, big-endian: most comparisons end here */
+        int64_t at;  /* interactions: at, INT64_MIN for null */
     } *pend;
     size_t npend, cappend;
     regex_obj *regexes; /* compiled by map expressions; freed at the end */
@@ -507,19 +511,38 @@ static int convert_row(importer *im, csv_field *f, int nf, value *vals, value *c
 
 static int pend_cmp_key(const importer *im, const struct pending *x, const struct pending *y)
 {
-    const uint8_t *rx = im->recs.data + x->off, *ry = im->recs.data + y->off;
-    value kx = rec_get(rx, x->len, 0), ky = rec_get(ry, y->len, 0);
-    size_t n = kx.len < ky.len ? kx.len : ky.len;
-    int c = memcmp(kx.s, ky.s, n);
-    if (c) return c;
-    if (kx.len != ky.len) return kx.len < ky.len ? -1 : 1;
-    if (im->entity == ENT_INTERACTIONS) {
-        value ax = rec_get(rx, x->len, I_AT), ay = rec_get(ry, y->len, I_AT);
-        bool nx = ax.type == T_NULL, ny = ay.type == T_NULL;
-        if (nx != ny) return nx ? -1 : 1;
-        if (!nx && ax.i != ay.i) return ax.i < ay.i ? -1 : 1;
+    for (int i = 0; i < 2; i++)
+        if (x->kprefix[i] != y->kprefix[i]) return x->kprefix[i] < y->kprefix[i] ? -1 : 1;
+    if (x->klen > 16 && y->klen > 16) {
+        const uint8_t *kx = im->recs.data + x->off + x->koff, *ky = im->recs.data + y->off + y->koff;
+        size_t n = x->klen < y->klen ? x->klen : y->klen;
+        int c = memcmp(kx, ky, n);
+        if (c) return c;
     }
+    if (x->klen != y->klen) return x->klen < y->klen ? -1 : 1;
+    if (x->at != y->at) return x->at < y->at ? -1 : 1;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Fills in the sort keys once the record buffer has stopped moving. */
+static void pend_keys(importer *im)
+{
+    for (size_t i = 0; i < im->npend; i++) {
+        struct pending *p = &im->pend[i];
+        const uint8_t *rec = im->recs.data + p->off;
+        value k = rec_get(rec, p->len, 0);
+        p->koff = (uint32_t)((const uint8_t *)k.s - rec);
+        p->klen = k.len;
+        p->kprefix[0] = p->kprefix[1] = 0;
+        for (uint32_t j = 0; j < 16; j++)
+            p->kprefix[j / 8] = p->kprefix[j / 8] << 8 | (j < k.len ? (uint8_t)k.s[j] : 0);
+        p->at = INT64_MIN;
+        if (im->entity == ENT_INTERACTIONS) {
+            value at = rec_get(rec, p->len, I_AT);
+            if (at.type == T_DATETIME) p->at = at.i;
+            else if (at.type == T_DATE) p->at = at.i * 86400;
+        }
+    }
 }
 
 static int pend_cmp(const void *a, const void *b, void *ctx)
@@ -719,12 +742,13 @@ int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena 
                 im.cappend = im.cappend ? im.cappend * 2 : 1024;
                 im.pend = xrealloc(im.pend, im.cappend * sizeof *im.pend);
             }
-            im.pend[im.npend++] = (struct pending){off, one.len, ++seq};
+            im.pend[im.npend++] = (struct pending){.off = off, .len = (uint32_t)one.len, .seq = ++seq};
         }
         arena_reset(&scratch);
     }
     csv_close(r);
     if (ret == 0) {
+        pend_keys(&im);
         qsort_r(im.pend, im.npend, sizeof *im.pend, pend_cmp, &im);
         if (im.entity == ENT_INTERACTIONS) {
             /* seq numbers continue the database's own */

@@ -1,0 +1,1 @@
+SELECT count(*) AS count FROM accounts WHERE tier = 1;

@@ -1,0 +1,1498 @@
+/* test_store.c: unit tests of the LMDB store (store.h).
+ *
+ * Each test gets a fresh temporary directory (under $TMPDIR, else /tmp)
+ * holding its database; the teardown removes it. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "store.h"
+
+/* Tests of known bugs in src/ skip (the suite stays green); set
+ * KASH_RUN_BUGS=1 to run them and watch them fail. */
+#define BUG_SKIP()                                                                                 \
+    do {                                                                                           \
+        if (!getenv("KASH_RUN_BUGS")) skip();                                                      \
+    } while (0)
+
+#define S(lit) lit, sizeof(lit) - 1
+
+static char DIR_[512];  /* this test's directory */
+static char PATH[600];  /* DIR_/test.db */
+static char LOCK[620];  /* its lock file */
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(DIR_, sizeof DIR_, "%s/kash-test-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(DIR_)) return -1;
+    snprintf(PATH, sizeof PATH, "%s/test.db", DIR_);
+    snprintf(LOCK, sizeof LOCK, "%s-lock", PATH);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    DIR *d = opendir(DIR_);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+            char p[1200];
+            snprintf(p, sizeof p, "%s/%s", DIR_, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(DIR_);
+    return 0;
+}
+
+static bool exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+/* ---- store helpers ---- */
+
+static store *open_store(unsigned flags)
+{
+    store *s = NULL;
+    int rc = store_open(PATH, flags, &s);
+    if (rc) fail_msg("store_open: %s", store_strerror(rc));
+    assert_non_null(s);
+    return s;
+}
+
+static store_txn *begin(store *s, bool write)
+{
+    store_txn *t = NULL;
+    int rc = store_begin(s, write, &t);
+    if (rc) fail_msg("store_begin(%d): %s", write, store_strerror(rc));
+    assert_non_null(t);
+    return t;
+}
+
+static void commit(store_txn *t)
+{
+    int rc = store_commit(t);
+    if (rc) fail_msg("store_commit: %s", store_strerror(rc));
+}
+
+static value text(const char *s) { return s ? v_text(s, strlen(s)) : v_null(); }
+
+enum { OPEN = 0 }; /* CLOSED argument: the account is a customer */
+#define NO_REV NAN /* REVENUE argument: null revenue */
+
+/* Writes account ID held by MANAGER (NULL: unassigned) with REVENUE and
+ * CLOSED (a date, or OPEN). */
+static void put_account(store_txn *t, const char *id, const char *manager, double revenue,
+                        int64_t closed)
+{
+    value v[A_NBUILTIN];
+    for (int i = 0; i < A_NBUILTIN; i++) v[i] = v_null();
+    v[A_ID] = text(id);
+    v[A_NAME] = text("Acme");
+    v[A_MANAGER] = text(manager);
+    v[A_TIER] = v_int(2);
+    v[A_STAGE] = text("active");
+    v[A_REVENUE] = isnan(revenue) ? v_null() : v_num(revenue);
+    v[A_CREATED] = v_date(19000);
+    v[A_CLOSED] = closed == OPEN ? v_null() : v_date(closed);
+    rbuf b = {0};
+    rec_encode(&b, v, A_NBUILTIN);
+    int rc = store_put(t, ENT_ACCOUNTS, b.data, b.len);
+    rbuf_free(&b);
+    if (rc) fail_msg("store_put(account %s): %s", id, store_strerror(rc));
+}
+
+static void put_manager(store_txn *t, const char *id, const char *name, int64_t capacity)
+{
+    value v[M_NBUILTIN];
+    for (int i = 0; i < M_NBUILTIN; i++) v[i] = v_null();
+    v[M_ID] = text(id);
+    v[M_NAME] = text(name);
+    v[M_REGION] = text("EMEA");
+    v[M_CAPACITY] = v_int(capacity);
+    v[M_ACTIVE] = v_bool(true);
+    v[M_LOAD] = v_int(999); /* derived: whatever the caller says is ignored */
+    v[M_LOAD_REVENUE] = v_num(-1);
+    rbuf b = {0};
+    rec_encode(&b, v, M_NBUILTIN);
+    int rc = store_put(t, ENT_MANAGERS, b.data, b.len);
+    rbuf_free(&b);
+    if (rc) fail_msg("store_put(manager %s): %s", id, store_strerror(rc));
+}
+
+/* Writes an interaction of ACCOUNT at AT (seconds) of KIND with AMOUNT and a note. */
+static void put_interaction(store_txn *t, const char *account, int64_t at, const char *kind,
+                            double amount, const char *note)
+{
+    value v[I_NBUILTIN];
+    for (int i = 0; i < I_NBUILTIN; i++) v[i] = v_null();
+    v[I_ACCOUNT] = text(account);
+    v[I_AT] = v_datetime(at);
+    v[I_KIND] = text(kind);
+    v[I_AMOUNT] = isnan(amount) ? v_null() : v_num(amount);
+    v[I_NOTE] = text(note);
+    rbuf b = {0};
+    rec_encode(&b, v, I_NBUILTIN);
+    int rc = store_put(t, ENT_INTERACTIONS, b.data, b.len);
+    rbuf_free(&b);
+    if (rc) fail_msg("store_put(interaction %s): %s", account, store_strerror(rc));
+}
+
+/* Field SLOT of row KEY of ENTITY, which must exist. Text points into the
+ * transaction's pages. */
+static value field(store_txn *t, int entity, const char *key, int slot)
+{
+    const uint8_t *r;
+    size_t n;
+    int rc = store_get(t, entity, key, strlen(key), &r, &n);
+    if (rc) fail_msg("store_get(%d, %s): %s", entity, key, store_strerror(rc));
+    return rec_get(r, n, (unsigned)slot);
+}
+
+static bool has_row(store_txn *t, int entity, const char *key)
+{
+    const uint8_t *r;
+    size_t n;
+    int rc = store_get(t, entity, key, strlen(key), &r, &n);
+    if (rc && rc != STORE_NOTFOUND) fail_msg("store_get(%s): %s", key, store_strerror(rc));
+    return rc == 0;
+}
+
+static void check_text(value v, const char *want)
+{
+    if (!want) {
+        if (v.type != T_NULL) fail_msg("expected null, got type %d", v.type);
+        return;
+    }
+    if (v.type != T_TEXT) fail_msg("expected text '%s', got type %d", want, v.type);
+    if (v.len != strlen(want) || memcmp(v.s, want, v.len) != 0)
+        fail_msg("expected '%s', got '%.*s'", want, (int)v.len, v.s);
+}
+
+/* Checks manager ID's derived load fields. */
+static void check_load(store_txn *t, const char *id, int64_t load, double revenue)
+{
+    value l = field(t, ENT_MANAGERS, id, M_LOAD);
+    value r = field(t, ENT_MANAGERS, id, M_LOAD_REVENUE);
+    if (l.type != T_INT || l.i != load)
+        fail_msg("manager %s: load %lld (type %d), expected %lld", id, (long long)l.i, l.type,
+                 (long long)load);
+    if (r.type != T_NUM || fabs(r.n - revenue) > 1e-6)
+        fail_msg("manager %s: load_revenue %g (type %d), expected %g", id, r.n, r.type, revenue);
+}
+
+/* Keys of every row a cursor yields, joined by spaces (slot 0 for accounts
+ * and managers; for interactions the note). */
+static void collect(store_cursor *c, int slot, char *out, size_t cap)
+{
+    out[0] = 0;
+    const uint8_t *r;
+    size_t n;
+    int k;
+    while ((k = store_next(c, &r, &n)) == 1) {
+        value v = rec_get(r, n, (unsigned)slot);
+        size_t used = strlen(out);
+        snprintf(out + used, cap - used, "%s%.*s", used ? " " : "", v.type == T_TEXT ? (int)v.len : 1,
+                 v.type == T_TEXT ? v.s : "?");
+    }
+    assert_int_equal(k, 0);
+    store_cursor_close(c);
+}
+
+static void check_scan(store_txn *t, int entity, const char *prefix, int slot, const char *want)
+{
+    store_cursor *c = NULL;
+    int rc = store_scan(t, entity, prefix, prefix ? strlen(prefix) : 0, &c);
+    if (rc) fail_msg("store_scan: %s", store_strerror(rc));
+    char got[4096];
+    collect(c, slot, got, sizeof got);
+    if (strcmp(got, want) != 0)
+        fail_msg("scan %d prefix '%s': got '%s', expected '%s'", entity, prefix ? prefix : "",
+                 got, want);
+}
+
+static void check_history(store_txn *t, const char *account, const char *want)
+{
+    store_cursor *c = NULL;
+    int rc = store_interactions_of(t, account, strlen(account), &c);
+    if (rc) fail_msg("store_interactions_of: %s", store_strerror(rc));
+    char got[4096];
+    collect(c, I_NOTE, got, sizeof got);
+    if (strcmp(got, want) != 0)
+        fail_msg("interactions of %s: got '%s', expected '%s'", account, got, want);
+}
+
+static int collect_id(void *ctx, const char *id, size_t len)
+{
+    char *out = ctx;
+    size_t used = strlen(out);
+    snprintf(out + used, 1024 - used, "%s%.*s", used ? " " : "", (int)len, id);
+    return 0;
+}
+
+static void check_accounts_of(store_txn *t, const char *manager, const char *want)
+{
+    char got[1024] = "";
+    int rc = store_accounts_of(t, manager, strlen(manager), collect_id, got);
+    assert_int_equal(rc, 0);
+    if (strcmp(got, want) != 0)
+        fail_msg("accounts of %s: got '%s', expected '%s'", manager, got, want);
+}
+
+/* Creates the database with one committed write transaction. */
+static void create_db(void)
+{
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    put_account(t, "A-1", NULL, 10, OPEN);
+    commit(t);
+    store_close(s);
+}
+
+/* ---- opening ---- */
+
+/* A missing file reads as an empty database and is not created by reads. */
+static void test_open_missing(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    assert_string_equal(store_path(s), PATH);
+    assert_false(store_readonly(s));
+    assert_false(exists(PATH));
+    store_txn *t = begin(s, false);
+    assert_false(store_txn_writable(t));
+    const uint8_t *r;
+    size_t n;
+    assert_int_equal(store_get(t, ENT_ACCOUNTS, S("A-1"), &r, &n), STORE_NOTFOUND);
+    assert_int_equal(store_get(t, ENT_MANAGERS, S("m1"), &r, &n), STORE_NOTFOUND);
+    for (int e = 0; e < ENT_NENTITIES; e++) {
+        assert_int_equal(store_count(t, e), 0);
+        check_scan(t, e, NULL, 0, "");
+    }
+    check_history(t, "A-1", "");
+    check_accounts_of(t, "m1", "");
+    const void *mv;
+    size_t ml;
+    assert_int_equal(store_meta_get(t, "version", &mv, &ml), STORE_NOTFOUND);
+    /* the built-in schema is there even without a file */
+    assert_int_equal(store_schema(t, ENT_ACCOUNTS)->n, A_NBUILTIN);
+    assert_int_equal(store_field(t, ENT_ACCOUNTS, "revenue"), A_REVENUE);
+    assert_int_equal(store_field(t, ENT_MANAGERS, "load"), M_LOAD);
+    assert_int_equal(store_field(t, ENT_INTERACTIONS, "at"), I_AT);
+    assert_int_equal(store_field(t, ENT_HISTORY, "undone"), H_UNDONE);
+    assert_int_equal(store_field(t, ENT_ACCOUNTS, "Revenue"), -1); /* case-sensitive */
+    assert_int_equal(store_field(t, ENT_ACCOUNTS, "nope"), -1);
+    commit(t);
+    t = begin(s, false);
+    store_abort(t);
+    store_close(s);
+    assert_false(exists(PATH));
+    assert_false(exists(LOCK));
+}
+
+/* The built-in schemas, their types and flags. */
+static void test_builtin_schema(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, false);
+    const schema *a = store_schema(t, ENT_ACCOUNTS);
+    assert_int_equal(a->n, A_NBUILTIN);
+    assert_string_equal(a->f[A_ID].name, "id");
+    assert_int_equal(a->f[A_ID].flags & FLD_KEY, FLD_KEY);
+    assert_int_equal(a->f[A_TIER].type, T_INT);
+    assert_int_equal(a->f[A_REVENUE].type, T_NUM);
+    assert_int_equal(a->f[A_CREATED].type, T_DATE);
+    assert_string_equal(a->f[A_LIFETIME_REVENUE].name, "lifetime_revenue");
+    for (int i = A_FIRST_ORDER; i < A_NBUILTIN; i++)
+        assert_int_equal(a->f[i].flags & FLD_DERIVED, FLD_DERIVED);
+    for (int i = A_ID; i < A_FIRST_ORDER; i++) assert_int_equal(a->f[i].flags & FLD_DERIVED, 0);
+    const schema *m = store_schema(t, ENT_MANAGERS);
+    assert_int_equal(m->n, M_NBUILTIN);
+    assert_int_equal(m->f[M_ACTIVE].type, T_BOOL);
+    assert_int_equal(m->f[M_LOAD].flags & FLD_DERIVED, FLD_DERIVED);
+    assert_int_equal(m->f[M_LOAD_REVENUE].flags & FLD_DERIVED, FLD_DERIVED);
+    const schema *i = store_schema(t, ENT_INTERACTIONS);
+    assert_int_equal(i->n, I_NBUILTIN);
+    assert_int_equal(i->f[I_AT].type, T_DATETIME);
+    assert_int_equal(store_schema(t, ENT_HISTORY)->n, H_NBUILTIN);
+    store_abort(t);
+    store_close(s);
+}
+
+/* The first write transaction creates the file, mode 0600 whatever the umask. */
+static void check_mode_with_umask(mode_t mask)
+{
+    teardown(NULL);
+    assert_int_equal(setup(NULL), 0);
+    mode_t old = umask(mask);
+    store *s = open_store(0);
+    assert_false(exists(PATH));
+    store_txn *t = begin(s, true);
+    assert_true(store_txn_writable(t));
+    assert_true(exists(PATH));
+    commit(t);
+    store_close(s);
+    umask(old);
+    struct stat st;
+    assert_int_equal(stat(PATH, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    if ((st.st_mode & 07777) != 0600)
+        fail_msg("umask %03o: database mode %04o, expected 0600", (unsigned)mask,
+                 (unsigned)(st.st_mode & 07777));
+    /* the lock file holds no data, but must not be writable by others either */
+    assert_int_equal(stat(LOCK, &st), 0);
+    if (st.st_mode & 0022)
+        fail_msg("umask %03o: lock file mode %04o is group/world-writable", (unsigned)mask,
+                 (unsigned)(st.st_mode & 07777));
+}
+
+static void test_create_mode(void **state)
+{
+    (void)state;
+    check_mode_with_umask(0);
+    check_mode_with_umask(022);
+    check_mode_with_umask(077);
+    check_mode_with_umask(002);
+}
+
+/* The database a write created reads back after reopening. */
+static void test_create_and_reopen(void **state)
+{
+    (void)state;
+    create_db();
+    store *s = open_store(0);
+    store_txn *t = begin(s, false);
+    assert_int_equal(store_count(t, ENT_ACCOUNTS), 1);
+    check_text(field(t, ENT_ACCOUNTS, "A-1", A_ID), "A-1");
+    const void *v;
+    size_t n;
+    assert_int_equal(store_meta_get(t, "version", &v, &n), 0);
+    assert_int_equal(n, 8);
+    uint64_t ver;
+    memcpy(&ver, v, 8);
+    assert_int_equal(ver, STORE_VERSION);
+    store_abort(t);
+    store_close(s);
+}
+
+static void test_open_directory(void **state)
+{
+    (void)state;
+    store *s = (store *)1;
+    assert_int_equal(store_open(DIR_, 0, &s), EISDIR);
+    assert_null(s);
+}
+
+/* A path in a directory that does not exist: opening is fine (reads see
+ * nothing), the first write fails cleanly. */
+static void test_missing_directory(void **state)
+{
+    (void)state;
+    char p[700];
+    snprintf(p, sizeof p, "%s/no/such/dir/x.db", DIR_);
+    store *s = NULL;
+    assert_int_equal(store_open(p, 0, &s), 0);
+    store_txn *t = begin(s, false);
+    assert_int_equal(store_count(t, ENT_ACCOUNTS), 0);
+    store_abort(t);
+    t = (store_txn *)1;
+    int rc = store_begin(s, true, &t);
+    assert_int_not_equal(rc, 0);
+    assert_null(t);
+    assert_non_null(store_strerror(rc));
+    store_close(s);
+}
+
+/* Writes "version" = VERSION into meta with LMDB directly. */
+static void set_version_raw(uint64_t version, bool remove)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, PATH, MDB_NOSUBDIR, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    MDB_val k = {7, "version"}, v = {8, &version};
+    if (remove) assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
+    else assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+static void test_version_mismatch(void **state)
+{
+    (void)state;
+    create_db();
+    set_version_raw(STORE_VERSION + 1, false);
+    store *s = (store *)1;
+    int rc = store_open(PATH, 0, &s);
+    if (rc != STORE_EVERSION) fail_msg("store_open: %d (%s), expected STORE_EVERSION", rc, store_strerror(rc));
+    assert_null(s);
+    assert_int_equal(store_open(PATH, STORE_RDONLY, &s), STORE_EVERSION);
+    set_version_raw(0xFFFFFFFFFFFFFFFFull, false);
+    assert_int_equal(store_open(PATH, 0, &s), STORE_EVERSION);
+    assert_non_null(strstr(store_strerror(STORE_EVERSION), "version"));
+    /* the right version opens again */
+    set_version_raw(STORE_VERSION, false);
+    assert_int_equal(store_open(PATH, 0, &s), 0);
+    store_close(s);
+    /* no version at all: not a kash database */
+    set_version_raw(0, true);
+    assert_int_equal(store_open(PATH, 0, &s), STORE_ENOTKASH);
+    assert_null(s);
+}
+
+static void write_file(const char *p, const void *data, size_t n)
+{
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    if (n) assert_int_equal(fwrite(data, 1, n, f), n);
+    fclose(f);
+}
+
+/* A file that is not LMDB is refused; it is left as it was. */
+static void test_not_lmdb(void **state)
+{
+    (void)state;
+    char junk[20000];
+    for (size_t i = 0; i < sizeof junk; i++) junk[i] = (char)("id,name\nA-1,Acme\n"[i % 17]);
+    write_file(PATH, junk, sizeof junk);
+    store *s = (store *)1;
+    int rc = store_open(PATH, 0, &s);
+    if (rc != MDB_INVALID && rc != STORE_ENOTKASH)
+        fail_msg("store_open of a CSV file: %d (%s)", rc, store_strerror(rc));
+    assert_null(s);
+    rc = store_open(PATH, STORE_RDONLY, &s);
+    assert_true(rc == MDB_INVALID || rc == STORE_ENOTKASH);
+    /* short file */
+    write_file(PATH, "hello\n", 6);
+    rc = store_open(PATH, 0, &s);
+    if (rc != MDB_INVALID && rc != STORE_ENOTKASH)
+        fail_msg("store_open of a 6-byte file: %d (%s)", rc, store_strerror(rc));
+    FILE *f = fopen(PATH, "rb");
+    char back[10] = {0};
+    assert_int_equal(fread(back, 1, sizeof back, f), 6);
+    fclose(f);
+    assert_string_equal(back, "hello\n");
+}
+
+/* A valid LMDB file without kash's databases is not a kash database. */
+static void test_foreign_lmdb(void **state)
+{
+    (void)state;
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 4), 0);
+    assert_int_equal(mdb_env_open(env, PATH, MDB_NOSUBDIR, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "other", MDB_CREATE, &dbi), 0);
+    MDB_val k = {3, "key"}, v = {3, "val"};
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    store *s = (store *)1;
+    assert_int_equal(store_open(PATH, 0, &s), STORE_ENOTKASH);
+    assert_null(s);
+    assert_int_equal(store_open(PATH, STORE_RDONLY, &s), STORE_ENOTKASH);
+}
+
+static void test_strerror(void **state)
+{
+    (void)state;
+    const int codes[] = {0, STORE_NOTFOUND, STORE_EVERSION, STORE_ENOTKASH, STORE_EKEY,
+                         STORE_EREADONLY, MDB_INVALID, ENOENT};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        const char *m = store_strerror(codes[i]);
+        assert_non_null(m);
+        assert_true(strlen(m) > 0);
+        for (size_t j = 0; j < i; j++) assert_string_not_equal(m, store_strerror(codes[j]));
+    }
+    assert_non_null(strstr(store_strerror(STORE_EREADONLY), "read-only"));
+}
+
+/* ---- rows ---- */
+
+static void test_put_get_account(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    put_account(t, "A-1", "m1", 1500000, OPEN);
+    /* visible inside the transaction */
+    check_text(field(t, ENT_ACCOUNTS, "A-1", A_MANAGER), "m1");
+    commit(t);
+
+    t = begin(s, false);
+    check_text(field(t, ENT_ACCOUNTS, "A-1", A_ID), "A-1");
+    check_text(field(t, ENT_ACCOUNTS, "A-1", A_NAME), "Acme");
+    check_text(field(t, ENT_ACCOUNTS, "A-1", A_STAGE), "active");
+    value v = field(t, ENT_ACCOUNTS, "A-1", A_TIER);
+    assert_int_equal(v.type, T_INT);
+    assert_int_equal(v.i, 2);
+    v = field(t, ENT_ACCOUNTS, "A-1", A_REVENUE);
+    assert_int_equal(v.type, T_NUM);
+    assert_true(v.n == 1500000);
+    v = field(t, ENT_ACCOUNTS, "A-1", A_CREATED);
+    assert_int_equal(v.type, T_DATE);
+    assert_int_equal(v.i, 19000);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_CLOSED).type, T_NULL);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_INDUSTRY).type, T_NULL);
+    /* derived fields of a new account: no orders yet */
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_FIRST_ORDER).type, T_NULL);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_LAST_ORDER).type, T_NULL);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_LAST_CONTACT).type, T_NULL);
+    v = field(t, ENT_ACCOUNTS, "A-1", A_ORDERS);
+    assert_int_equal(v.type, T_INT);
+    assert_int_equal(v.i, 0);
+    v = field(t, ENT_ACCOUNTS, "A-1", A_LIFETIME_REVENUE);
+    assert_int_equal(v.type, T_NUM);
+    assert_true(v.n == 0);
+    /* keys are exact: no prefix or case matches */
+    assert_false(has_row(t, ENT_ACCOUNTS, "A-"));
+    assert_false(has_row(t, ENT_ACCOUNTS, "a-1"));
+    assert_false(has_row(t, ENT_ACCOUNTS, "A-10"));
+    assert_false(has_row(t, ENT_MANAGERS, "A-1")); /* entities are apart */
+    const uint8_t *r;
+    size_t n;
+    assert_int_equal(store_get(t, ENT_ACCOUNTS, "", 0, &r, &n), STORE_NOTFOUND);
+    store_abort(t);
+
+    /* replacing keeps one row */
+    t = begin(s, true);
+    put_account(t, "A-1", "m2", 7, OPEN);
+    commit(t);
+    t = begin(s, false);
+    assert_int_equal(store_count(t, ENT_ACCOUNTS), 1);
+    check_text(field(t, ENT_ACCOUNTS, "A-1", A_MANAGER), "m2");
+    assert_true(field(t, ENT_ACCOUNTS, "A-1", A_REVENUE).n == 7);
+    store_abort(t);
+    store_close(s);
+}
+
+/* A record shorter than the schema is padded with nulls when stored. */
+static void test_short_record(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    value v[2] = {text("A-9"), text("Short")};
+    rbuf b = {0};
+    rec_encode(&b, v, 2);
+    assert_int_equal(store_put(t, ENT_ACCOUNTS, b.data, b.len), 0);
+    rbuf_free(&b);
+    const uint8_t *r;
+    size_t n;
+    assert_int_equal(store_get(t, ENT_ACCOUNTS, S("A-9"), &r, &n), 0);
+    assert_true(rec_nslots(r, n) >= A_NBUILTIN);
+    check_text(rec_get(r, n, A_NAME), "Short");
+    assert_int_equal(rec_get(r, n, A_TIER).type, T_NULL);
+    assert_int_equal(rec_get(r, n, A_ORDERS).i, 0);
+    commit(t);
+    store_close(s);
+}
+
+/* Keys must be non-empty text of at most 480 bytes. */
+static void test_bad_keys(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    rbuf b = {0};
+    value v[A_NBUILTIN];
+    for (int i = 0; i < A_NBUILTIN; i++) v[i] = v_null();
+
+    rec_encode(&b, v, A_NBUILTIN); /* null id */
+    assert_int_equal(store_put(t, ENT_ACCOUNTS, b.data, b.len), STORE_EKEY);
+    v[A_ID] = v_text("", 0);
+    rec_encode(&b, v, A_NBUILTIN);
+    assert_int_equal(store_put(t, ENT_ACCOUNTS, b.data, b.len), STORE_EKEY);
+    v[A_ID] = v_int(17850);
+    rec_encode(&b, v, A_NBUILTIN);
+    assert_int_equal(store_put(t, ENT_ACCOUNTS, b.data, b.len), STORE_EKEY);
+    char long_id[481];
+    memset(long_id, 'k', sizeof long_id);
+    v[A_ID] = v_text(long_id, 481);
+    rec_encode(&b, v, A_NBUILTIN);
+    assert_int_equal(store_put(t, ENT_ACCOUNTS, b.data, b.len), STORE_EKEY);
+    v[A_ID] = v_text(long_id, 480);
+    rec_encode(&b, v, A_NBUILTIN);
+    assert_int_equal(store_put(t, ENT_ACCOUNTS, b.data, b.len), 0);
+    const uint8_t *r;
+    size_t n;
+    assert_int_equal(store_get(t, ENT_ACCOUNTS, long_id, 480, &r, &n), 0);
+    assert_int_equal(store_get(t, ENT_ACCOUNTS, long_id, 481, &r, &n), STORE_NOTFOUND);
+    /* an empty record has no key */
+    rec_encode(&b, NULL, 0);
+    assert_int_equal(store_put(t, ENT_ACCOUNTS, b.data, b.len), STORE_EKEY);
+    assert_int_equal(store_put(t, ENT_MANAGERS, b.data, b.len), STORE_EKEY);
+
+    /* interactions: the account is the key; it may not hold a NUL */
+    value iv[I_NBUILTIN];
+    for (int i = 0; i < I_NBUILTIN; i++) iv[i] = v_null();
+    iv[I_AT] = v_datetime(0);
+    rec_encode(&b, iv, I_NBUILTIN);
+    assert_int_equal(store_put(t, ENT_INTERACTIONS, b.data, b.len), STORE_EKEY);
+    iv[I_ACCOUNT] = v_text("A\0B", 3);
+    rec_encode(&b, iv, I_NBUILTIN);
+    assert_int_equal(store_put(t, ENT_INTERACTIONS, b.data, b.len), STORE_EKEY);
+    iv[I_ACCOUNT] = v_text(long_id, 481);
+    rec_encode(&b, iv, I_NBUILTIN);
+    assert_int_equal(store_put_interaction(t, b.data, b.len, 1), STORE_EKEY);
+    assert_int_equal(store_count(t, ENT_INTERACTIONS), 0);
+    assert_int_equal(store_count(t, ENT_ACCOUNTS), 1);
+    rbuf_free(&b);
+    commit(t);
+    store_close(s);
+}
+
+static void test_put_get_manager(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    put_manager(t, "m1", "Ada", 20);
+    put_manager(t, "m2", "Bo", 5);
+    commit(t);
+    t = begin(s, false);
+    check_text(field(t, ENT_MANAGERS, "m1", M_NAME), "Ada");
+    check_text(field(t, ENT_MANAGERS, "m2", M_REGION), "EMEA");
+    value v = field(t, ENT_MANAGERS, "m1", M_CAPACITY);
+    assert_int_equal(v.type, T_INT);
+    assert_int_equal(v.i, 20);
+    v = field(t, ENT_MANAGERS, "m2", M_ACTIVE);
+    assert_int_equal(v.type, T_BOOL);
+    assert_int_equal(v.i, 1);
+    check_load(t, "m1", 0, 0); /* the caller's 999 is not taken */
+    assert_int_equal(store_count(t, ENT_MANAGERS), 2);
+    check_scan(t, ENT_MANAGERS, NULL, M_ID, "m1 m2");
+    store_abort(t);
+    store_close(s);
+}
+
+/* Scans go in bytewise key order; prefixes select a key range. */
+static void test_scan_order_and_prefix(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    const char *ids[] = {"B-2", "A-10", "a-1", "A-2", "A-1", "B-1", "A-11", "A", "A-1x", "Z"};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) put_account(t, ids[i], NULL, 1, OPEN);
+    check_scan(t, ENT_ACCOUNTS, NULL, A_ID, "A A-1 A-10 A-11 A-1x A-2 B-1 B-2 Z a-1");
+    commit(t);
+    t = begin(s, false);
+    check_scan(t, ENT_ACCOUNTS, NULL, A_ID, "A A-1 A-10 A-11 A-1x A-2 B-1 B-2 Z a-1");
+    check_scan(t, ENT_ACCOUNTS, "A-1", A_ID, "A-1 A-10 A-11 A-1x");
+    check_scan(t, ENT_ACCOUNTS, "A", A_ID, "A A-1 A-10 A-11 A-1x A-2");
+    check_scan(t, ENT_ACCOUNTS, "B", A_ID, "B-1 B-2");
+    check_scan(t, ENT_ACCOUNTS, "A-3", A_ID, "");
+    check_scan(t, ENT_ACCOUNTS, "C", A_ID, "");     /* between keys */
+    check_scan(t, ENT_ACCOUNTS, "zz", A_ID, "");    /* past the last key */
+    check_scan(t, ENT_ACCOUNTS, "Z", A_ID, "Z");
+    check_scan(t, ENT_ACCOUNTS, "A-10", A_ID, "A-10");
+    check_scan(t, ENT_ACCOUNTS, "A-100", A_ID, ""); /* longer than any match */
+    assert_int_equal(store_count(t, ENT_ACCOUNTS), 10);
+    /* a cursor at its end stays there */
+    store_cursor *c;
+    assert_int_equal(store_scan(t, ENT_ACCOUNTS, "Z", 1, &c), 0);
+    const uint8_t *r;
+    size_t n;
+    assert_int_equal(store_next(c, &r, &n), 1);
+    assert_int_equal(store_next(c, &r, &n), 0);
+    assert_int_equal(store_next(c, &r, &n), 0);
+    store_cursor_close(c);
+    store_cursor_close(NULL);
+    store_abort(t);
+    store_close(s);
+}
+
+/* Interactions come back per account in time order, whatever the order of
+ * insertion; rows at one instant keep their insertion order. */
+static void test_interactions_order(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    int64_t day = 86400;
+    put_interaction(t, "A-1", 20000 * day, "call", NO_REV, "c");
+    put_interaction(t, "A-1", 19000 * day, "order", 10, "b");
+    put_interaction(t, "A-10", 100, "order", 1, "x10");
+    put_interaction(t, "A-1", -5 * day, "email", NO_REV, "a"); /* 1969 */
+    put_interaction(t, "A-1", 20000 * day, "order", 5, "d");   /* same instant as c */
+    put_interaction(t, "A-1", 30000 * day, "meeting", NO_REV, "e");
+    put_interaction(t, "A-", 50, "call", NO_REV, "dash");
+    put_interaction(t, "A-1", 20000 * day, "ticket", NO_REV, "d2");
+    check_history(t, "A-1", "a b c d d2 e");
+    commit(t);
+
+    t = begin(s, false);
+    check_history(t, "A-1", "a b c d d2 e");
+    check_history(t, "A-10", "x10");
+    check_history(t, "A-", "dash");
+    check_history(t, "A", "");
+    check_history(t, "A-2", "");
+    assert_int_equal(store_count(t, ENT_INTERACTIONS), 8);
+    /* the whole table: by account, then time */
+    check_scan(t, ENT_INTERACTIONS, NULL, I_NOTE, "dash a b c d d2 e x10");
+    /* rows read back whole */
+    store_cursor *c;
+    assert_int_equal(store_interactions_of(t, S("A-10"), &c), 0);
+    const uint8_t *r;
+    size_t n;
+    assert_int_equal(store_next(c, &r, &n), 1);
+    check_text(rec_get(r, n, I_ACCOUNT), "A-10");
+    check_text(rec_get(r, n, I_KIND), "order");
+    value at = rec_get(r, n, I_AT);
+    assert_int_equal(at.type, T_DATETIME);
+    assert_int_equal(at.i, 100);
+    assert_true(rec_get(r, n, I_AMOUNT).n == 1);
+    assert_int_equal(store_next(c, &r, &n), 0);
+    store_cursor_close(c);
+    store_abort(t);
+
+    /* later transactions keep adding in order, after earlier same-instant rows */
+    t = begin(s, true);
+    put_interaction(t, "A-1", 20000 * day, "call", NO_REV, "d3");
+    put_interaction(t, "A-1", 0, "call", NO_REV, "epoch");
+    commit(t);
+    t = begin(s, false);
+    check_history(t, "A-1", "a epoch b c d d2 d3 e");
+    store_abort(t);
+    store_close(s);
+}
+
+/* Sequence numbers grow across transactions. */
+static void test_next_seq(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    uint32_t a = store_next_seq(t), b = store_next_seq(t);
+    assert_true(b == a + 1);
+    commit(t);
+    t = begin(s, true);
+    uint32_t c = store_next_seq(t);
+    assert_true(c > b);
+    store_abort(t);
+    t = begin(s, true);
+    assert_true(store_next_seq(t) > b);
+    commit(t);
+    store_close(s);
+}
+
+/* ---- custom fields ---- */
+
+static void test_custom_fields(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    put_account(t, "A-1", NULL, 5, OPEN);
+    int slot = -1;
+    assert_int_equal(store_field_add(t, ENT_ACCOUNTS, "segment", T_TEXT, &slot), 0);
+    assert_int_equal(slot, A_NBUILTIN);
+    int slot2 = -1;
+    assert_int_equal(store_field_add(t, ENT_ACCOUNTS, "employees", T_INT, &slot2), 0);
+    assert_int_equal(slot2, A_NBUILTIN + 1);
+    int islot = -1;
+    assert_int_equal(store_field_add(t, ENT_INTERACTIONS, "channel", T_TEXT, &islot), 0);
+    assert_int_equal(islot, I_NBUILTIN);
+    assert_int_equal(store_field(t, ENT_ACCOUNTS, "segment"), A_NBUILTIN);
+    assert_int_equal(store_field(t, ENT_MANAGERS, "segment"), -1);
+    /* the old record reads null in the new slot */
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", slot).type, T_NULL);
+    /* a record with the custom field */
+    value v[A_NBUILTIN + 2];
+    for (int i = 0; i < A_NBUILTIN + 2; i++) v[i] = v_null();
+    v[A_ID] = text("A-2");
+    v[slot] = text("enterprise");
+    v[slot2] = v_int(1200);
+    rbuf b = {0};
+    rec_encode(&b, v, A_NBUILTIN + 2);
+    assert_int_equal(store_put(t, ENT_ACCOUNTS, b.data, b.len), 0);
+    rbuf_free(&b);
+    commit(t);
+    store_close(s);
+
+    s = open_store(0);
+    t = begin(s, false);
+    const schema *sc = store_schema(t, ENT_ACCOUNTS);
+    assert_int_equal(sc->n, A_NBUILTIN + 2);
+    assert_string_equal(sc->f[A_NBUILTIN].name, "segment");
+    assert_int_equal(sc->f[A_NBUILTIN].type, T_TEXT);
+    assert_int_equal(sc->f[A_NBUILTIN].flags & FLD_CUSTOM, FLD_CUSTOM);
+    assert_string_equal(sc->f[A_NBUILTIN + 1].name, "employees");
+    assert_int_equal(sc->f[A_NBUILTIN + 1].type, T_INT);
+    assert_int_equal(store_field(t, ENT_INTERACTIONS, "channel"), I_NBUILTIN);
+    assert_int_equal(store_schema(t, ENT_MANAGERS)->n, M_NBUILTIN);
+    check_text(field(t, ENT_ACCOUNTS, "A-2", slot), "enterprise");
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-2", slot2).i, 1200);
+    store_abort(t);
+
+    /* retype employees to num: persists; the stored int converts when read */
+    t = begin(s, true);
+    assert_int_equal(store_field_retype(t, ENT_ACCOUNTS, slot2, T_NUM), 0);
+    assert_int_equal(store_schema(t, ENT_ACCOUNTS)->f[slot2].type, T_NUM);
+    assert_int_equal(store_field_retype(t, ENT_ACCOUNTS, A_TIER, T_TEXT), EINVAL); /* built-in */
+    assert_int_equal(store_field_retype(t, ENT_ACCOUNTS, 999, T_TEXT), EINVAL);
+    commit(t);
+    store_close(s);
+    s = open_store(0);
+    t = begin(s, false);
+    assert_int_equal(store_schema(t, ENT_ACCOUNTS)->f[slot2].type, T_NUM);
+    assert_int_equal(store_schema(t, ENT_ACCOUNTS)->f[A_TIER].type, T_INT);
+    value raw = field(t, ENT_ACCOUNTS, "A-2", slot2);
+    char buf[FMT_BUF];
+    value conv = store_coerce(raw, T_NUM, buf);
+    assert_int_equal(conv.type, T_NUM);
+    assert_true(conv.n == 1200.0);
+    store_abort(t);
+    store_close(s);
+}
+
+/* A field added in an aborted transaction is gone. */
+static void test_custom_field_abort(void **state)
+{
+    (void)state;
+    create_db();
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    int slot;
+    assert_int_equal(store_field_add(t, ENT_ACCOUNTS, "ghost", T_TEXT, &slot), 0);
+    assert_int_equal(store_field(t, ENT_ACCOUNTS, "ghost"), slot);
+    store_abort(t);
+    t = begin(s, false);
+    assert_int_equal(store_field(t, ENT_ACCOUNTS, "ghost"), -1);
+    assert_int_equal(store_schema(t, ENT_ACCOUNTS)->n, A_NBUILTIN);
+    store_abort(t);
+    store_close(s);
+    s = open_store(0);
+    t = begin(s, false);
+    assert_int_equal(store_field(t, ENT_ACCOUNTS, "ghost"), -1);
+    store_abort(t);
+    store_close(s);
+}
+
+/* A field added through one handle is seen by another opened on the same file. */
+static void test_custom_field_other_handle(void **state)
+{
+    (void)state;
+    create_db();
+    store *s1 = open_store(0), *s2 = open_store(0);
+    store_txn *t = begin(s2, false);
+    assert_int_equal(store_field(t, ENT_ACCOUNTS, "late"), -1);
+    store_abort(t);
+    t = begin(s1, true);
+    int slot;
+    assert_int_equal(store_field_add(t, ENT_ACCOUNTS, "late", T_DATE, &slot), 0);
+    commit(t);
+    t = begin(s2, false);
+    assert_int_equal(store_field(t, ENT_ACCOUNTS, "late"), slot);
+    assert_int_equal(store_schema(t, ENT_ACCOUNTS)->f[slot].type, T_DATE);
+    store_abort(t);
+    store_close(s1);
+    store_close(s2);
+}
+
+static void test_coerce(void **state)
+{
+    (void)state;
+    char buf[FMT_BUF];
+    value v = store_coerce(v_int(3), T_NUM, buf);
+    assert_int_equal(v.type, T_NUM);
+    assert_true(v.n == 3.0);
+    v = store_coerce(v_date(1), T_DATETIME, buf);
+    assert_int_equal(v.type, T_DATETIME);
+    assert_int_equal(v.i, 86400);
+    v = store_coerce(v_int(42), T_TEXT, buf);
+    check_text(v, "42");
+    v = store_coerce(v_date(19813), T_TEXT, buf);
+    check_text(v, "2024-03-31");
+    v = store_coerce(v_bool(true), T_TEXT, buf);
+    check_text(v, "true");
+    v = store_coerce(v_num(2.5), T_TEXT, buf);
+    check_text(v, "2.5");
+    v = store_coerce(v_null(), T_TEXT, buf);
+    assert_int_equal(v.type, T_NULL);
+    v = store_coerce(v_text("x", 1), T_TEXT, buf);
+    check_text(v, "x");
+    v = store_coerce(v_int(7), T_INT, buf);
+    assert_int_equal(v.i, 7);
+}
+
+/* ---- derived fields: manager load ---- */
+
+static void test_load_on_put_change_close_reassign(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    put_manager(t, "m1", "Ada", 10);
+    put_manager(t, "m2", "Bo", 10);
+    commit(t);
+
+    t = begin(s, true);
+    put_account(t, "A-1", "m1", 100, OPEN);
+    put_account(t, "A-2", "m1", 50, OPEN);
+    put_account(t, "A-3", "m1", 1000, 19500);  /* closed: not load */
+    put_account(t, "A-4", "m2", NO_REV, OPEN); /* no revenue: counts, adds nothing */
+    put_account(t, "A-5", NULL, 70, OPEN);     /* unassigned */
+    check_load(t, "m1", 2, 150); /* reads inside the transaction see it */
+    check_load(t, "m2", 1, 0);
+    commit(t);
+    t = begin(s, false);
+    check_load(t, "m1", 2, 150);
+    check_load(t, "m2", 1, 0);
+    check_accounts_of(t, "m1", "A-1 A-2 A-3");
+    check_accounts_of(t, "m2", "A-4");
+    store_abort(t);
+
+    /* revenue changes */
+    t = begin(s, true);
+    put_account(t, "A-1", "m1", 200, OPEN);
+    commit(t);
+    t = begin(s, false);
+    check_load(t, "m1", 2, 250);
+    store_abort(t);
+
+    /* closing drops it from the load, reopening adds it back */
+    t = begin(s, true);
+    put_account(t, "A-2", "m1", 50, 19600);
+    commit(t);
+    t = begin(s, false);
+    check_load(t, "m1", 1, 200);
+    store_abort(t);
+    t = begin(s, true);
+    put_account(t, "A-3", "m1", 1000, OPEN);
+    commit(t);
+    t = begin(s, false);
+    check_load(t, "m1", 2, 1200);
+    store_abort(t);
+
+    /* reassigning moves load and revenue */
+    t = begin(s, true);
+    put_account(t, "A-1", "m2", 200, OPEN);
+    put_account(t, "A-5", "m2", 70, OPEN);
+    commit(t);
+    t = begin(s, false);
+    check_load(t, "m1", 1, 1000);
+    check_load(t, "m2", 3, 270);
+    check_accounts_of(t, "m1", "A-2 A-3");
+    check_accounts_of(t, "m2", "A-1 A-4 A-5");
+    store_abort(t);
+
+    /* unassigning, and moving everything away, leaves zero */
+    t = begin(s, true);
+    put_account(t, "A-1", NULL, 200, OPEN);
+    put_account(t, "A-4", "m1", NO_REV, OPEN);
+    put_account(t, "A-5", "m1", 70, OPEN);
+    commit(t);
+    t = begin(s, false);
+    check_load(t, "m2", 0, 0);
+    check_load(t, "m1", 3, 1070);
+    check_accounts_of(t, "m2", "");
+    store_abort(t);
+    store_close(s);
+}
+
+/* Many changes to one account in one transaction net out. */
+static void test_load_many_changes_one_txn(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    put_manager(t, "m1", "Ada", 10);
+    put_manager(t, "m2", "Bo", 10);
+    for (int i = 0; i < 10; i++) {
+        put_account(t, "A-1", i % 2 ? "m1" : "m2", 10.0 * i, OPEN);
+        put_account(t, "A-2", "m1", 1, i % 3 ? OPEN : 19000);
+    }
+    /* final: A-1 with m1 at 90, A-2 with m1 open (i = 9: 9 % 3 == 0, closed) */
+    commit(t);
+    t = begin(s, false);
+    check_load(t, "m1", 1, 90);
+    check_load(t, "m2", 0, 0);
+    store_abort(t);
+    store_close(s);
+}
+
+/* Many managers in one transaction (the pending-change table grows). */
+static void test_load_many_managers(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    char id[32], acc[32];
+    for (int m = 0; m < 300; m++) {
+        snprintf(id, sizeof id, "m%03d", m);
+        put_manager(t, id, "x", 5);
+    }
+    commit(t);
+    t = begin(s, true);
+    for (int a = 0; a < 900; a++) {
+        snprintf(id, sizeof id, "m%03d", a % 300);
+        snprintf(acc, sizeof acc, "A-%04d", a);
+        put_account(t, acc, id, a, OPEN);
+    }
+    commit(t);
+    t = begin(s, false);
+    for (int m = 0; m < 300; m++) {
+        snprintf(id, sizeof id, "m%03d", m);
+        check_load(t, id, 3, (double)m + (m + 300) + (m + 600));
+    }
+    store_abort(t);
+    store_close(s);
+}
+
+/* A manager added after its accounts (in a later transaction) starts with
+ * the right load. */
+static void test_manager_added_after_accounts(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    put_account(t, "A-1", "m9", 100, OPEN);
+    put_account(t, "A-2", "m9", 20, OPEN);
+    put_account(t, "A-3", "m9", 5, 19000); /* closed */
+    put_account(t, "A-4", "m8", 1, OPEN);
+    commit(t);
+    t = begin(s, true);
+    put_manager(t, "m9", "Late", 10);
+    check_load(t, "m9", 2, 120);
+    commit(t);
+    t = begin(s, false);
+    check_load(t, "m9", 2, 120);
+    check_accounts_of(t, "m9", "A-1 A-2 A-3");
+    store_abort(t);
+    /* and later changes go on from there */
+    t = begin(s, true);
+    put_account(t, "A-4", "m9", 1, OPEN);
+    put_manager(t, "m9", "Renamed", 10); /* rewriting a manager keeps its load */
+    commit(t);
+    t = begin(s, false);
+    check_load(t, "m9", 3, 121);
+    check_text(field(t, ENT_MANAGERS, "m9", M_NAME), "Renamed");
+    store_abort(t);
+    store_close(s);
+}
+
+/* The same, with the accounts and the manager in one transaction (an import
+ * of accounts followed by managers in a script with one batch). */
+static void test_manager_added_after_accounts_same_txn(void **state)
+{
+    (void)state;
+    /* BUG: store.c counts such accounts twice. store_put() of an account
+     * records a pending load change for "m9" (contribute()); flush_deltas()
+     * skips managers that do not exist yet but keeps their pending change;
+     * store_put() of the new manager then computes its load from
+     * mgr_accounts (compute_load(), which already includes the accounts),
+     * and the flush at commit adds the pending change on top. Expected: m9
+     * load 2, load_revenue 120. Actual: load 4, load_revenue 240. */
+    BUG_SKIP();
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    put_account(t, "A-1", "m9", 100, OPEN);
+    put_account(t, "A-2", "m9", 20, OPEN);
+    put_manager(t, "m9", "Late", 10);
+    commit(t);
+    t = begin(s, false);
+    check_load(t, "m9", 2, 120);
+    store_abort(t);
+    store_close(s);
+}
+
+/* Derived fields passed in by a caller are not taken. */
+static void test_derived_not_writable(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    value v[A_NBUILTIN];
+    for (int i = 0; i < A_NBUILTIN; i++) v[i] = v_null();
+    v[A_ID] = text("A-1");
+    v[A_ORDERS] = v_int(77);
+    v[A_LIFETIME_REVENUE] = v_num(1e9);
+    v[A_LAST_CONTACT] = v_datetime(12345);
+    rbuf b = {0};
+    rec_encode(&b, v, A_NBUILTIN);
+    assert_int_equal(store_put(t, ENT_ACCOUNTS, b.data, b.len), 0);
+    rbuf_free(&b);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_ORDERS).i, 0);
+    assert_true(field(t, ENT_ACCOUNTS, "A-1", A_LIFETIME_REVENUE).n == 0);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_LAST_CONTACT).type, T_NULL);
+    commit(t);
+    store_close(s);
+}
+
+/* ---- derived fields: activity ---- */
+
+static void test_activity(void **state)
+{
+    (void)state;
+    int64_t day = 86400;
+    activity a;
+    activity_init(&a);
+    assert_int_equal(a.orders, 0);
+    assert_false(a.has_revenue);
+    value at1 = v_datetime(19000 * day + 3600), at2 = v_datetime(19100 * day),
+          at3 = v_datetime(19200 * day), amt100 = v_num(100), amt50 = v_num(50.5),
+          none = v_null();
+    activity_add(&a, S("order"), &at2, &amt50);
+    activity_add(&a, S("call"), &at3, &none);    /* contact, not an order */
+    activity_add(&a, S("order"), &at1, &amt100); /* out of order */
+    activity_add(&a, S("Order"), &at3, &amt100); /* kinds are exact */
+    assert_int_equal(a.orders, 2);
+    assert_true(a.revenue == 150.5);
+    assert_true(a.has_revenue);
+    assert_int_equal(a.first_order, at1.i);
+    assert_int_equal(a.last_order, at2.i);
+    assert_int_equal(a.last_contact, at3.i);
+
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    put_account(t, "A-1", "m1", 10, OPEN);
+    assert_int_equal(store_activity_add(t, S("A-1"), &a), 0);
+    value fo = field(t, ENT_ACCOUNTS, "A-1", A_FIRST_ORDER);
+    assert_int_equal(fo.type, T_DATETIME);
+    assert_int_equal(fo.i, at1.i);
+    commit(t);
+
+    t = begin(s, false);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_ORDERS).i, 2);
+    value lr = field(t, ENT_ACCOUNTS, "A-1", A_LIFETIME_REVENUE);
+    assert_int_equal(lr.type, T_NUM);
+    assert_true(lr.n == 150.5);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_LAST_ORDER).i, at2.i);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_LAST_CONTACT).i, at3.i);
+    /* the other fields are untouched */
+    check_text(field(t, ENT_ACCOUNTS, "A-1", A_MANAGER), "m1");
+    assert_true(field(t, ENT_ACCOUNTS, "A-1", A_REVENUE).n == 10);
+    store_abort(t);
+
+    /* a second batch folds in: earlier first order, later contact, more orders */
+    activity b;
+    activity_init(&b);
+    value early = v_date(18000), late = v_datetime(19300 * day), amt = v_int(7);
+    activity_add(&b, S("order"), &early, &amt); /* a date counts as its midnight */
+    activity_add(&b, S("email"), &late, &none);
+    t = begin(s, true);
+    assert_int_equal(store_activity_add(t, S("A-1"), &b), 0);
+    commit(t);
+    t = begin(s, false);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_ORDERS).i, 3);
+    assert_true(field(t, ENT_ACCOUNTS, "A-1", A_LIFETIME_REVENUE).n == 157.5);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_FIRST_ORDER).i, 18000 * day);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_LAST_ORDER).i, at2.i); /* not earlier */
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_LAST_CONTACT).i, late.i);
+    store_abort(t);
+
+    /* an empty activity changes nothing */
+    activity e;
+    activity_init(&e);
+    t = begin(s, true);
+    assert_int_equal(store_activity_add(t, S("A-1"), &e), 0);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_ORDERS).i, 3);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_FIRST_ORDER).i, 18000 * day);
+    /* rewriting the account (say, a new tier) keeps its activity */
+    put_account(t, "A-1", "m1", 10, OPEN);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_ORDERS).i, 3);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_LAST_CONTACT).i, late.i);
+    assert_true(field(t, ENT_ACCOUNTS, "A-1", A_LIFETIME_REVENUE).n == 157.5);
+    /* the account must exist */
+    assert_int_equal(store_activity_add(t, S("A-404"), &a), STORE_NOTFOUND);
+    assert_false(has_row(t, ENT_ACCOUNTS, "A-404"));
+    commit(t);
+    store_close(s);
+}
+
+/* Non-finite or missing amounts don't poison lifetime revenue. */
+static void test_activity_amounts(void **state)
+{
+    (void)state;
+    activity a;
+    activity_init(&a);
+    value at = v_datetime(1000), nan = v_num(NAN), inf = v_num(INFINITY), none = v_null(),
+          txt = v_text("12", 2), ok = v_num(-3);
+    activity_add(&a, S("order"), &at, &nan);
+    activity_add(&a, S("order"), &at, &inf);
+    activity_add(&a, S("order"), &at, &none);
+    activity_add(&a, S("order"), &at, &txt);
+    assert_int_equal(a.orders, 4);
+    assert_false(a.has_revenue);
+    assert_true(a.revenue == 0);
+    activity_add(&a, S("order"), &at, &ok); /* returns are negative orders */
+    assert_true(a.has_revenue);
+    assert_true(a.revenue == -3);
+    /* an interaction without a time still counts as an order */
+    activity_add(&a, S("order"), &none, &ok);
+    assert_int_equal(a.orders, 6);
+    assert_int_equal(a.first_order, 1000);
+    assert_int_equal(a.last_contact, 1000);
+}
+
+/* ---- transactions ---- */
+
+/* An aborted write transaction leaves nothing behind. */
+static void test_abort_leaves_nothing(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    put_manager(t, "m0", "Keep", 3);
+    commit(t);
+
+    t = begin(s, true);
+    put_manager(t, "m1", "Ada", 10);
+    put_account(t, "A-1", "m0", 100, OPEN);
+    put_interaction(t, "A-1", 5, "order", 10, "x");
+    activity a;
+    activity_init(&a);
+    value at = v_datetime(5), amt = v_num(10);
+    activity_add(&a, S("order"), &at, &amt);
+    assert_int_equal(store_activity_add(t, S("A-1"), &a), 0);
+    assert_int_equal(store_meta_put(t, "target/nps", "50", 2), 0);
+    int slot;
+    assert_int_equal(store_field_add(t, ENT_MANAGERS, "team", T_TEXT, &slot), 0);
+    check_load(t, "m0", 1, 100);
+    assert_int_equal(store_count(t, ENT_ACCOUNTS), 1);
+    store_abort(t);
+
+    t = begin(s, false);
+    assert_int_equal(store_count(t, ENT_ACCOUNTS), 0);
+    assert_int_equal(store_count(t, ENT_MANAGERS), 1);
+    assert_int_equal(store_count(t, ENT_INTERACTIONS), 0);
+    assert_false(has_row(t, ENT_ACCOUNTS, "A-1"));
+    assert_false(has_row(t, ENT_MANAGERS, "m1"));
+    check_history(t, "A-1", "");
+    check_accounts_of(t, "m0", "");
+    check_load(t, "m0", 0, 0);
+    const void *v;
+    size_t n;
+    assert_int_equal(store_meta_get(t, "target/nps", &v, &n), STORE_NOTFOUND);
+    assert_int_equal(store_field(t, ENT_MANAGERS, "team"), -1);
+    store_abort(t);
+    store_close(s);
+}
+
+/* A read transaction refuses writes; a read-only store refuses write
+ * transactions. */
+static void test_readonly(void **state)
+{
+    (void)state;
+    create_db();
+    store *s = open_store(0);
+    store_txn *t = begin(s, false);
+    rbuf b = {0};
+    value v[1] = {text("A-2")};
+    rec_encode(&b, v, 1);
+    assert_int_equal(store_put(t, ENT_ACCOUNTS, b.data, b.len), STORE_EREADONLY);
+    assert_int_equal(store_put_interaction(t, b.data, b.len, 1), STORE_EREADONLY);
+    int slot;
+    assert_int_equal(store_field_add(t, ENT_ACCOUNTS, "x", T_INT, &slot), STORE_EREADONLY);
+    assert_int_equal(store_field(t, ENT_ACCOUNTS, "x"), -1);
+    assert_int_equal(store_meta_put(t, "k", "v", 1), STORE_EREADONLY);
+    activity a;
+    activity_init(&a);
+    assert_int_equal(store_activity_add(t, S("A-1"), &a), STORE_EREADONLY);
+    store_abort(t);
+    store_close(s);
+
+    s = open_store(STORE_RDONLY);
+    assert_true(store_readonly(s));
+    t = (store_txn *)1;
+    assert_int_equal(store_begin(s, true, &t), STORE_EREADONLY);
+    assert_null(t);
+    t = begin(s, false);
+    assert_int_equal(store_count(t, ENT_ACCOUNTS), 1);
+    check_text(field(t, ENT_ACCOUNTS, "A-1", A_ID), "A-1");
+    assert_int_equal(store_put(t, ENT_ACCOUNTS, b.data, b.len), STORE_EREADONLY);
+    store_abort(t);
+    store_close(s);
+    rbuf_free(&b);
+
+    /* nothing was written */
+    s = open_store(0);
+    t = begin(s, false);
+    assert_int_equal(store_count(t, ENT_ACCOUNTS), 1);
+    assert_int_equal(store_field(t, ENT_ACCOUNTS, "x"), -1);
+    store_abort(t);
+    store_close(s);
+}
+
+/* A read-only store over a missing file reads empty and never creates it. */
+static void test_readonly_missing(void **state)
+{
+    (void)state;
+    store *s = open_store(STORE_RDONLY);
+    store_txn *t = begin(s, false);
+    assert_int_equal(store_count(t, ENT_ACCOUNTS), 0);
+    store_abort(t);
+    t = (store_txn *)1;
+    assert_int_equal(store_begin(s, true, &t), STORE_EREADONLY);
+    assert_null(t);
+    store_close(s);
+    assert_false(exists(PATH));
+}
+
+/* A file the user may not write opens read-only. */
+static void test_unwritable_file_is_readonly(void **state)
+{
+    (void)state;
+    if (geteuid() == 0) skip(); /* root writes anything */
+    create_db();
+    assert_int_equal(chmod(PATH, 0400), 0);
+    store *s = open_store(0);
+    assert_true(store_readonly(s));
+    store_txn *t = NULL;
+    assert_int_equal(store_begin(s, true, &t), STORE_EREADONLY);
+    store_close(s);
+}
+
+/* A read transaction keeps its snapshot while a writer commits. */
+static void test_snapshot(void **state)
+{
+    (void)state;
+    create_db();
+    store *s = open_store(0);
+    store_txn *r = begin(s, false);
+    store_txn *w = begin(s, true);
+    put_account(w, "A-2", NULL, 1, OPEN);
+    commit(w);
+    assert_int_equal(store_count(r, ENT_ACCOUNTS), 1);
+    assert_false(has_row(r, ENT_ACCOUNTS, "A-2"));
+    store_abort(r);
+    r = begin(s, false);
+    assert_int_equal(store_count(r, ENT_ACCOUNTS), 2);
+    store_abort(r);
+    store_close(s);
+}
+
+/* ---- meta and counts ---- */
+
+static void test_meta(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    assert_int_equal(store_meta_put(t, "target/retention_rate", "0.9", 3), 0);
+    assert_int_equal(store_meta_put(t, "empty", "", 0), 0);
+    const void *v;
+    size_t n;
+    assert_int_equal(store_meta_get(t, "target/retention_rate", &v, &n), 0);
+    assert_int_equal(n, 3);
+    assert_memory_equal(v, "0.9", 3);
+    commit(t);
+    store_close(s);
+    s = open_store(0);
+    t = begin(s, true);
+    assert_int_equal(store_meta_get(t, "target/retention_rate", &v, &n), 0);
+    assert_memory_equal(v, "0.9", 3);
+    assert_int_equal(store_meta_get(t, "empty", &v, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_meta_put(t, "target/retention_rate", "0.95", 4), 0);
+    commit(t);
+    t = begin(s, false);
+    assert_int_equal(store_meta_get(t, "target/retention_rate", &v, &n), 0);
+    assert_int_equal(n, 4);
+    assert_memory_equal(v, "0.95", 4);
+    assert_int_equal(store_meta_get(t, "target/nps", &v, &n), STORE_NOTFOUND);
+    store_abort(t);
+    store_close(s);
+}
+
+static void test_count(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    for (int e = 0; e < ENT_NENTITIES; e++) assert_int_equal(store_count(t, e), 0);
+    char id[16];
+    for (int i = 0; i < 250; i++) {
+        snprintf(id, sizeof id, "A-%d", i);
+        put_account(t, id, NULL, i, OPEN);
+    }
+    put_account(t, "A-7", NULL, 1, OPEN); /* a replacement is not a new row */
+    put_manager(t, "m1", "Ada", 1);
+    put_manager(t, "m2", "Bo", 1);
+    for (int i = 0; i < 40; i++) put_interaction(t, "A-1", i % 5, "call", NO_REV, "n");
+    assert_int_equal(store_count(t, ENT_ACCOUNTS), 250);
+    commit(t);
+    t = begin(s, false);
+    assert_int_equal(store_count(t, ENT_ACCOUNTS), 250);
+    assert_int_equal(store_count(t, ENT_MANAGERS), 2);
+    assert_int_equal(store_count(t, ENT_INTERACTIONS), 40);
+    assert_int_equal(store_count(t, ENT_HISTORY), 0);
+    store_abort(t);
+    store_close(s);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_open_missing),
+        T(test_builtin_schema),
+        T(test_create_mode),
+        T(test_create_and_reopen),
+        T(test_open_directory),
+        T(test_missing_directory),
+        T(test_version_mismatch),
+        T(test_not_lmdb),
+        T(test_foreign_lmdb),
+        T(test_strerror),
+        T(test_put_get_account),
+        T(test_short_record),
+        T(test_bad_keys),
+        T(test_put_get_manager),
+        T(test_scan_order_and_prefix),
+        T(test_interactions_order),
+        T(test_next_seq),
+        T(test_custom_fields),
+        T(test_custom_field_abort),
+        T(test_custom_field_other_handle),
+        T(test_coerce),
+        T(test_load_on_put_change_close_reassign),
+        T(test_load_many_changes_one_txn),
+        T(test_load_many_managers),
+        T(test_manager_added_after_accounts),
+        T(test_manager_added_after_accounts_same_txn),
+        T(test_derived_not_writable),
+        T(test_activity),
+        T(test_activity_amounts),
+        T(test_abort_leaves_nothing),
+        T(test_readonly),
+        T(test_readonly_missing),
+        T(test_unwritable_file_is_readonly),
+        T(test_snapshot),
+        T(test_meta),
+        T(test_count),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
