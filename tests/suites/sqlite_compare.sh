@@ -3,7 +3,8 @@
 #
 #   KASH=build/kash KASH_GEN=build/kash-gen bash tests/suites/sqlite_compare.sh [CASE...]
 #
-# kash-gen writes a small data set; it is imported into a kash database and,
+# kash-gen writes a small data set, topped up with the hand-made rows of
+# tests/suites/sqlite/extra_*.csv; it is imported into a kash database and,
 # by tests/suites/sqlite/setup.sql, into an sqlite3 database (typed tables,
 # empty strings made NULL, views accounts_x and managers_x adding the fields
 # kash derives). Every case tests/suites/sqlite/NN_name.kash has its SQL twin
@@ -55,11 +56,20 @@ cd "$work" || setup_fail "cd $work"
 "$gen" --accounts 3000 --managers 30 --interactions 40000 --seed 7 --out data \
     >gen.log 2>&1 || setup_fail "kash-gen: $(tail -3 gen.log)"
 
+# Hand-made rows for edge cases the generator does not produce: a manager
+# without open accounts, an account whose manager is unknown, null revenue, a
+# padded and a quoted name, a leap day, boundary timestamps, interactions of an
+# account that does not exist yet (the import creates it), CRLF line ends.
+cp "$cases"/extra_*.csv data/ || setup_fail "copying the extra CSVs"
+
 # 2. The kash database.
 (cd data && "$kash" -m csv ../k.db \
     -c 'import managers from "managers.csv"' \
     -c 'import accounts from "accounts.csv"' \
-    -c 'import interactions from "interactions.csv"') >import.log 2>&1 ||
+    -c 'import interactions from "interactions.csv"' \
+    -c 'import managers from "extra_managers.csv"' \
+    -c 'import accounts from "extra_accounts.csv"' \
+    -c 'import interactions from "extra_interactions.csv"') >import.log 2>&1 ||
     setup_fail "kash import: $(tail -5 import.log)"
 
 # 3. The sqlite database.

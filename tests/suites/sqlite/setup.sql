@@ -1,6 +1,6 @@
--- sqlite3 side of tests/suites/sqlite_compare.sh: the kash-gen CSVs (in the
--- current directory) as typed tables, empty strings turned into NULL, and
--- views adding what kash derives (spec §2).
+-- sqlite3 side of tests/suites/sqlite_compare.sh: the kash-gen CSVs and the
+-- suite's extra_*.csv (all in the current directory) as typed tables, empty
+-- strings turned into NULL, and views adding what kash derives (spec §2).
 CREATE TABLE managers (
     id TEXT PRIMARY KEY, name TEXT, region TEXT, capacity INTEGER,
     active INTEGER
@@ -18,6 +18,9 @@ CREATE TABLE interactions (
 .import --csv --skip 1 managers.csv managers
 .import --csv --skip 1 accounts.csv accounts
 .import --csv --skip 1 interactions.csv interactions
+.import --csv --skip 1 extra_managers.csv managers
+.import --csv --skip 1 extra_accounts.csv accounts
+.import --csv --skip 1 extra_interactions.csv interactions
 
 -- bool: kash prints true/false, here 1/0 (the comparer maps them).
 UPDATE managers SET active = CASE active WHEN 'true' THEN 1 WHEN 'false' THEN 0 END;
@@ -45,6 +48,12 @@ UPDATE interactions SET amount = NULL WHERE amount = '';
 UPDATE interactions SET nps = NULL WHERE nps = '';
 UPDATE interactions SET csat = NULL WHERE csat = '';
 UPDATE interactions SET note = NULL WHERE note = '';
+
+-- Importing interactions of an unknown account creates the account (spec §6),
+-- with nothing but its id.
+INSERT INTO accounts (id)
+SELECT DISTINCT account FROM interactions
+WHERE account NOT IN (SELECT id FROM accounts);
 
 CREATE INDEX interactions_account ON interactions(account, kind);
 
