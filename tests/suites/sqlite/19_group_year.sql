@@ -3,4 +3,4 @@ SELECT CAST(strftime('%Y', created) AS INTEGER) AS yr,
        count(*) AS n, sum(cac) AS cac, count(closed) AS lost
 FROM accounts
 GROUP BY yr, q
-ORDER BY yr, q;
+ORDER BY yr NULLS LAST, q NULLS LAST;

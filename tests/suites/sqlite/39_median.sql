@@ -16,4 +16,4 @@ SELECT g.region, g.n,
        (SELECT avg(v) FROM e WHERE e.region = g.region
            AND k IN ((c + 1) / 2, (c + 2) / 2)) AS med_emp
 FROM (SELECT region, count(*) AS n FROM accounts GROUP BY region) g
-ORDER BY g.region;
+ORDER BY g.region NULLS LAST;

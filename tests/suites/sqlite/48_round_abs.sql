@@ -1,4 +1,4 @@
 SELECT id, round(revenue / 1000, 1) AS k, round(strategic * growth) AS sg,
        abs(revenue - 100000) AS dist
 FROM accounts
-ORDER BY dist, id LIMIT 60;
+ORDER BY dist NULLS LAST, id LIMIT 60;

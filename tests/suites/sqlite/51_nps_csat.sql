@@ -7,4 +7,4 @@ SELECT a.region,
 FROM interactions i JOIN accounts a ON a.id = i.account
 WHERE i.nps IS NOT NULL OR i.csat IS NOT NULL
 GROUP BY a.region
-ORDER BY a.region;
+ORDER BY a.region NULLS LAST;

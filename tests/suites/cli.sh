@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Command line (spec §1): options, exit codes, where the database comes from,
+# and that failed statements leave the database file byte for byte unchanged.
+# Env: KASH = path of the kash binary.
+set -u
+kash=${KASH:?set KASH to the kash binary}
+data=$(cd "$(dirname "$0")/../data" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+cp -r "$data/." .
+export LC_ALL=C KASH_TODAY=2025-06-30 KASH_TEST=1 TZ=UTC
+unset KASH_DB
+pass=0 fail=0
+
+# check NAME EXPECTED_EXIT EXPECTED_STDOUT_SUBSTRING_OR_EMPTY -- command...
+check() {
+    local name=$1 want_rc=$2 want_out=$3
+    shift 4
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ "$rc" -eq "$want_rc" ] && { [ -z "$want_out" ] || [[ "$out" == *"$want_out"* ]]; }; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL $name: exit $rc (want $want_rc), output:"
+        printf '%s\n' "$out" | head -10 | sed 's/^/    /'
+        echo "    (wanted to contain: $want_out)"
+    fi
+}
+
+"$kash" t.db -f setup.inc >/dev/null || { echo "setup failed"; exit 1; }
+
+check version 0 "kash " -- "$kash" --version
+check help 0 "usage: kash" -- "$kash" --help
+check unknown-option 2 "unknown option" -- "$kash" --frobnicate t.db
+check missing-arg 2 "needs an argument" -- "$kash" t.db -c
+check bad-mode 2 "unknown mode" -- "$kash" -m xml t.db -c 'accounts | count'
+check bad-define 2 "NAME=VALUE" -- "$kash" -D novalue t.db -c 'accounts | count'
+check two-dbs 2 "one database" -- "$kash" a.db b.db
+check ok 0 "12" -- "$kash" t.db -c 'accounts | count'
+check syntax-error 1 "error: line 1, column 16" -- "$kash" t.db -c 'accounts where ;'
+check runtime-error 1 "integer overflow" -- "$kash" t.db -c 'managers | select 9223372036854775807 + 1'
+check repeat-c 0 "5" -- "$kash" t.db -c 'accounts | count' -c 'managers | count'
+check bail-c 1 "" -- "$kash" t.db -c 'accounts where ;' -c 'managers | count'
+out=$("$kash" t.db -c 'accounts where ;' -c 'managers | count' 2>/dev/null)
+if [ -z "$out" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL bail-c: second -c ran"; fi
+out=$("$kash" --no-bail t.db -c 'accounts where ;' -c 'managers | count' 2>/dev/null)
+if [ "$out" = "$(printf 'count\n5')" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL no-bail: got '$out'"; fi
+check trailing-no-semicolon 0 "12" -- "$kash" t.db -c 'accounts | count'
+printf 'accounts | count;\nmanagers where id = "m01" | select name\n' >script.kash
+check script 0 "Ann Lee" -- "$kash" t.db -f script.kash
+check script-stdin 0 "Ann Lee" -- sh -c "\"$kash\" t.db -f - <script.kash"
+check piped-stdin 0 "Ann Lee" -- sh -c "\"$kash\" t.db <script.kash"
+printf 'accounts | count;\naccounts where nope = 1;\n' >bad.kash
+check script-error 1 "bad.kash:2:16: error: unknown field 'nope'" -- "$kash" t.db -f bad.kash
+check missing-script 2 "cannot open nothere.kash" -- "$kash" t.db -f nothere.kash
+check kash-db-env 0 "12" -- env KASH_DB=t.db "$kash" -c 'accounts | count'
+check default-db 0 "0" -- "$kash" -c 'accounts | count'
+[ -e kash.db ] && { fail=$((fail + 1)); echo "FAIL default-db: a read created kash.db"; } || pass=$((pass + 1))
+check variable 0 "3" -- "$kash" -D who=m01 t.db -c 'accounts where manager = $who | count'
+check undefined-variable 1 "undefined variable '\$who'" -- "$kash" t.db -c 'accounts where manager = $who | count'
+check json-mode 0 '[{"count":12}]' -- sh -c "\"$kash\" -m json t.db -c 'accounts | count' | tr -d '\n'"
+echo "not an lmdb file, just text" >junk.db
+check not-lmdb 2 "cannot open junk.db" -- "$kash" junk.db -c 'accounts | count'
+mkdir adir
+check directory 2 "cannot open adir" -- "$kash" adir -c 'accounts | count'
+
+# Read-only: imports refused, file unchanged.
+sum=$(md5sum t.db)
+check readonly-import 1 "read-only" -- "$kash" --readonly t.db -c 'import accounts from "accounts.csv"'
+check readonly-query 0 "12" -- "$kash" --readonly t.db -c 'accounts | count'
+[ "$(md5sum t.db)" = "$sum" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL readonly changed the file"; }
+
+# Failed imports leave the database byte for byte as it was.
+for f in edge/bad_utf8.csv edge/short_row.csv edge/bad_tier.csv edge/unterminated.csv; do
+    sum=$(md5sum t.db)
+    check "failed-import $f" 1 "$f:" -- "$kash" t.db -c "import accounts from \"$f\""
+    [ "$(md5sum t.db)" = "$sum" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL $f changed the database"; }
+done
+# ... including one that fails on its last row after adding custom fields.
+printf 'id,brand_new_field\nZ-1,10\nZ-2,20\nZ-3,oops\n' >late.csv
+sed -i 's/^Z-3,oops$/Z-3,30\nZ-4,"unterminated/' late.csv
+sum=$(md5sum t.db)
+check late-failure 1 "unterminated quoted field" -- "$kash" t.db -c 'import accounts from "late.csv"'
+[ "$(md5sum t.db)" = "$sum" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL late failure changed the database"; }
+check late-failure-schema 1 "unknown field 'brand_new_field'" -- "$kash" t.db -c 'accounts | select brand_new_field'
+
+# The database file is private to its owner.
+(umask 000 && "$kash" fresh.db -c 'import managers from "managers.csv"' >/dev/null)
+mode=$(stat -c %a fresh.db)
+[ "$mode" = 600 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL fresh.db mode $mode"; }
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
