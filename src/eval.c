@@ -576,6 +576,32 @@ static int eval_bin(ectx *c, const node *n, value *out)
     }
     if (eval(c, n->a[0], &l) || eval(c, n->a[1], &r)) return -1;
     if (l.type == T_NULL || r.type == T_NULL) return *out = v_null(), 0;
+    if (l.type == r.type && n->op <= OP_GE) { /* the common case, without value_cmp */
+        int cmp;
+        if (l.type == T_TEXT) {
+            if (n->op == OP_EQ || n->op == OP_NE) {
+                bool eq = l.len == r.len && memcmp(l.s, r.s, l.len) == 0;
+                return *out = v_bool(eq == (n->op == OP_EQ)), 0;
+            }
+            cmp = memcmp(l.s, r.s, l.len < r.len ? l.len : r.len);
+            if (cmp == 0) cmp = (l.len > r.len) - (l.len < r.len);
+        } else if (l.type == T_NUM) {
+            cmp = (l.n > r.n) - (l.n < r.n);
+            if (isnan(l.n) || isnan(r.n)) cmp = value_cmp(&l, &r);
+        } else if (l.type != T_PERIOD && l.type != T_DURATION) {
+            cmp = (l.i > r.i) - (l.i < r.i);
+        } else {
+            cmp = value_cmp(&l, &r);
+        }
+        switch (n->op) {
+        case OP_EQ: return *out = v_bool(cmp == 0), 0;
+        case OP_NE: return *out = v_bool(cmp != 0), 0;
+        case OP_LT: return *out = v_bool(cmp < 0), 0;
+        case OP_LE: return *out = v_bool(cmp <= 0), 0;
+        case OP_GT: return *out = v_bool(cmp > 0), 0;
+        default: return *out = v_bool(cmp >= 0), 0;
+        }
+    }
     switch (n->op) {
     case OP_EQ: *out = v_bool(value_cmp(&l, &r) == 0); return 0;
     case OP_NE: *out = v_bool(value_cmp(&l, &r) != 0); return 0;
@@ -900,4 +926,205 @@ int eval_cond(ectx *c, const node *n)
     value v;
     if (eval(c, n, &v)) return -1;
     return v.type == T_BOOL && v.i;
+}
+
+/* ---- compiled filters ---- */
+
+enum { FT_CMP, FT_RANGE, FT_INLIST, FT_ISNULL };
+
+typedef struct fterm {
+    uint8_t kind;   /* FT_* */
+    uint8_t op;     /* FT_CMP: OP_EQ..OP_GE; FT_ISNULL: 1 = is not null; FT_RANGE/INLIST: 1 = negated */
+    uint8_t type;   /* the field's type, as the record must hold it */
+    unsigned slot;
+    value k;        /* FT_CMP constant */
+    int64_t lo, hi; /* FT_RANGE: [lo, hi) in the field's unit (days or seconds), or [lo, hi] for between */
+    double nlo, nhi;
+    bool closed;    /* between: both ends included */
+    const value *list;
+    int nlist;
+} fterm;
+
+struct filter {
+    int n;
+    fterm t[16];
+};
+
+static bool lit_of(const node *n, value *v)
+{
+    if (n->kind != N_LIT) return false;
+    *v = n->v;
+    return true;
+}
+
+static bool rec_field(const node *n)
+{
+    return n->kind == N_FIELD && n->scope == SC_REC &&
+           (n->type == T_TEXT || n->type == T_INT || n->type == T_NUM || n->type == T_DATE ||
+            n->type == T_DATETIME || n->type == T_BOOL);
+}
+
+/* The constant K made comparable with a field of TYPE, or false. */
+static bool fit_const(int type, value *k)
+{
+    if (k->type == type) return true;
+    if (type == T_NUM && k->type == T_INT) return *k = v_num((double)k->i), true;
+    if (type == T_DATETIME && k->type == T_DATE) return *k = v_datetime(k->i * 86400), true;
+    return false;
+}
+
+static bool add_term(filter *f, const node *n)
+{
+    if (n->kind == N_BIN && n->op == OP_AND)
+        return add_term(f, n->a[0]) && add_term(f, n->a[1]);
+    if (f->n == 16) return false;
+    fterm *t = &f->t[f->n];
+    memset(t, 0, sizeof *t);
+    if (n->kind == N_BIN && n->op >= OP_EQ && n->op <= OP_GE) {
+        static const uint8_t flip[] = {[OP_EQ] = OP_EQ, [OP_NE] = OP_NE, [OP_LT] = OP_GT,
+                                       [OP_LE] = OP_GE, [OP_GT] = OP_LT, [OP_GE] = OP_LE};
+        const node *fl = n->a[0], *lit = n->a[1];
+        int op = n->op;
+        if (!rec_field(fl)) fl = n->a[1], lit = n->a[0], op = flip[op];
+        if (!rec_field(fl) || !lit_of(lit, &t->k) || t->k.type == T_NULL) return false;
+        if (t->k.unit & 0x80) return false; /* a regex literal is no string constant */
+        if (!fit_const(fl->type, &t->k)) return false;
+        /* an int field against a fractional constant: leave it to the tree */
+        if (fl->type == T_INT && t->k.type != T_INT) return false;
+        t->kind = FT_CMP;
+        t->op = (uint8_t)op;
+    } else if (n->kind == N_INPER && rec_field(n->a[0]) &&
+               (n->a[0]->type == T_DATE || n->a[0]->type == T_DATETIME)) {
+        value p;
+        if (!lit_of(n->a[1], &p)) return false;
+        if (p.type == T_DATE) p = period_of(U_DAY, p.i);
+        if (p.type != T_PERIOD) return false;
+        int64_t mul = n->a[0]->type == T_DATETIME ? 86400 : 1;
+        t->kind = FT_RANGE;
+        t->op = n->negate;
+        t->lo = (int64_t)p.p.start * mul;
+        t->hi = (int64_t)p.p.end * mul;
+    } else if (n->kind == N_BETWEEN && rec_field(n->a[0]) && n->a[0]->type != T_TEXT &&
+               n->a[0]->type != T_BOOL) {
+        value lo, hi;
+        int ft = n->a[0]->type;
+        if (!lit_of(n->a[1], &lo) || !lit_of(n->a[2], &hi) || !fit_const(ft, &lo) ||
+            !fit_const(ft, &hi))
+            return false;
+        if (ft == T_INT && (lo.type != T_INT || hi.type != T_INT)) return false;
+        t->kind = FT_RANGE;
+        t->op = n->negate;
+        t->closed = true;
+        if (ft == T_NUM) t->nlo = lo.n, t->nhi = hi.n;
+        else t->lo = lo.i, t->hi = hi.i;
+    } else if (n->kind == N_IN && rec_field(n->a[0]) && n->a[0]->type == T_TEXT) {
+        value *list = malloc(sizeof(value) * (size_t)(n->n - 1));
+        if (!list) return false;
+        for (int i = 1; i < n->n; i++) {
+            if (!lit_of(n->a[i], &list[i - 1]) || list[i - 1].type != T_TEXT) {
+                free(list);
+                return false;
+            }
+        }
+        /* the list lives as long as the plan: copy it into the node's arena-held term */
+        t->list = list;
+        t->nlist = n->n - 1;
+        t->kind = FT_INLIST;
+        t->op = n->negate;
+    } else if (n->kind == N_ISNULL && n->a[0]->kind == N_FIELD && n->a[0]->scope == SC_REC) {
+        t->kind = FT_ISNULL;
+        t->op = n->negate;
+        t->slot = (unsigned)n->a[0]->slot;
+        f->n++;
+        return true;
+    } else {
+        return false;
+    }
+    t->slot = (unsigned)n->a[0]->slot;
+    if (t->kind == FT_CMP) t->slot = (unsigned)(rec_field(n->a[0]) ? n->a[0] : n->a[1])->slot;
+    t->type = (uint8_t)(t->kind == FT_CMP ? t->k.type : n->a[0]->type);
+    f->n++;
+    return true;
+}
+
+filter *filter_compile(arena *a, const node *n)
+{
+    filter f = {0};
+    if (!add_term(&f, n)) {
+        for (int i = 0; i < f.n + 1 && i < 16; i++)
+            if (f.t[i].kind == FT_INLIST) free((void *)f.t[i].list);
+        return NULL;
+    }
+    filter *out = arena_alloc(a, sizeof f);
+    *out = f;
+    /* lists move into the arena so nothing needs freeing */
+    for (int i = 0; i < f.n; i++) {
+        if (f.t[i].kind != FT_INLIST) continue;
+        value *l = arena_alloc(a, sizeof(value) * (size_t)f.t[i].nlist);
+        memcpy(l, f.t[i].list, sizeof(value) * (size_t)f.t[i].nlist);
+        free((void *)f.t[i].list);
+        out->t[i].list = l;
+    }
+    return out;
+}
+
+int filter_run(const filter *f, const uint8_t *rec, size_t len)
+{
+    for (int i = 0; i < f->n; i++) {
+        const fterm *t = &f->t[i];
+        value v = rec_get(rec, len, t->slot);
+        if (t->kind == FT_ISNULL) {
+            if ((v.type == T_NULL) == t->op) return 0;
+            continue;
+        }
+        if (v.type == T_NULL) return 0;
+        if (v.type != t->type) return -1;
+        int cmp;
+        switch (t->kind) {
+        case FT_CMP:
+            if (v.type == T_TEXT) {
+                if (t->op == OP_EQ || t->op == OP_NE) {
+                    bool eq = v.len == t->k.len && memcmp(v.s, t->k.s, v.len) == 0;
+                    if (eq != (t->op == OP_EQ)) return 0;
+                    continue;
+                }
+                cmp = memcmp(v.s, t->k.s, v.len < t->k.len ? v.len : t->k.len);
+                if (cmp == 0) cmp = (v.len > t->k.len) - (v.len < t->k.len);
+            } else if (v.type == T_NUM) {
+                if (isnan(v.n) || isnan(t->k.n)) return -1;
+                cmp = (v.n > t->k.n) - (v.n < t->k.n);
+            } else {
+                cmp = (v.i > t->k.i) - (v.i < t->k.i);
+            }
+            switch (t->op) {
+            case OP_EQ: if (cmp != 0) return 0; break;
+            case OP_NE: if (cmp == 0) return 0; break;
+            case OP_LT: if (cmp >= 0) return 0; break;
+            case OP_LE: if (cmp > 0) return 0; break;
+            case OP_GT: if (cmp <= 0) return 0; break;
+            default: if (cmp < 0) return 0; break;
+            }
+            break;
+        case FT_RANGE: {
+            bool in;
+            if (v.type == T_NUM) {
+                if (isnan(v.n)) return -1;
+                in = v.n >= t->nlo && v.n <= t->nhi;
+            } else {
+                in = v.i >= t->lo && (t->closed ? v.i <= t->hi : v.i < t->hi);
+            }
+            if (in == t->op) return 0;
+            break;
+        }
+        case FT_INLIST: {
+            bool in = false;
+            for (int k = 0; k < t->nlist && !in; k++)
+                in = v.len == t->list[k].len && memcmp(v.s, t->list[k].s, v.len) == 0;
+            if (in == t->op) return 0;
+            break;
+        }
+        default: return -1;
+        }
+    }
+    return 1;
 }

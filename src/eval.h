@@ -88,4 +88,16 @@ int eval(ectx *c, const node *n, value *out);
 /* Evaluates a condition: 1 true, 0 false or null, -1 error. */
 int eval_cond(ectx *c, const node *n);
 
+/* A compiled form of the commonest conditions: a conjunction of terms
+ * comparing a field of the source record with constants (=, !=, <, <=, >,
+ * >=, in PERIOD, in (list), between, is [not] null). Runs on the record bytes
+ * without the tree walk. */
+typedef struct filter filter;
+
+/* Compiles N, or returns NULL when it is not of that shape. Lives in A. */
+filter *filter_compile(arena *a, const node *n);
+/* 1 when REC passes, 0 when not, -1 when the record holds a value of an
+ * unexpected type (a retyped custom field): evaluate the tree instead. */
+int filter_run(const filter *f, const uint8_t *rec, size_t len);
+
 #endif

@@ -90,12 +90,17 @@ static void plan_for(pipeline *p, plan_ctx *pc, const shape *sh)
 typedef struct where_op {
     op o;
     node *cond;
+    filter *fast; /* compiled form when the condition allows, else NULL */
 } where_op;
 
 static int where_push(op *o, const prow *r)
 {
     where_op *w = (where_op *)o;
     pipeline *p = o->p;
+    if (w->fast && r->rec) {
+        int k = filter_run(w->fast, r->rec, r->reclen);
+        if (k >= 0) return k ? push_next(o, r) : 0;
+    }
     bind_row(p, r);
     p->ec.a = &p->scratch;
     int k = eval_cond(&p->ec, w->cond);
@@ -720,6 +725,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             where_op *w = (where_op *)new_op(p, sizeof(where_op), sg, where_push, NULL);
             w->cond = sg->e;
             if (plan_expr(&pc, w->cond)) return NULL;
+            if (sh.src) w->fast = filter_compile(p->a, w->cond);
             if (w->cond->type != T_BOOL && w->cond->type != T_NULL) {
                 diag_set(p->d, DIAG_SEMANTIC, w->cond->off, w->cond->len,
                          "'where' needs a condition, not %s", vtype_name(w->cond->type));

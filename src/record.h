@@ -44,7 +44,8 @@ static inline unsigned rec_nslots(const uint8_t *r, size_t n)
 
 /* Reads slot SLOT of the record R of N bytes. Text values point into R.
  * Out-of-range slots and malformed records read as null. */
-static inline value rec_get(const uint8_t *r, size_t n, unsigned slot)
+__attribute__((always_inline)) static inline value rec_get(const uint8_t *r, size_t n,
+                                                          unsigned slot)
 {
     value v = {.type = T_NULL};
     unsigned ns = rec_nslots(r, n);
@@ -56,9 +57,8 @@ static inline value rec_get(const uint8_t *r, size_t n, unsigned slot)
     size_t data = 3 + (size_t)ns + (size_t)ns * (wide ? 4 : 2);
     uint32_t start = 0, end;
     if (wide) {
-        uint32_t e[2];
         memcpy(&end, ends + 4 * slot, 4);
-        if (slot) memcpy(&e[0], ends + 4 * (slot - 1), 4), start = e[0];
+        if (slot) memcpy(&start, ends + 4 * (slot - 1), 4);
     } else {
         uint16_t e16;
         memcpy(&e16, ends + 2 * slot, 2);
