@@ -688,16 +688,59 @@ static int eval_match(ectx *c, const node *n, value *out)
     return 0;
 }
 
-/* Text helpers: results go to the context's arena. */
-static value text_map(ectx *c, value v, int (*f)(int))
+/* Simple case mapping of one code point: ASCII, Latin-1, Latin Extended-A,
+ * Greek and Cyrillic, the scripts of most CRM data. Mappings that change
+ * the UTF-8 length (such as ÿ and Ÿ) are left alone. */
+static uint32_t case_map(uint32_t c, bool upper)
 {
-    char *s = arena_alloc(c->a, v.len + 1);
-    for (uint32_t i = 0; i < v.len; i++) s[i] = (char)f((unsigned char)v.s[i]);
-    return v_text(s, v.len);
+    if (upper) {
+        if (c >= 'a' && c <= 'z') return c - 32;
+        if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 32;
+        if (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) return c - 32;
+        if (c >= 0x430 && c <= 0x44F) return c - 32;
+        if (c >= 0x450 && c <= 0x45F) return c - 80;
+    } else {
+        if (c >= 'A' && c <= 'Z') return c + 32;
+        if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 32;
+        if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
+        if (c >= 0x410 && c <= 0x42F) return c + 32;
+        if (c >= 0x400 && c <= 0x40F) return c + 80;
+    }
+    /* Latin Extended-A: pairs, the capital first */
+    bool even_pair = (c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177);
+    bool odd_pair = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+    if (even_pair) return upper ? (c & ~1u) : (c | 1u);
+    if (odd_pair) {
+        bool is_upper = c & 1u;
+        if (upper && !is_upper) return c - 1;
+        if (!upper && is_upper) return c + 1;
+    }
+    return c;
 }
 
-static int lower_ascii(int ch) { return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch; }
-static int upper_ascii(int ch) { return ch >= 'a' && ch <= 'z' ? ch - 32 : ch; }
+/* Text helpers: results go to the context's arena. */
+static value text_case(ectx *c, value v, bool upper)
+{
+    char *s = arena_alloc(c->a, v.len + 1);
+    for (uint32_t i = 0; i < v.len;) {
+        unsigned char b = (unsigned char)v.s[i];
+        if (b < 0x80) {
+            s[i] = (char)(upper ? (b >= 'a' && b <= 'z' ? b - 32 : b) : (b >= 'A' && b <= 'Z' ? b + 32 : b));
+            i++;
+        } else if ((b & 0xE0) == 0xC0 && i + 1 < v.len) {
+            uint32_t cp = (uint32_t)(b & 0x1F) << 6 | ((unsigned char)v.s[i + 1] & 0x3F);
+            uint32_t m = case_map(cp, upper);
+            if (m < 0x80 || m > 0x7FF) m = cp; /* keep the length */
+            s[i] = (char)(0xC0 | m >> 6);
+            s[i + 1] = (char)(0x80 | (m & 0x3F));
+            i += 2;
+        } else {
+            s[i] = (char)b;
+            i++;
+        }
+    }
+    return v_text(s, v.len);
+}
 
 /* Byte offset of code point K (0-based) in V, clamped to its length. */
 static size_t cp_offset(value v, int64_t k)
@@ -739,8 +782,8 @@ static int eval_call(ectx *c, const node *n, value *out)
         if (a[i].type == T_NULL) return *out = v_null(), 0;
     }
     switch (n->op) {
-    case F_LOWER: *out = text_map(c, a[0], lower_ascii); return 0;
-    case F_UPPER: *out = text_map(c, a[0], upper_ascii); return 0;
+    case F_LOWER: *out = text_case(c, a[0], false); return 0;
+    case F_UPPER: *out = text_case(c, a[0], true); return 0;
     case F_LEN: *out = v_int((int64_t)utf8_len(a[0].s, a[0].len)); return 0;
     case F_TRIM: {
         size_t b = 0, e = a[0].len;
