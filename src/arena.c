@@ -102,7 +102,8 @@ void arena_reset(arena *a)
 {
     if (!a->head) return;
     arena_block *keep = a->head;
-    while (keep->next) keep = keep->next; /* the first block allocated */
+    while (keep->next)
+        keep = keep->next; /* the first block allocated */
     for (arena_block *b = a->head, *next; b != keep; b = next) {
         next = b->next;
         free(b);

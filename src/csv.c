@@ -30,15 +30,15 @@
 struct csv_reader {
     const unsigned char *buf; /* the input: LEN bytes, not NUL-terminated */
     size_t len;
-    size_t pos;               /* offset of the next unread byte */
-    void *map;                /* owned mapping of MAPLEN bytes, or NULL */
+    size_t pos; /* offset of the next unread byte */
+    void *map;  /* owned mapping of MAPLEN bytes, or NULL */
     size_t maplen;
-    unsigned char *owned;     /* owned copy of a non-mappable file, or NULL */
+    unsigned char *owned; /* owned copy of a non-mappable file, or NULL */
     unsigned char sep;
-    uint64_t seprep;          /* SEP in every byte, for the word-at-a-time scan */
+    uint64_t seprep; /* SEP in every byte, for the word-at-a-time scan */
 
-    uint32_t line;            /* physical line at POS */
-    uint32_t rec_line;        /* line where the last record started */
+    uint32_t line;     /* physical line at POS */
+    uint32_t rec_line; /* line where the last record started */
     /* Column cursor on the current line: the byte at CP_OFF is in column
      * CP_COL. DIRTY is set when a non-ASCII byte was scanned after CP_OFF, so
      * the next column must count code points instead of bytes. */
@@ -46,15 +46,15 @@ struct csv_reader {
     size_t cp_col;
     int dirty;
 
-    csv_field *fields;        /* owned; reused between records */
+    csv_field *fields; /* owned; reused between records */
     size_t fcap;
-    char *ubuf;               /* owned; unescaped quoted fields of one record */
+    char *ubuf; /* owned; unescaped quoted fields of one record */
     size_t ucap, ulen;
 
-    int rec_bad;              /* the current record has a content error */
-    const char *err;          /* last error, NULL if none yet */
+    int rec_bad;     /* the current record has a content error */
+    const char *err; /* last error, NULL if none yet */
     uint32_t err_line, err_col;
-    csv_field scratch;        /* fields beyond an array that cannot grow */
+    csv_field scratch; /* fields beyond an array that cannot grow */
 };
 
 #define ONES  0x0101010101010101ULL
@@ -407,16 +407,12 @@ static const unsigned char *quoted_field(csv_reader *r, csv_field *f, const unsi
                 f->len = (uint32_t)(p - start);
             }
             return p + 1;
-        case '\n':
-            new_line(r, ++p);
-            break;
+        case '\n': new_line(r, ++p); break;
         case '\r':
             if (++p < end && *p == '\n') p++;
             new_line(r, p);
             break;
-        default: /* a control or non-ASCII byte */
-            p = odd_byte(r, p, end);
-            break;
+        default: /* a control or non-ASCII byte */ p = odd_byte(r, p, end); break;
         }
     }
 }

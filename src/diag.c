@@ -73,8 +73,10 @@ void diag_print(FILE *f, const diag *d, const diag_src *src)
     /* The source line, tabs kept so the caret lines up, and the caret. */
     size_t off = d->off > src->len ? src->len : d->off;
     size_t bol = off, eol = off;
-    while (bol > 0 && src->text[bol - 1] != '\n') bol--;
-    while (eol < src->len && src->text[eol] != '\n' && src->text[eol] != '\r') eol++;
+    while (bol > 0 && src->text[bol - 1] != '\n')
+        bol--;
+    while (eol < src->len && src->text[eol] != '\n' && src->text[eol] != '\r')
+        eol++;
     fprintf(f, "  %.*s\n  ", (int)(eol - bol), src->text + bol);
     for (size_t i = bol; i < off;) {
         unsigned char c = (unsigned char)src->text[i];
@@ -84,15 +86,18 @@ void diag_print(FILE *f, const diag *d, const diag_src *src)
             continue;
         }
         size_t n = 1;
-        while (i + n < off && ((unsigned char)src->text[i + n] & 0xC0) == 0x80) n++;
+        while (i + n < off && ((unsigned char)src->text[i + n] & 0xC0) == 0x80)
+            n++;
         size_t w = utf8_width(src->text + i, n);
-        for (size_t k = 0; k < w; k++) fputc(' ', f);
+        for (size_t k = 0; k < w; k++)
+            fputc(' ', f);
         i += n;
     }
     fputc('^', f);
     size_t tlen = d->len;
     if (off + tlen > eol) tlen = eol > off ? eol - off : 0;
     size_t w = tlen ? utf8_width(src->text + off, tlen) : 0;
-    for (size_t k = 1; k < w; k++) fputc('~', f);
+    for (size_t k = 1; k < w; k++)
+        fputc('~', f);
     fputc('\n', f);
 }

@@ -21,15 +21,16 @@ enum {
 };
 
 typedef struct diag {
-    int code;       /* DIAG_*; DIAG_OK when no error */
-    size_t off;     /* byte offset of the offending token in the source */
-    size_t len;     /* its length; 0 for "at end" */
-    bool located;   /* false when the error has no position in the source */
+    int code;     /* DIAG_*; DIAG_OK when no error */
+    size_t off;   /* byte offset of the offending token in the source */
+    size_t len;   /* its length; 0 for "at end" */
+    bool located; /* false when the error has no position in the source */
     char msg[512];
 } diag;
 
 void diag_clear(diag *d);
-/* Records an error at [off, off+len) unless one is already recorded (the first wins). Returns -1. */
+/* Records an error at [off, off+len) unless one is already recorded (the first wins). Returns -1.
+ */
 int diag_set(diag *d, int code, size_t off, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 /* Records an error without a source position. Returns -1. */

@@ -23,8 +23,14 @@ struct regex_obj {
     unsigned flags;
 };
 
-static bool is_num(int t) { return t == T_INT || t == T_NUM; }
-static bool is_temporal(int t) { return t == T_DATE || t == T_DATETIME; }
+static bool is_num(int t)
+{
+    return t == T_INT || t == T_NUM;
+}
+static bool is_temporal(int t)
+{
+    return t == T_DATE || t == T_DATETIME;
+}
 
 /* ---- planning ---- */
 
@@ -187,15 +193,24 @@ static int plan_bin(plan_ctx *pc, node *n)
         return 0;
     case OP_ADD:
     case OP_SUB:
-        if (l == T_NULL || r == T_NULL) n->type = l == T_NULL ? r : l;
-        else if (l == T_INT && r == T_INT) n->type = T_INT;
-        else if (is_num(l) && is_num(r)) n->type = T_NUM;
-        else if (is_temporal(l) && (r == T_DURATION || r == T_INT)) n->type = (uint8_t)l;
-        else if (n->op == OP_ADD && l == T_DURATION && is_temporal(r)) n->type = (uint8_t)r;
-        else if (n->op == OP_SUB && l == T_DATE && r == T_DATE) n->type = T_INT;
-        else if (n->op == OP_SUB && is_temporal(l) && is_temporal(r)) n->type = T_NUM;
+        if (l == T_NULL || r == T_NULL)
+            n->type = l == T_NULL ? r : l;
+        else if (l == T_INT && r == T_INT)
+            n->type = T_INT;
+        else if (is_num(l) && is_num(r))
+            n->type = T_NUM;
+        else if (is_temporal(l) && (r == T_DURATION || r == T_INT))
+            n->type = (uint8_t)l;
+        else if (n->op == OP_ADD && l == T_DURATION && is_temporal(r))
+            n->type = (uint8_t)r;
+        else if (n->op == OP_SUB && l == T_DATE && r == T_DATE)
+            n->type = T_INT;
+        else if (n->op == OP_SUB && is_temporal(l) && is_temporal(r))
+            n->type = T_NUM;
         else
-            return type_error(pc, n, n->op == OP_ADD ? "cannot add %s and %s" : "cannot subtract %2$s from %1$s", ln, rn);
+            return type_error(
+                pc, n, n->op == OP_ADD ? "cannot add %s and %s" : "cannot subtract %2$s from %1$s",
+                ln, rn);
         if (n->type == T_DURATION) return type_error(pc, n, "cannot add %s and %s", ln, rn);
         return 0;
     default: /* * / % */
@@ -244,8 +259,8 @@ int plan_expr(plan_ctx *pc, node *n)
     }
     case N_NOT:
         if (n->a[0]->type != T_BOOL && n->a[0]->type != T_NULL)
-            return type_error(pc, n, "'not' needs a condition, not %s%s",
-                              vtype_name(n->a[0]->type), "");
+            return type_error(pc, n, "'not' needs a condition, not %s%s", vtype_name(n->a[0]->type),
+                              "");
         n->type = T_BOOL;
         return 0;
     case N_BIN: return plan_bin(pc, n);
@@ -307,8 +322,8 @@ static int want_args(plan_ctx *pc, node *n, int lo, int hi)
     if (n->n >= lo && n->n <= hi) return 0;
     const char *fname = n->kind == N_AGG ? agg_names[n->op] : fn_names[n->op];
     if (lo == hi)
-        return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len, "%s() takes %d argument%s", fname,
-                        lo, lo == 1 ? "" : "s");
+        return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len, "%s() takes %d argument%s", fname, lo,
+                        lo == 1 ? "" : "s");
     return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len, "%s() takes %d to %d arguments", fname,
                     lo, hi);
 }
@@ -321,12 +336,30 @@ static int want_type(plan_ctx *pc, node *n, int i, bool (*ok)(int), const char *
                     n->kind == N_AGG ? agg_names[n->op] : fn_names[n->op], what, vtype_name(t));
 }
 
-static bool is_text(int t) { return t == T_TEXT; }
-static bool is_numeric(int t) { return is_num(t); }
-static bool is_int(int t) { return t == T_INT; }
-static bool is_cond(int t) { return t == T_BOOL; }
-static bool is_dateish(int t) { return is_temporal(t); }
-static bool is_dateable(int t) { return is_temporal(t) || t == T_TEXT; }
+static bool is_text(int t)
+{
+    return t == T_TEXT;
+}
+static bool is_numeric(int t)
+{
+    return is_num(t);
+}
+static bool is_int(int t)
+{
+    return t == T_INT;
+}
+static bool is_cond(int t)
+{
+    return t == T_BOOL;
+}
+static bool is_dateish(int t)
+{
+    return is_temporal(t);
+}
+static bool is_dateable(int t)
+{
+    return is_temporal(t) || t == T_TEXT;
+}
 
 static int plan_call(plan_ctx *pc, node *n)
 {
@@ -408,7 +441,10 @@ static int plan_call(plan_ctx *pc, node *n)
     }
 }
 
-static bool is_orderable(int t) { return t != T_PERIOD && t != T_DURATION; }
+static bool is_orderable(int t)
+{
+    return t != T_PERIOD && t != T_DURATION;
+}
 
 static int plan_agg(plan_ctx *pc, node *n)
 {
@@ -451,8 +487,9 @@ static int plan_agg(plan_ctx *pc, node *n)
                    : p->kind == N_LIT && p->v.type == T_INT ? (double)p->v.i
                                                             : -1;
         if (!(f >= 0 && f <= 1))
-            return diag_set(pc->d, DIAG_SEMANTIC, p->off, p->len,
-                            "percentile() needs a constant fraction from 0 to 1 (e.g. 0.9 or 90%%)");
+            return diag_set(
+                pc->d, DIAG_SEMANTIC, p->off, p->len,
+                "percentile() needs a constant fraction from 0 to 1 (e.g. 0.9 or 90%%)");
         n->type = T_NUM;
         break;
     }
@@ -533,10 +570,16 @@ static int rt_error(ectx *c, const node *n, const char *msg)
     return diag_set(c->d, DIAG_RUNTIME, n->off, n->len, "%s", msg);
 }
 
-static double as_num(const value *v) { return v->type == T_INT ? (double)v->i : v->n; }
+static double as_num(const value *v)
+{
+    return v->type == T_INT ? (double)v->i : v->n;
+}
 
 /* Seconds of a date or datetime. */
-static int64_t as_secs(const value *v) { return v->type == T_DATE ? v->i * 86400 : v->i; }
+static int64_t as_secs(const value *v)
+{
+    return v->type == T_DATE ? v->i * 86400 : v->i;
+}
 static int64_t as_days(const value *v)
 {
     if (v->type == T_DATE) return v->i;
@@ -668,10 +711,12 @@ static int eval_match(ectx *c, const node *n, value *out)
         size_t eoff;
         regex_obj *list = NULL;
         re = regex_compile(&list, r.s, r.len, 0, err, sizeof err, &eoff);
-        if (!re) return diag_set(c->d, DIAG_RUNTIME, n->a[1]->off, n->a[1]->len, "bad regex: %s", err);
+        if (!re)
+            return diag_set(c->d, DIAG_RUNTIME, n->a[1]->off, n->a[1]->len, "bad regex: %s", err);
         int rc = pcre2_match(re->code, (PCRE2_SPTR)l.s, l.len, 0, 0, re->md, re->mctx);
         eval_free_regexes(&list);
-        if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) return rt_error(c, n, "regex match failed (too complex?)");
+        if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+            return rt_error(c, n, "regex match failed (too complex?)");
         *out = v_bool((rc >= 0) != n->negate);
         return 0;
     }
@@ -725,7 +770,8 @@ static value text_case(ectx *c, value v, bool upper)
     for (uint32_t i = 0; i < v.len;) {
         unsigned char b = (unsigned char)v.s[i];
         if (b < 0x80) {
-            s[i] = (char)(upper ? (b >= 'a' && b <= 'z' ? b - 32 : b) : (b >= 'A' && b <= 'Z' ? b + 32 : b));
+            s[i] = (char)(upper ? (b >= 'a' && b <= 'z' ? b - 32 : b)
+                                : (b >= 'A' && b <= 'Z' ? b + 32 : b));
             i++;
         } else if ((b & 0xE0) == 0xC0 && i + 1 < v.len) {
             uint32_t cp = (uint32_t)(b & 0x1F) << 6 | ((unsigned char)v.s[i + 1] & 0x3F);
@@ -748,7 +794,8 @@ static size_t cp_offset(value v, int64_t k)
     size_t i = 0;
     while (k > 0 && i < v.len) {
         i++;
-        while (i < v.len && ((unsigned char)v.s[i] & 0xC0) == 0x80) i++;
+        while (i < v.len && ((unsigned char)v.s[i] & 0xC0) == 0x80)
+            i++;
         k--;
     }
     return i;
@@ -787,8 +834,12 @@ static int eval_call(ectx *c, const node *n, value *out)
     case F_LEN: *out = v_int((int64_t)utf8_len(a[0].s, a[0].len)); return 0;
     case F_TRIM: {
         size_t b = 0, e = a[0].len;
-        while (b < e && (a[0].s[b] == ' ' || a[0].s[b] == '\t' || a[0].s[b] == '\n' || a[0].s[b] == '\r')) b++;
-        while (e > b && (a[0].s[e - 1] == ' ' || a[0].s[e - 1] == '\t' || a[0].s[e - 1] == '\n' || a[0].s[e - 1] == '\r')) e--;
+        while (b < e &&
+               (a[0].s[b] == ' ' || a[0].s[b] == '\t' || a[0].s[b] == '\n' || a[0].s[b] == '\r'))
+            b++;
+        while (e > b && (a[0].s[e - 1] == ' ' || a[0].s[e - 1] == '\t' || a[0].s[e - 1] == '\n' ||
+                         a[0].s[e - 1] == '\r'))
+            e--;
         *out = v_text(a[0].s + b, e - b);
         return 0;
     }
@@ -812,10 +863,13 @@ static int eval_call(ectx *c, const node *n, value *out)
             *out = a[0];
             if (n->n == 2 && a[1].i < 0 && a[1].i > -19) {
                 int64_t m = 1;
-                for (int64_t k = 0; k < -a[1].i; k++) m *= 10;
+                for (int64_t k = 0; k < -a[1].i; k++)
+                    m *= 10;
                 int64_t q = a[0].i / m, rem = a[0].i % m;
-                if (rem * 2 >= m) q++;
-                else if (rem * 2 <= -m) q--;
+                if (rem * 2 >= m)
+                    q++;
+                else if (rem * 2 <= -m)
+                    q--;
                 out->i = q * m;
             }
             return 0;
@@ -976,14 +1030,15 @@ int eval_cond(ectx *c, const node *n)
 enum { FT_CMP, FT_RANGE, FT_INLIST, FT_ISNULL };
 
 typedef struct fterm {
-    uint8_t kind;   /* FT_* */
-    uint8_t op;     /* FT_CMP: OP_EQ..OP_GE; FT_ISNULL: 1 = is not null; FT_RANGE/INLIST: 1 = negated */
-    uint8_t type;   /* the field's type, as the record must hold it */
+    uint8_t kind; /* FT_* */
+    uint8_t op; /* FT_CMP: OP_EQ..OP_GE; FT_ISNULL: 1 = is not null; FT_RANGE/INLIST: 1 = negated */
+    uint8_t type; /* the field's type, as the record must hold it */
     unsigned slot;
-    value k;        /* FT_CMP constant */
-    int64_t lo, hi; /* FT_RANGE: [lo, hi) in the field's unit (days or seconds), or [lo, hi] for between */
+    value k; /* FT_CMP constant */
+    int64_t lo,
+        hi; /* FT_RANGE: [lo, hi) in the field's unit (days or seconds), or [lo, hi] for between */
     double nlo, nhi;
-    bool closed;    /* between: both ends included */
+    bool closed; /* between: both ends included */
     const value *list;
     int nlist;
 } fterm;
@@ -1018,8 +1073,7 @@ static bool fit_const(int type, value *k)
 
 static bool add_term(filter *f, const node *n)
 {
-    if (n->kind == N_BIN && n->op == OP_AND)
-        return add_term(f, n->a[0]) && add_term(f, n->a[1]);
+    if (n->kind == N_BIN && n->op == OP_AND) return add_term(f, n->a[0]) && add_term(f, n->a[1]);
     if (f->n == 16) return false;
     fterm *t = &f->t[f->n];
     memset(t, 0, sizeof *t);
@@ -1058,8 +1112,10 @@ static bool add_term(filter *f, const node *n)
         t->kind = FT_RANGE;
         t->op = n->negate;
         t->closed = true;
-        if (ft == T_NUM) t->nlo = lo.n, t->nhi = hi.n;
-        else t->lo = lo.i, t->hi = hi.i;
+        if (ft == T_NUM)
+            t->nlo = lo.n, t->nhi = hi.n;
+        else
+            t->lo = lo.i, t->hi = hi.i;
     } else if (n->kind == N_IN && rec_field(n->a[0]) && n->a[0]->type == T_TEXT) {
         value *list = malloc(sizeof(value) * (size_t)(n->n - 1));
         if (!list) return false;
@@ -1140,12 +1196,24 @@ int filter_run(const filter *f, const uint8_t *rec, size_t len)
                 cmp = (v.i > t->k.i) - (v.i < t->k.i);
             }
             switch (t->op) {
-            case OP_EQ: if (cmp != 0) return 0; break;
-            case OP_NE: if (cmp == 0) return 0; break;
-            case OP_LT: if (cmp >= 0) return 0; break;
-            case OP_LE: if (cmp > 0) return 0; break;
-            case OP_GT: if (cmp <= 0) return 0; break;
-            default: if (cmp < 0) return 0; break;
+            case OP_EQ:
+                if (cmp != 0) return 0;
+                break;
+            case OP_NE:
+                if (cmp == 0) return 0;
+                break;
+            case OP_LT:
+                if (cmp >= 0) return 0;
+                break;
+            case OP_LE:
+                if (cmp > 0) return 0;
+                break;
+            case OP_GT:
+                if (cmp <= 0) return 0;
+                break;
+            default:
+                if (cmp < 0) return 0;
+                break;
             }
             break;
         case FT_RANGE: {

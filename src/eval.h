@@ -30,16 +30,16 @@ typedef struct plan_ctx {
     store_txn *txn;
     arena *a;
     diag *d;
-    int entity;                /* source entity of SC_REC fields, or -1 for computed rows */
+    int entity; /* source entity of SC_REC fields, or -1 for computed rows */
     int nparents;
     parent_def parents[2];
-    int ncols;                 /* computed rows: columns */
+    int ncols; /* computed rows: columns */
     const char *const *colnames;
     const uint8_t *coltypes;
-    bool allow_agg;            /* aggregates allowed (group/agg items) */
-    node **aggs;               /* OUT: aggregate nodes met, in order; arena */
+    bool allow_agg; /* aggregates allowed (group/agg items) */
+    node **aggs;    /* OUT: aggregate nodes met, in order; arena */
     int naggs, aggcap;
-    regex_obj **regexes;       /* IN/OUT: list of compiled regexes to free; see eval_free_regexes() */
+    regex_obj **regexes; /* IN/OUT: list of compiled regexes to free; see eval_free_regexes() */
 } plan_ctx;
 
 /* Sets up PC to see the rows of ENTITY (with their parents). */
@@ -54,16 +54,16 @@ void eval_free_regexes(regex_obj **list);
 /* The row being evaluated and what evaluation may need. */
 typedef struct ectx {
     store_txn *txn;
-    arena *a;        /* where computed text goes: caller resets it as lifetimes allow */
+    arena *a; /* where computed text goes: caller resets it as lifetimes allow */
     diag *d;
-    const char *src; /* statement source, for nothing but messages */
+    const char *src;    /* statement source, for nothing but messages */
     const uint8_t *rec; /* current source record */
     size_t reclen;
-    const value *cols;  /* current computed row */
+    const value *cols;    /* current computed row */
     const value *aggvals; /* N_AGG results (by node slot) when finishing a group */
     int nparents;
     parent_def parents[2];
-    uint64_t rowid;     /* bumped per source row: invalidates parent lookups */
+    uint64_t rowid; /* bumped per source row: invalidates parent lookups */
     struct {
         uint64_t rowid;
         const uint8_t *rec;

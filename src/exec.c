@@ -18,13 +18,13 @@
 typedef struct prow {
     const uint8_t *rec; /* source record, or NULL */
     size_t reclen;
-    value *cols;        /* computed row, or NULL */
+    value *cols; /* computed row, or NULL */
 } prow;
 
 /* What rows look like at some point of the pipeline. */
 typedef struct shape {
-    bool src;              /* source records of pipeline->entity */
-    int ncols;             /* computed rows */
+    bool src;  /* source records of pipeline->entity */
+    int ncols; /* computed rows */
     const char **names;
     uint8_t *types;
 } shape;
@@ -43,14 +43,14 @@ struct op {
 
 struct pipeline {
     session *s;
-    arena *a;       /* statement arena: plans and computed rows */
-    arena scratch;  /* per-row temporaries, reset after each row */
+    arena *a;      /* statement arena: plans and computed rows */
+    arena scratch; /* per-row temporaries, reset after each row */
     diag *d;
     const char *src;
     store_txn *txn;
     int entity;
     ectx ec;
-    plan_ctx pc0;   /* source planning context (parents) */
+    plan_ctx pc0; /* source planning context (parents) */
     regex_obj *regexes;
     long rows_out;
 };
@@ -65,9 +65,19 @@ static void bind_row(pipeline *p, const prow *r)
     }
 }
 
-static int push_next(op *o, const prow *r) { return o->next->push(o->next, r); }
-static int done_nothing(op *o) { (void)o; return 0; }
-static void free_nothing(op *o) { (void)o; }
+static int push_next(op *o, const prow *r)
+{
+    return o->next->push(o->next, r);
+}
+static int done_nothing(op *o)
+{
+    (void)o;
+    return 0;
+}
+static void free_nothing(op *o)
+{
+    (void)o;
+}
 
 /* Sets up a planning context for rows of shape SH. */
 static void plan_for(pipeline *p, plan_ctx *pc, const shape *sh)
@@ -124,8 +134,8 @@ typedef struct sort_op {
     int nkeys;
     sort_row *rows;
     size_t n, cap;
-    size_t keep;   /* rows a following limit can use; 0 = all */
-    size_t seq;    /* arrival order, the last tie-breaker */
+    size_t keep; /* rows a following limit can use; 0 = all */
+    size_t seq;  /* arrival order, the last tie-breaker */
 } sort_op;
 
 static int sort_cmp(const void *a, const void *b, void *ctx)
@@ -181,7 +191,10 @@ static int sort_done(op *o)
     return 0;
 }
 
-static void sort_free(op *o) { free(((sort_op *)o)->rows); }
+static void sort_free(op *o)
+{
+    free(((sort_op *)o)->rows);
+}
 
 /* ---- limit ---- */
 
@@ -226,7 +239,7 @@ static int select_push(op *o, const prow *r)
 
 /* ---- group by / agg ---- */
 
-typedef struct dset {  /* a set of values, for count_distinct */
+typedef struct dset { /* a set of values, for count_distinct */
     value *v;
     size_t n, cap;
 } dset;
@@ -236,8 +249,8 @@ typedef struct acc {
     double sum;
     int64_t isum;
     bool ioverflow;
-    value best;        /* min/max */
-    double *xs;        /* median/percentile samples */
+    value best; /* min/max */
+    double *xs; /* median/percentile samples */
     size_t nx, capx;
     dset set;
 } acc;
@@ -252,15 +265,15 @@ typedef struct group_op {
     op o;
     item *keys;
     int nkeys;
-    item *aggs;        /* output expressions containing aggregates */
+    item *aggs; /* output expressions containing aggregates */
     int naggs;
-    node **fns;        /* the aggregate calls inside them */
+    node **fns; /* the aggregate calls inside them */
     int nfns;
     group *groups;
     size_t ngroups, capgroups;
-    size_t *table;     /* open addressing: group index + 1, 0 = empty */
+    size_t *table; /* open addressing: group index + 1, 0 = empty */
     size_t tcap;
-    bool always_one;   /* agg: one row even without input */
+    bool always_one; /* agg: one row even without input */
 } group_op;
 
 static bool key_eq(const value *a, const value *b, int n)
@@ -291,7 +304,8 @@ static bool dset_add(dset *s, value v, arena *a)
         for (size_t i = 0; i < s->cap; i++) {
             if (s->v[i].type == T_NULL) continue;
             size_t j = value_hash(&s->v[i], 0) & (cap - 1);
-            while (nv[j].type != T_NULL) j = (j + 1) & (cap - 1);
+            while (nv[j].type != T_NULL)
+                j = (j + 1) & (cap - 1);
             nv[j] = s->v[i];
         }
         free(s->v);
@@ -319,7 +333,8 @@ static group *group_find(group_op *g, const value *keys, bool *created)
         size_t *t = xcalloc(cap, sizeof *t);
         for (size_t i = 0; i < g->ngroups; i++) {
             size_t j = g->groups[i].hash & (cap - 1);
-            while (t[j]) j = (j + 1) & (cap - 1);
+            while (t[j])
+                j = (j + 1) & (cap - 1);
             t[j] = i + 1;
         }
         free(g->table);
@@ -342,7 +357,8 @@ static group *group_find(group_op *g, const value *keys, bool *created)
     group *gr = &g->groups[g->ngroups];
     gr->hash = h;
     gr->keys = arena_alloc(p->a, sizeof(value) * (size_t)(g->nkeys ? g->nkeys : 1));
-    for (int i = 0; i < g->nkeys; i++) gr->keys[i] = keep_value(p->a, keys[i]);
+    for (int i = 0; i < g->nkeys; i++)
+        gr->keys[i] = keep_value(p->a, keys[i]);
     gr->accs = arena_calloc(p->a, (size_t)(g->nfns ? g->nfns : 1), sizeof(acc));
     g->table[j] = ++g->ngroups;
     *created = true;
@@ -369,7 +385,8 @@ static int acc_add(pipeline *p, const node *fn, acc *a)
         a->count++;
         if (v.type == T_INT) {
             a->sum += (double)v.i;
-            if (!a->ioverflow && __builtin_add_overflow(a->isum, v.i, &a->isum)) a->ioverflow = true;
+            if (!a->ioverflow && __builtin_add_overflow(a->isum, v.i, &a->isum))
+                a->ioverflow = true;
         } else {
             a->sum += v.n;
         }
@@ -381,7 +398,8 @@ static int acc_add(pipeline *p, const node *fn, acc *a)
             break;
         }
         int c = value_cmp(&v, &a->best);
-        if ((fn->op == AG_MIN && c < 0) || (fn->op == AG_MAX && c > 0)) a->best = keep_value(p->a, v);
+        if ((fn->op == AG_MIN && c < 0) || (fn->op == AG_MAX && c > 0))
+            a->best = keep_value(p->a, v);
         break;
     }
     case AG_MEDIAN:
@@ -480,7 +498,8 @@ static int group_done(op *o)
     int rc = 0;
     for (size_t i = 0; i < g->ngroups && rc == 0; i++) {
         group *gr = &g->groups[i];
-        for (int k = 0; k < g->nfns; k++) aggvals[k] = acc_result(g->fns[k], &gr->accs[k]);
+        for (int k = 0; k < g->nfns; k++)
+            aggvals[k] = acc_result(g->fns[k], &gr->accs[k]);
         value *cols = arena_alloc(p->a, sizeof(value) * (size_t)(ncols ? ncols : 1));
         memcpy(cols, gr->keys, sizeof(value) * (size_t)g->nkeys);
         p->ec.aggvals = aggvals;
@@ -533,9 +552,9 @@ static int count_done(op *o)
 typedef struct sink_op {
     op o;
     renderer *r;
-    FILE *f;            /* export file, owned */
+    FILE *f; /* export file, owned */
     const char *path;
-    bool src;           /* rows are source records: decode them */
+    bool src; /* rows are source records: decode them */
     int ncols;
     const uint8_t *types;
     value *buf;
@@ -551,7 +570,8 @@ static int sink_push(op *o, const prow *r)
             value v = rec_get(r->rec, r->reclen, (unsigned)i);
             if (v.type != s->types[i] && v.type != T_NULL) v = store_coerce(v, s->types[i], tmp);
             s->buf[i] = v;
-            if (v.type == T_TEXT && v.s == tmp) s->buf[i].s = arena_strndup(&o->p->scratch, tmp, v.len);
+            if (v.type == T_TEXT && v.s == tmp)
+                s->buf[i].s = arena_strndup(&o->p->scratch, tmp, v.len);
         }
         vals = s->buf;
     }
@@ -675,7 +695,8 @@ static op *plan_sink(pipeline *p, const stage *st, const shape *sh)
         ncols = sc->n;
         names = arena_alloc(p->a, sizeof(char *) * (size_t)ncols);
         uint8_t *types = arena_alloc(p->a, (size_t)ncols);
-        for (int i = 0; i < ncols; i++) names[i] = sc->f[i].name, types[i] = sc->f[i].type;
+        for (int i = 0; i < ncols; i++)
+            names[i] = sc->f[i].name, types[i] = sc->f[i].type;
         s->types = types;
         s->buf = xmalloc(sizeof(value) * (size_t)ncols);
         s->src = true;
@@ -685,9 +706,9 @@ static op *plan_sink(pipeline *p, const stage *st, const shape *sh)
     FILE *out = p->s->out;
     if (st) { /* export */
         const char *ext = ext_of(st->file);
-        int mode = strcmp(ext, "csv") == 0    ? MODE_CSV
-                   : strcmp(ext, "tsv") == 0  ? MODE_TSV
-                   : strcmp(ext, "json") == 0 ? MODE_JSON
+        int mode = strcmp(ext, "csv") == 0     ? MODE_CSV
+                   : strcmp(ext, "tsv") == 0   ? MODE_TSV
+                   : strcmp(ext, "json") == 0  ? MODE_JSON
                    : strcmp(ext, "jsonl") == 0 ? MODE_JSONL
                                                : -1;
         if (mode < 0) {
@@ -788,15 +809,19 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             diag_set(p->d, DIAG_SEMANTIC, sg->off, sg->len, "this stage is not supported here");
             return NULL;
         }
-        if (last) last->next = o;
-        else first = o;
+        if (last)
+            last->next = o;
+        else
+            first = o;
         last = o;
         if (sg->kind == S_EXPORT) return first;
     }
     op *sink = plan_sink(p, NULL, &sh);
     if (!sink) return NULL;
-    if (last) last->next = sink;
-    else first = sink;
+    if (last)
+        last->next = sink;
+    else
+        first = sink;
     return first;
 }
 
@@ -849,8 +874,10 @@ static int run_query(session *s, const stmt *st, const char *src, arena *a, diag
     if (ret == 0) {
         value key;
         if (key_prefix(st, entity, &key)) {
-            if (entity == ENT_INTERACTIONS) rc = store_interactions_of(p.txn, key.s, key.len, &cur);
-            else rc = store_scan(p.txn, entity, key.s, key.len, &cur);
+            if (entity == ENT_INTERACTIONS)
+                rc = store_interactions_of(p.txn, key.s, key.len, &cur);
+            else
+                rc = store_scan(p.txn, entity, key.s, key.len, &cur);
         } else {
             rc = store_scan(p.txn, entity, NULL, 0, &cur);
         }
@@ -874,7 +901,8 @@ static int run_query(session *s, const stmt *st, const char *src, arena *a, diag
         for (op *o = first; o && ret == 0; o = o->next)
             if (o->done(o)) ret = -1;
     }
-    for (op *o = first; o; o = o->next) o->free(o);
+    for (op *o = first; o; o = o->next)
+        o->free(o);
     store_cursor_close(cur);
     store_abort(p.txn);
     eval_free_regexes(&p.regexes);
@@ -888,7 +916,8 @@ static int run_import(session *s, const stmt *st, const char *src, arena *a, dia
     int rc = store_begin(s->db, true, &t);
     if (rc) {
         if (rc == STORE_EREADONLY)
-            return diag_set(d, DIAG_SEMANTIC, st->off, 6, "cannot import: the database is read-only");
+            return diag_set(d, DIAG_SEMANTIC, st->off, 6,
+                            "cannot import: the database is read-only");
         return diag_setf(d, DIAG_IO, "cannot write %s: %s", store_path(s->db), store_strerror(rc));
     }
     if (import_run(s, t, st, src, a, d)) {

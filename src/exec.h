@@ -18,11 +18,11 @@
 #include "store.h"
 
 typedef struct session {
-    store *db;                /* owned by whoever opened it */
-    render_opts ro;           /* output mode, headers, nullvalue, maxrows */
-    FILE *out;                /* results; not owned */
-    parser_opts po;           /* variables for $NAME */
-    bool interactive;         /* a person is watching: confirmations, progress */
+    store *db;                     /* owned by whoever opened it */
+    render_opts ro;                /* output mode, headers, nullvalue, maxrows */
+    FILE *out;                     /* results; not owned */
+    parser_opts po;                /* variables for $NAME */
+    bool interactive;              /* a person is watching: confirmations, progress */
     volatile sig_atomic_t *cancel; /* set by SIGINT; polled by long loops (may be NULL) */
 } session;
 
@@ -34,6 +34,9 @@ int exec_stmt(session *s, const stmt *st, const char *src, arena *a, diag *d);
 int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena *a, diag *d);
 
 /* True when the cancel flag is up. */
-static inline bool exec_cancelled(const session *s) { return s->cancel && *s->cancel; }
+static inline bool exec_cancelled(const session *s)
+{
+    return s->cancel && *s->cancel;
+}
 
 #endif

@@ -25,11 +25,11 @@ typedef struct column {
 } column;
 
 typedef struct target {
-    int slot;      /* field slot in the entity's schema */
-    int type;      /* field type */
-    int col;       /* source column, or -1 for an expression */
-    node *e;       /* map expression */
-    bool keyish;   /* an id: integral floats lose their ".0" */
+    int slot;    /* field slot in the entity's schema */
+    int type;    /* field type */
+    int col;     /* source column, or -1 for an expression */
+    node *e;     /* map expression */
+    bool keyish; /* an id: integral floats lose their ".0" */
     const char *name;
 } target;
 
@@ -46,15 +46,15 @@ typedef struct importer {
     int ntg;
     bool us;
     long rows, imported, skipped, created, bad;
-    rbuf recs;       /* encoded records, back to back */
+    rbuf recs; /* encoded records, back to back */
     struct pending {
-        size_t off;  /* record at recs.data + off */
+        size_t off; /* record at recs.data + off */
         uint32_t len;
         uint32_t seq;
         uint32_t koff, klen; /* the key text inside the record, for sorting */
         uint64_t kprefix[2]; /* its first 16 bytes, big-endian: most comparisons end here */
-        int64_t at;  /* interactions: at, INT64_MIN for null */
-    } *pend;
+        int64_t at;          /* interactions: at, INT64_MIN for null */
+    } * pend;
     size_t npend, cappend;
     regex_obj *regexes; /* compiled by map expressions; freed at the end */
 } importer;
@@ -99,8 +99,10 @@ static bool ci_eq(const char *a, size_t an, const char *b)
 
 static void trim(const char **s, size_t *n)
 {
-    while (*n && (**s == ' ' || **s == '\t')) (*s)++, (*n)--;
-    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t')) (*n)--;
+    while (*n && (**s == ' ' || **s == '\t'))
+        (*s)++, (*n)--;
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+        (*n)--;
 }
 
 static int parse_bool(const char *s, size_t n)
@@ -147,8 +149,8 @@ static int inf_type(int inf)
     return map[inf];
 }
 
-static const char *const stages[] = {"prospect", "onboarding", "active",
-                                     "development", "at_risk", "closed"};
+static const char *const stages[] = {"prospect",    "onboarding", "active",
+                                     "development", "at_risk",    "closed"};
 
 /* Converts the text of one field to TYPE. Returns 0, or -1 with *WHY set.
  * Text results point at S (valid until the next row) or into arena A. */
@@ -242,7 +244,8 @@ static int check_field(importer *im, int slot, value *v, const char **why)
         }
         buf[k] = 0;
         for (int i = 0; i < 6; i++)
-            if (v->len < sizeof buf && strcmp(buf, stages[i]) == 0) return *v = v_text(stages[i], strlen(stages[i])), 0;
+            if (v->len < sizeof buf && strcmp(buf, stages[i]) == 0)
+                return *v = v_text(stages[i], strlen(stages[i])), 0;
         *why = "stage must be prospect, onboarding, active, development, at_risk or closed";
         return -1;
     }
@@ -254,8 +257,8 @@ static int check_field(importer *im, int slot, value *v, const char **why)
         *why = "csat must be from 1 to 5";
         return -1;
     }
-    if ((slot == 0 || (im->entity == ENT_INTERACTIONS && slot == I_ACCOUNT)) &&
-        v->type == T_TEXT && memchr(v->s, 0, v->len)) {
+    if ((slot == 0 || (im->entity == ENT_INTERACTIONS && slot == I_ACCOUNT)) && v->type == T_TEXT &&
+        memchr(v->s, 0, v->len)) {
         *why = "an id cannot hold a NUL byte";
         return -1;
     }
@@ -268,8 +271,8 @@ static int resolve_columns(importer *im, node *n)
     if (n->kind == N_FIELD) {
         if (n->qual)
             return diag_set(im->d, DIAG_SEMANTIC, n->off, n->len,
-                            "a map expression refers to columns of the file, not '%s.%s'",
-                            n->qual, n->name);
+                            "a map expression refers to columns of the file, not '%s.%s'", n->qual,
+                            n->name);
         int found = -1;
         for (int i = 0; i < im->ncols && found < 0; i++)
             if (strcmp(im->cols[i].header, n->name) == 0) found = i;
@@ -277,8 +280,8 @@ static int resolve_columns(importer *im, node *n)
         for (int i = 0; i < im->ncols && found < 0; i++)
             if (strcmp(im->cols[i].norm, nn) == 0) found = i;
         if (found < 0)
-            return diag_set(im->d, DIAG_SEMANTIC, n->off, n->len, "no column '%s' in %s",
-                            n->name, im->st->file);
+            return diag_set(im->d, DIAG_SEMANTIC, n->off, n->len, "no column '%s' in %s", n->name,
+                            im->st->file);
         n->name = im->cols[found].norm;
         im->cols[found].used = im->cols[found].infer = true;
         return 0;
@@ -316,7 +319,7 @@ static int ensure_field(importer *im, const char *nm, int type, int *slot)
     } else {
         const field_def *f = &store_schema(im->t, im->entity)->f[*slot];
         if (f->flags & FLD_CUSTOM && f->type != type) {
-            int w = (f->type == T_INT && type == T_NUM)        ? T_NUM
+            int w = (f->type == T_INT && type == T_NUM)         ? T_NUM
                     : (f->type == T_DATE && type == T_DATETIME) ? T_DATETIME
                     : (f->type == T_NUM && type == T_INT)       ? -1
                     : (f->type == T_DATETIME && type == T_DATE) ? -1
@@ -333,7 +336,8 @@ static int ensure_field(importer *im, const char *nm, int type, int *slot)
 static int infer_types(importer *im, csv_reader *r)
 {
     bool any = false;
-    for (int i = 0; i < im->ncols; i++) any |= im->cols[i].infer;
+    for (int i = 0; i < im->ncols; i++)
+        any |= im->cols[i].infer;
     if (!any) return 0;
     csv_field *f;
     int nf, rc;
@@ -362,7 +366,8 @@ static int match_columns(importer *im, int *colslot)
         column *c = &im->cols[i];
         if (c->used) continue;
         bool mapped = false;
-        for (int k = 0; k < st->nmaps && !mapped; k++) mapped = strcmp(st->maps[k].field, c->norm) == 0;
+        for (int k = 0; k < st->nmaps && !mapped; k++)
+            mapped = strcmp(st->maps[k].field, c->norm) == 0;
         if (mapped) continue;
         for (int k = 0; k < i; k++) /* a second column of the same name: keep the first */
             if (strcmp(im->cols[k].norm, c->norm) == 0) mapped = true;
@@ -370,7 +375,8 @@ static int match_columns(importer *im, int *colslot)
         int slot = store_field(im->t, im->entity, c->norm);
         if (slot >= 0) {
             const field_def *f = &store_schema(im->t, im->entity)->f[slot];
-            if (f->flags & FLD_DERIVED) continue; /* recomputed from the data (re-imported exports) */
+            if (f->flags & FLD_DERIVED)
+                continue; /* recomputed from the data (re-imported exports) */
             if (f->flags & FLD_CUSTOM) c->infer = true; /* may need widening */
             colslot[i] = slot;
         } else {
@@ -402,7 +408,8 @@ static int make_targets(importer *im, const int *colslot)
         column *c = &im->cols[i];
         if (colslot[i] == -1) continue;
         int slot = colslot[i];
-        if (c->infer && (slot == -2 || (store_schema(im->t, im->entity)->f[slot].flags & FLD_CUSTOM))) {
+        if (c->infer &&
+            (slot == -2 || (store_schema(im->t, im->entity)->f[slot].flags & FLD_CUSTOM))) {
             if (ensure_field(im, c->norm, inf_type(c->inferred), &slot)) return -1;
         }
         add_target(im, slot, i, NULL, c->header);
@@ -465,13 +472,18 @@ static int convert_row(importer *im, csv_field *f, int nf, value *vals, value *c
     }
     const char *why = NULL;
     bool need_cols = false;
-    for (int i = 0; i < im->ntg; i++) need_cols |= im->tg[i].e != NULL;
+    for (int i = 0; i < im->ntg; i++)
+        need_cols |= im->tg[i].e != NULL;
     if (need_cols) {
         for (int i = 0; i < im->ncols; i++) {
             colvals[i] = v_null();
             if (!im->cols[i].used) continue;
-            if (convert(im, f[i].s, f[i].len, inf_type(im->cols[i].inferred), false, &colvals[i], &why))
-                return bad_row(im, f[i].line, f[i].col, "%s in column '%s'", why, im->cols[i].header) ? -1 : 0;
+            if (convert(im, f[i].s, f[i].len, inf_type(im->cols[i].inferred), false, &colvals[i],
+                        &why))
+                return bad_row(im, f[i].line, f[i].col, "%s in column '%s'", why,
+                               im->cols[i].header)
+                           ? -1
+                           : 0;
         }
     }
     for (int i = 0; i < im->ntg; i++) {
@@ -497,7 +509,8 @@ static int convert_row(importer *im, csv_field *f, int nf, value *vals, value *c
                 diag_clear(im->d);
                 return bad_row(im, line, 1, "map %s: %s", tg->name, msg) ? -1 : 0;
             }
-            if (coerce_to(im, v, tg->type, tg->keyish, &v, &why) || check_field(im, tg->slot, &v, &why))
+            if (coerce_to(im, v, tg->type, tg->keyish, &v, &why) ||
+                check_field(im, tg->slot, &v, &why))
                 return bad_row(im, line, 1, "map %s: %s", tg->name, why) ? -1 : 0;
         }
         vals[tg->slot] = v;
@@ -514,7 +527,8 @@ static int pend_cmp_key(const importer *im, const struct pending *x, const struc
     for (int i = 0; i < 2; i++)
         if (x->kprefix[i] != y->kprefix[i]) return x->kprefix[i] < y->kprefix[i] ? -1 : 1;
     if (x->klen > 16 && y->klen > 16) {
-        const uint8_t *kx = im->recs.data + x->off + x->koff, *ky = im->recs.data + y->off + y->koff;
+        const uint8_t *kx = im->recs.data + x->off + x->koff,
+                      *ky = im->recs.data + y->off + y->koff;
         size_t n = x->klen < y->klen ? x->klen : y->klen;
         int c = memcmp(kx, ky, n);
         if (c) return c;
@@ -539,8 +553,10 @@ static void pend_keys(importer *im)
         p->at = INT64_MIN;
         if (im->entity == ENT_INTERACTIONS) {
             value at = rec_get(rec, p->len, I_AT);
-            if (at.type == T_DATETIME) p->at = at.i;
-            else if (at.type == T_DATE) p->at = at.i * 86400;
+            if (at.type == T_DATETIME)
+                p->at = at.i;
+            else if (at.type == T_DATE)
+                p->at = at.i * 86400;
         }
     }
 }
@@ -577,11 +593,13 @@ static int write_keyed(importer *im)
                 im->skipped++;
                 continue;
             }
-            for (int k = 0; k < n; k++) vals[k] = rec_get(old, oldlen, (unsigned)k);
+            for (int k = 0; k < n; k++)
+                vals[k] = rec_get(old, oldlen, (unsigned)k);
             /* copy: OLD dies with the next write */
             rbuf tmp = {0};
             rec_encode(&tmp, vals, n);
-            for (int k = 0; k < n; k++) vals[k] = rec_get(tmp.data, tmp.len, (unsigned)k);
+            for (int k = 0; k < n; k++)
+                vals[k] = rec_get(tmp.data, tmp.len, (unsigned)k);
             for (int k = 0; k < im->ntg; k++) {
                 int slot = im->tg[k].slot;
                 vals[slot] = rec_get(rec, len, (unsigned)slot);
@@ -592,8 +610,10 @@ static int write_keyed(importer *im)
         } else if (rc == STORE_NOTFOUND) {
             rc = store_put(im->t, im->entity, rec, len);
         }
-        if (rc) ret = store_fail(im, rc);
-        else im->imported++;
+        if (rc)
+            ret = store_fail(im, rc);
+        else
+            im->imported++;
     }
     rbuf_free(&out);
     free(vals);
@@ -625,7 +645,8 @@ static int write_interactions(importer *im)
             size_t al;
             rc = store_get(im->t, ENT_ACCOUNTS, acc.s, acc.len, &ar, &al);
             if (rc == STORE_NOTFOUND) {
-                for (int k = 0; k < A_NBUILTIN; k++) acc_vals[k] = v_null();
+                for (int k = 0; k < A_NBUILTIN; k++)
+                    acc_vals[k] = v_null();
                 acc_vals[A_ID] = acc;
                 rec_encode(&nb, acc_vals, A_NBUILTIN);
                 rc = store_put(im->t, ENT_ACCOUNTS, nb.data, nb.len);
@@ -650,8 +671,7 @@ static void summary(importer *im, double secs)
     static const char *const names[] = {"rows", "imported", "skipped", "created", "seconds"};
     value v[5] = {v_int(im->rows), v_int(im->imported), v_int(im->skipped), v_int(im->created),
                   v_num(getenv("KASH_TEST") ? 0 : (double)(int64_t)(secs * 1000) / 1000)};
-    if (im->bad > 20)
-        fprintf(stderr, "warning: %ld more rows skipped with errors\n", im->bad - 20);
+    if (im->bad > 20) fprintf(stderr, "warning: %ld more rows skipped with errors\n", im->bad - 20);
     render_opts ro = im->s->ro;
     renderer *r = render_begin(im->s->out, &ro, 5, names);
     render_row(r, v);
@@ -729,7 +749,8 @@ int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena 
             if (bad_row(&im, line, col, "%s%s", msg, "")) ret = -1;
             continue;
         }
-        for (int i = 0; i < sc->n; i++) vals[i] = v_null();
+        for (int i = 0; i < sc->n; i++)
+            vals[i] = v_null();
         int k = convert_row(&im, f, nf, vals, colvals, &ec);
         if (k < 0) ret = -1;
         if (k > 0) {
@@ -742,7 +763,8 @@ int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena 
                 im.cappend = im.cappend ? im.cappend * 2 : 1024;
                 im.pend = xrealloc(im.pend, im.cappend * sizeof *im.pend);
             }
-            im.pend[im.npend++] = (struct pending){.off = off, .len = (uint32_t)one.len, .seq = ++seq};
+            im.pend[im.npend++] =
+                (struct pending){.off = off, .len = (uint32_t)one.len, .seq = ++seq};
         }
         arena_reset(&scratch);
     }
@@ -752,13 +774,15 @@ int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena 
         qsort_r(im.pend, im.npend, sizeof *im.pend, pend_cmp, &im);
         if (im.entity == ENT_INTERACTIONS) {
             /* seq numbers continue the database's own */
-            for (size_t i = 0; i < im.npend; i++) im.pend[i].seq = store_next_seq(t);
+            for (size_t i = 0; i < im.npend; i++)
+                im.pend[i].seq = store_next_seq(t);
             ret = write_interactions(&im);
         } else {
             ret = write_keyed(&im);
         }
     }
-    if (ret == 0 && exec_cancelled(s)) ret = diag_setf(d, DIAG_INTERRUPT, "interrupted: nothing was imported");
+    if (ret == 0 && exec_cancelled(s))
+        ret = diag_setf(d, DIAG_INTERRUPT, "interrupted: nothing was imported");
     arena_free(&scratch);
     rbuf_free(&one);
     eval_free_regexes(&im.regexes);

@@ -35,10 +35,14 @@ int main(int argc, char **argv)
 {
     enum { O_READONLY = 256, O_BAIL, O_NO_BAIL, O_NO_INIT, O_VERSION, O_HELP, O_DRY_RUN, O_YES };
     static const struct option longopts[] = {
-        {"readonly", no_argument, NULL, O_READONLY}, {"bail", no_argument, NULL, O_BAIL},
-        {"no-bail", no_argument, NULL, O_NO_BAIL},   {"no-init", no_argument, NULL, O_NO_INIT},
-        {"version", no_argument, NULL, O_VERSION},   {"help", no_argument, NULL, O_HELP},
-        {"dry-run", no_argument, NULL, O_DRY_RUN},   {"yes", no_argument, NULL, O_YES},
+        {"readonly", no_argument, NULL, O_READONLY},
+        {"bail", no_argument, NULL, O_BAIL},
+        {"no-bail", no_argument, NULL, O_NO_BAIL},
+        {"no-init", no_argument, NULL, O_NO_INIT},
+        {"version", no_argument, NULL, O_VERSION},
+        {"help", no_argument, NULL, O_HELP},
+        {"dry-run", no_argument, NULL, O_DRY_RUN},
+        {"yes", no_argument, NULL, O_YES},
         {NULL, 0, NULL, 0},
     };
     action *acts = calloc((size_t)argc, sizeof *acts);
@@ -54,7 +58,9 @@ int main(int argc, char **argv)
         case 'i': stay = true; break;
         case 'm':
             if ((mode = render_mode_parse(optarg)) < 0) {
-                fprintf(stderr, "kash: unknown mode '%s' (table, csv, tsv, json, jsonl, markdown)\n", optarg);
+                fprintf(stderr,
+                        "kash: unknown mode '%s' (table, csv, tsv, json, jsonl, markdown)\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -77,8 +83,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "kash: option -%c needs an argument\n%s", optopt, usage);
             return 2;
         default:
-            if (optopt) fprintf(stderr, "kash: unknown option -%c\n", optopt);
-            else fprintf(stderr, "kash: unknown option %s\n", argv[optind - 1]);
+            if (optopt)
+                fprintf(stderr, "kash: unknown option -%c\n", optopt);
+            else
+                fprintf(stderr, "kash: unknown option %s\n", argv[optind - 1]);
             fputs("Try 'kash --help'.\n", stderr);
             return 2;
         }
@@ -109,9 +117,8 @@ int main(int argc, char **argv)
     sh.bail = bail != 0; /* scripts bail by default */
     int ret = 0;
     for (int i = 0; i < nacts && !sh.quit; i++) {
-        int r = acts[i].kind == 'c'
-                    ? shell_run_text(&sh, acts[i].arg, strlen(acts[i].arg), NULL, 1)
-                    : shell_run_file(&sh, acts[i].arg);
+        int r = acts[i].kind == 'c' ? shell_run_text(&sh, acts[i].arg, strlen(acts[i].arg), NULL, 1)
+                                    : shell_run_file(&sh, acts[i].arg);
         if (r > ret) ret = r;
         if (r && (sh.bail || r == 130 || r == 2)) break;
     }

@@ -15,20 +15,23 @@
 #define MAX_DEPTH 200
 
 const char *const fn_names[F_NFUNCS] = {
-    "lower", "upper", "len",          "trim", "substr", "coalesce", "round",
-    "abs",   "year",  "month",        "quarter", "week", "day",     "days_between",
-    "age",   "if",    "floor",        "ceil", "date",
+    "lower", "upper", "len",   "trim",    "substr", "coalesce", "round",
+    "abs",   "year",  "month", "quarter", "week",   "day",      "days_between",
+    "age",   "if",    "floor", "ceil",    "date",
 };
-const char *const agg_names[AG_NAGGS] = {"count", "count_distinct", "sum",    "avg",
-                                         "min",   "max",            "median", "percentile"};
+const char *const agg_names[AG_NAGGS] = {"count", "count_distinct", "sum",       "avg", "min",
+                                         "max",   "median",         "percentile"};
 static const char *const source_names[] = {"accounts", "managers", "interactions", "history"};
 
-const char *source_name(int source) { return source_names[source]; }
+const char *source_name(int source)
+{
+    return source_names[source];
+}
 
 typedef struct parser {
     lexer lx;
-    token t;      /* current token */
-    token prev;   /* the one before */
+    token t;    /* current token */
+    token prev; /* the one before */
     arena *a;
     diag *d;
     const parser_opts *o;
@@ -43,7 +46,10 @@ static void next(parser *p)
     if (lex_next(&p->lx, &p->t) == TK_ERROR) p->t.kind = TK_ERROR;
 }
 
-static bool failed(const parser *p) { return p->d->code != DIAG_OK; }
+static bool failed(const parser *p)
+{
+    return p->d->code != DIAG_OK;
+}
 
 /* Describes the current token for messages: 'foo' for words, else its kind. */
 static const char *describe(parser *p, const token *t)
@@ -73,7 +79,10 @@ static void *expected(parser *p, const char *what)
     return NULL;
 }
 
-static bool is_kw(parser *p, const char *kw) { return lex_is(&p->lx, &p->t, kw); }
+static bool is_kw(parser *p, const char *kw)
+{
+    return lex_is(&p->lx, &p->t, kw);
+}
 
 /* Consumes keyword KW if it is the current token. */
 static bool accept_kw(parser *p, const char *kw)
@@ -216,8 +225,10 @@ static value var_value(parser *p, const char *text)
     case TK_NUM:
     case TK_PERCENT: {
         value v = lex_number(&lx, &t);
-        if (neg && v.type == T_INT) v.i = -v.i;
-        else if (neg) v.n = -v.n;
+        if (neg && v.type == T_INT)
+            v.i = -v.i;
+        else if (neg)
+            v.n = -v.n;
         return v;
     }
     case TK_DATE:
@@ -382,11 +393,16 @@ static node *primary(parser *p)
             lex_is(&p->lx, &t, "false") || lex_is(&p->lx, &t, "today") ||
             lex_is(&p->lx, &t, "now")) {
             n = new_node(p, N_LIT, t.off, t.len);
-            if (lex_is(&p->lx, &t, "true")) n->v = v_bool(true);
-            else if (lex_is(&p->lx, &t, "false")) n->v = v_bool(false);
-            else if (lex_is(&p->lx, &t, "today")) n->v = v_date(parse_today());
-            else if (lex_is(&p->lx, &t, "now")) n->v = v_datetime(parse_now());
-            else n->v = v_null();
+            if (lex_is(&p->lx, &t, "true"))
+                n->v = v_bool(true);
+            else if (lex_is(&p->lx, &t, "false"))
+                n->v = v_bool(false);
+            else if (lex_is(&p->lx, &t, "today"))
+                n->v = v_date(parse_today());
+            else if (lex_is(&p->lx, &t, "now"))
+                n->v = v_datetime(parse_now());
+            else
+                n->v = v_null();
             next(p);
             return n;
         }
@@ -415,13 +431,12 @@ static node *primary(parser *p)
 static const struct {
     uint8_t left, right;
 } binprio[] = {
-    [OP_OR] = {1, 1},  [OP_AND] = {2, 2}, [OP_EQ] = {4, 4},  [OP_NE] = {4, 4},
-    [OP_LT] = {4, 4},  [OP_LE] = {4, 4},  [OP_GT] = {4, 4},  [OP_GE] = {4, 4},
-    [OP_ADD] = {5, 5}, [OP_SUB] = {5, 5}, [OP_MUL] = {6, 6}, [OP_DIV] = {6, 6},
-    [OP_MOD] = {6, 6},
+    [OP_OR] = {1, 1},  [OP_AND] = {2, 2}, [OP_EQ] = {4, 4},  [OP_NE] = {4, 4},  [OP_LT] = {4, 4},
+    [OP_LE] = {4, 4},  [OP_GT] = {4, 4},  [OP_GE] = {4, 4},  [OP_ADD] = {5, 5}, [OP_SUB] = {5, 5},
+    [OP_MUL] = {6, 6}, [OP_DIV] = {6, 6}, [OP_MOD] = {6, 6},
 };
-#define NOT_PRIORITY 3
-#define CMP_PRIORITY 4
+#define NOT_PRIORITY   3
+#define CMP_PRIORITY   4
 #define UNARY_PRIORITY 7
 
 /* The binary operator at the current token, or -1. */
@@ -555,8 +570,10 @@ static node *subexpr(parser *p, int limit)
         if (e->kind == N_LIT && (e->v.type == T_INT || e->v.type == T_NUM) &&
             e->off == t.off + t.len) {
             /* fold -literal so that -9223372036854775808 and friends work */
-            if (e->v.type == T_INT) e->v.i = -e->v.i;
-            else e->v.n = -e->v.n;
+            if (e->v.type == T_INT)
+                e->v.i = -e->v.i;
+            else
+                e->v.n = -e->v.n;
             e->off = t.off;
             e->len += t.len;
             l = e;
@@ -598,7 +615,10 @@ static node *subexpr(parser *p, int limit)
 }
 
 /* expr -> subexpr (at the loosest priority) */
-static node *expr(parser *p) { return subexpr(p, 0); }
+static node *expr(parser *p)
+{
+    return subexpr(p, 0);
+}
 
 /* ---- stages ---- */
 
@@ -618,8 +638,10 @@ static bool item_list(parser *p, item **out, int *n, bool sortkeys)
         memset(it, 0, sizeof *it);
         if (!(it->e = expr(p))) return false;
         if (sortkeys) {
-            if (accept_kw(p, "desc")) it->desc = true;
-            else accept_kw(p, "asc");
+            if (accept_kw(p, "desc"))
+                it->desc = true;
+            else
+                accept_kw(p, "asc");
         } else if (accept_kw(p, "as")) {
             if (p->t.kind == TK_STRING) {
                 if (!(it->name = string_lit(p, "a column name", NULL, NULL))) return false;
@@ -773,20 +795,29 @@ static bool import_stmt(parser *p, stmt *st)
             st->maps = m;
         } else if (accept_kw(p, "on")) {
             if (accept_kw(p, "error")) {
-                if (accept_kw(p, "skip")) st->skip_errors = true;
-                else if (accept_kw(p, "abort")) st->skip_errors = false;
-                else return expected(p, "'skip' or 'abort'"), false;
+                if (accept_kw(p, "skip"))
+                    st->skip_errors = true;
+                else if (accept_kw(p, "abort"))
+                    st->skip_errors = false;
+                else
+                    return expected(p, "'skip' or 'abort'"), false;
             } else if (accept_kw(p, "conflict")) {
-                if (accept_kw(p, "skip")) st->skip_conflict = true;
-                else if (accept_kw(p, "update")) st->skip_conflict = false;
-                else return expected(p, "'update' or 'skip'"), false;
+                if (accept_kw(p, "skip"))
+                    st->skip_conflict = true;
+                else if (accept_kw(p, "update"))
+                    st->skip_conflict = false;
+                else
+                    return expected(p, "'update' or 'skip'"), false;
             } else {
                 return expected(p, "'error' or 'conflict'"), false;
             }
         } else if (accept_kw(p, "dates")) {
-            if (accept_kw(p, "us")) st->dates_us = true;
-            else if (accept_kw(p, "iso")) st->dates_us = false;
-            else return expected(p, "'us' or 'iso'"), false;
+            if (accept_kw(p, "us"))
+                st->dates_us = true;
+            else if (accept_kw(p, "iso"))
+                st->dates_us = false;
+            else
+                return expected(p, "'us' or 'iso'"), false;
         } else {
             return true;
         }
@@ -802,7 +833,8 @@ static bool skip_blank(const char *src, size_t len, size_t *pos)
                            src[i] == '\f' || src[i] == '\v'))
             i++;
         if (i + 1 < len && src[i] == '-' && src[i + 1] == '-') {
-            while (i < len && src[i] != '\n') i++;
+            while (i < len && src[i] != '\n')
+                i++;
             continue;
         }
         break;
@@ -856,8 +888,10 @@ int parse_statement(arena *a, const char *src, size_t len, size_t *pos, const pa
     stmt *st = arena_calloc(a, 1, sizeof *st);
     st->off = (uint32_t)start;
     bool ok;
-    if (source_of(&p) >= 0) ok = query(&p, st);
-    else if (is_kw(&p, "import")) ok = import_stmt(&p, st);
+    if (source_of(&p) >= 0)
+        ok = query(&p, st);
+    else if (is_kw(&p, "import"))
+        ok = import_stmt(&p, st);
     else {
         expected(&p, "a statement (a source such as accounts, or import)");
         ok = false;
@@ -870,8 +904,10 @@ int parse_statement(arena *a, const char *src, size_t len, size_t *pos, const pa
         if (d->code == DIAG_OK) diag_set(d, DIAG_SYNTAX, p.t.off, p.t.len, "syntax error");
         /* go on after the ';' that ends this statement */
         size_t from = p.t.kind == TK_SEMI ? p.t.off : p.t.off + p.t.len;
-        if (p.t.kind == TK_SEMI) *pos = p.t.off + 1;
-        else recover(src, len, from > len ? len : from, pos);
+        if (p.t.kind == TK_SEMI)
+            *pos = p.t.off + 1;
+        else
+            recover(src, len, from > len ? len : from, pos);
         return -1;
     }
     st->len = (uint32_t)(p.prev.off + p.prev.len - start);
@@ -912,8 +948,11 @@ bool parse_is_complete(const char *src, size_t len)
             if (t.off + 1 >= len) return false;
             return true;
         }
-        if (k == TK_LPAREN) depth++;
-        else if (k == TK_RPAREN && depth > 0) depth--;
-        else if (k == TK_SEMI && depth == 0) return true;
+        if (k == TK_LPAREN)
+            depth++;
+        else if (k == TK_RPAREN && depth > 0)
+            depth--;
+        else if (k == TK_SEMI && depth == 0)
+            return true;
     }
 }

@@ -33,20 +33,55 @@ typedef enum nkind {
 
 /* Binary operators, loosest first within their families. */
 typedef enum binop {
-    OP_OR, OP_AND, OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_ADD, OP_SUB, OP_MUL, OP_DIV,
+    OP_OR,
+    OP_AND,
+    OP_EQ,
+    OP_NE,
+    OP_LT,
+    OP_LE,
+    OP_GT,
+    OP_GE,
+    OP_ADD,
+    OP_SUB,
+    OP_MUL,
+    OP_DIV,
     OP_MOD
 } binop;
 
 /* Scalar functions. fn_names[] in parse.c is in the same order. */
 typedef enum fnid {
-    F_LOWER, F_UPPER, F_LEN, F_TRIM, F_SUBSTR, F_COALESCE, F_ROUND, F_ABS, F_YEAR, F_MONTH,
-    F_QUARTER, F_WEEK, F_DAY, F_DAYS_BETWEEN, F_AGE, F_IF, F_FLOOR, F_CEIL, F_DATE,
+    F_LOWER,
+    F_UPPER,
+    F_LEN,
+    F_TRIM,
+    F_SUBSTR,
+    F_COALESCE,
+    F_ROUND,
+    F_ABS,
+    F_YEAR,
+    F_MONTH,
+    F_QUARTER,
+    F_WEEK,
+    F_DAY,
+    F_DAYS_BETWEEN,
+    F_AGE,
+    F_IF,
+    F_FLOOR,
+    F_CEIL,
+    F_DATE,
     F_NFUNCS
 } fnid;
 
 /* Aggregates. agg_names[] in parse.c is in the same order. */
 typedef enum aggid {
-    AG_COUNT, AG_COUNT_DISTINCT, AG_SUM, AG_AVG, AG_MIN, AG_MAX, AG_MEDIAN, AG_PERCENTILE,
+    AG_COUNT,
+    AG_COUNT_DISTINCT,
+    AG_SUM,
+    AG_AVG,
+    AG_MIN,
+    AG_MAX,
+    AG_MEDIAN,
+    AG_PERCENTILE,
     AG_NAGGS
 } aggid;
 
@@ -55,33 +90,40 @@ extern const char *const agg_names[AG_NAGGS];
 
 typedef struct node node;
 struct node {
-    uint8_t kind;   /* nkind */
-    uint8_t op;     /* binop, fnid or aggid */
-    uint8_t type;   /* static type set by the planner (vtype; T_NULL = unknown or null) */
-    bool negate;    /* not in, not between, is not null, !~ */
-    bool has_else;  /* N_CASE */
+    uint8_t kind;      /* nkind */
+    uint8_t op;        /* binop, fnid or aggid */
+    uint8_t type;      /* static type set by the planner (vtype; T_NULL = unknown or null) */
+    bool negate;       /* not in, not between, is not null, !~ */
+    bool has_else;     /* N_CASE */
     uint32_t off, len; /* source span */
-    int n;          /* number of args */
-    node **a;       /* args */
-    value v;        /* N_LIT */
-    const char *qual; /* N_FIELD: "account" or "manager" in account.x, else NULL */
-    const char *name; /* N_FIELD name */
+    int n;             /* number of args */
+    node **a;          /* args */
+    value v;           /* N_LIT */
+    const char *qual;  /* N_FIELD: "account" or "manager" in account.x, else NULL */
+    const char *name;  /* N_FIELD name */
     /* set by the planner */
-    int scope;      /* N_FIELD: where the value lives (eval.h) */
-    int slot;       /* N_FIELD slot/column, N_AGG accumulator index */
-    void *aux;      /* N_MATCH: compiled regex; N_IN: lookup set */
+    int scope; /* N_FIELD: where the value lives (eval.h) */
+    int slot;  /* N_FIELD slot/column, N_AGG accumulator index */
+    void *aux; /* N_MATCH: compiled regex; N_IN: lookup set */
 };
 
 /* A stage of a pipeline. */
 typedef enum skind {
-    S_WHERE, S_SORT, S_LIMIT, S_SELECT, S_GROUP, S_AGG, S_COUNT, S_EXPORT,
+    S_WHERE,
+    S_SORT,
+    S_LIMIT,
+    S_SELECT,
+    S_GROUP,
+    S_AGG,
+    S_COUNT,
+    S_EXPORT,
     S_NKINDS
 } skind;
 
 typedef struct item {
     node *e;
-    const char *name;  /* AS name, or NULL: the planner names it */
-    bool desc;         /* sort keys */
+    const char *name; /* AS name, or NULL: the planner names it */
+    bool desc;        /* sort keys */
 } item;
 
 typedef struct stage {
@@ -90,10 +132,10 @@ typedef struct stage {
     node *e;           /* S_WHERE condition */
     item *items;       /* S_SORT keys, S_SELECT items, S_GROUP keys */
     int nitems;
-    item *aggs;        /* S_GROUP and S_AGG aggregates */
+    item *aggs; /* S_GROUP and S_AGG aggregates */
     int naggs;
-    int64_t limit, offset;  /* S_LIMIT */
-    const char *file;  /* S_EXPORT */
+    int64_t limit, offset; /* S_LIMIT */
+    const char *file;      /* S_EXPORT */
     uint32_t file_off, file_len;
 } stage;
 
@@ -102,9 +144,7 @@ typedef enum stkind {
     ST_IMPORT,
 } stkind;
 
-typedef enum source_kind {
-    SRC_ACCOUNTS, SRC_MANAGERS, SRC_INTERACTIONS, SRC_HISTORY
-} source_kind;
+typedef enum source_kind { SRC_ACCOUNTS, SRC_MANAGERS, SRC_INTERACTIONS, SRC_HISTORY } source_kind;
 
 /* One column mapping of an import: field = expr. */
 typedef struct mapping {
@@ -117,9 +157,9 @@ typedef struct stmt {
     uint8_t kind;      /* stkind */
     uint32_t off, len; /* the whole statement, without the ';' */
     /* ST_QUERY */
-    uint8_t source;    /* source_kind */
+    uint8_t source; /* source_kind */
     uint32_t src_off, src_len;
-    stage *stages;     /* a leading "where" is stages[0] */
+    stage *stages; /* a leading "where" is stages[0] */
     int nstages;
     /* ST_IMPORT: into source, from file */
     const char *file;

@@ -9,7 +9,8 @@ void rbuf_reserve(rbuf *b, size_t extra)
 {
     if (b->cap - b->len >= extra) return;
     size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->len < extra) cap *= 2;
+    while (cap - b->len < extra)
+        cap *= 2;
     b->data = xrealloc(b->data, cap);
     b->cap = cap;
 }
@@ -47,7 +48,8 @@ static size_t slot_width(const value *v)
 void rec_encode(rbuf *b, const value *vals, int n)
 {
     size_t datalen = 0;
-    for (int i = 0; i < n; i++) datalen += slot_width(&vals[i]);
+    for (int i = 0; i < n; i++)
+        datalen += slot_width(&vals[i]);
     int wide = datalen > UINT16_MAX;
     size_t hdr = 3 + (size_t)n + (size_t)n * (wide ? 4 : 2);
     b->len = 0;
@@ -106,6 +108,7 @@ int rec_decode(const uint8_t *r, size_t n, value *out, int max)
 {
     int ns = (int)rec_nslots(r, n);
     if (ns > max) ns = max;
-    for (int i = 0; i < ns; i++) out[i] = rec_get(r, n, (unsigned)i);
+    for (int i = 0; i < ns; i++)
+        out[i] = rec_get(r, n, (unsigned)i);
     return ns;
 }

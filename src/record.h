@@ -45,7 +45,7 @@ static inline unsigned rec_nslots(const uint8_t *r, size_t n)
 /* Reads slot SLOT of the record R of N bytes. Text values point into R.
  * Out-of-range slots and malformed records read as null. */
 __attribute__((always_inline)) static inline value rec_get(const uint8_t *r, size_t n,
-                                                          unsigned slot)
+                                                           unsigned slot)
 {
     value v = {.type = T_NULL};
     unsigned ns = rec_nslots(r, n);

@@ -106,9 +106,11 @@ static bool on_off(const char *arg, bool *out)
 static int dot_schema(shell *sh, const char *arg)
 {
     bool known = !*arg;
-    for (int e = 0; e < ENT_NENTITIES; e++) known |= strcmp(arg, source_name(e)) == 0;
+    for (int e = 0; e < ENT_NENTITIES; e++)
+        known |= strcmp(arg, source_name(e)) == 0;
     if (!known) {
-        fprintf(stderr, "error: unknown source '%s' (accounts, managers, interactions, history)\n", arg);
+        fprintf(stderr, "error: unknown source '%s' (accounts, managers, interactions, history)\n",
+                arg);
         return 1;
     }
     store_txn *t;
@@ -144,11 +146,14 @@ static int dot_schema(shell *sh, const char *arg)
 static int dot_command(shell *sh, char *line)
 {
     char *cmd = line + 1, *arg = cmd;
-    while (*arg && *arg != ' ' && *arg != '\t') arg++;
+    while (*arg && *arg != ' ' && *arg != '\t')
+        arg++;
     if (*arg) *arg++ = 0;
-    while (*arg == ' ' || *arg == '\t') arg++;
+    while (*arg == ' ' || *arg == '\t')
+        arg++;
     size_t n = strlen(arg);
-    while (n && (arg[n - 1] == ' ' || arg[n - 1] == '\t' || arg[n - 1] == '\r')) arg[--n] = 0;
+    while (n && (arg[n - 1] == ' ' || arg[n - 1] == '\t' || arg[n - 1] == '\r'))
+        arg[--n] = 0;
 
     if (strcmp(cmd, "quit") == 0 || strcmp(cmd, "exit") == 0) {
         sh->quit = true;
@@ -161,7 +166,8 @@ static int dot_command(shell *sh, char *line)
     if (strcmp(cmd, "mode") == 0) {
         int m = render_mode_parse(arg);
         if (m < 0) {
-            fprintf(stderr, "error: unknown mode '%s' (table, csv, tsv, json, jsonl, markdown)\n", arg);
+            fprintf(stderr, "error: unknown mode '%s' (table, csv, tsv, json, jsonl, markdown)\n",
+                    arg);
             return 1;
         }
         sh->s.ro.mode = m;
@@ -193,9 +199,11 @@ static int dot_command(shell *sh, char *line)
     if (strcmp(cmd, "schema") == 0) return dot_schema(sh, arg);
     if (strcmp(cmd, "set") == 0) {
         char *val = arg;
-        while (*val && *val != ' ' && *val != '\t') val++;
+        while (*val && *val != ' ' && *val != '\t')
+            val++;
         if (*val) *val++ = 0;
-        while (*val == ' ' || *val == '\t') val++;
+        while (*val == ' ' || *val == '\t')
+            val++;
         if (!*arg) {
             fprintf(stderr, "error: .set takes a name and a value\n");
             return 1;
@@ -235,21 +243,26 @@ int shell_run_text(shell *sh, const char *text, size_t len, const char *file, in
         /* a line whose first non-blank character is '.' is a dot-command */
         size_t i = pos;
         for (;;) { /* blank space and -- comments */
-            while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+            while (i < len &&
+                   (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
                 i++;
             if (i + 1 < len && text[i] == '-' && text[i + 1] == '-') {
-                while (i < len && text[i] != '\n') i++;
+                while (i < len && text[i] != '\n')
+                    i++;
                 continue;
             }
             break;
         }
         size_t bol = i;
-        while (bol > 0 && text[bol - 1] != '\n') bol--;
+        while (bol > 0 && text[bol - 1] != '\n')
+            bol--;
         bool blank_before = true;
-        for (size_t k = bol; k < i; k++) blank_before &= text[k] == ' ' || text[k] == '\t';
+        for (size_t k = bol; k < i; k++)
+            blank_before &= text[k] == ' ' || text[k] == '\t';
         if (i < len && text[i] == '.' && blank_before) {
             size_t eol = i;
-            while (eol < len && text[eol] != '\n') eol++;
+            while (eol < len && text[eol] != '\n')
+                eol++;
             char *line = arena_strndup(&a, text + i, eol - i);
             int rc = dot_command(sh, line);
             fflush(sh->s.out);

@@ -13,11 +13,11 @@ typedef struct shell_var {
 
 typedef struct shell {
     session s;
-    bool bail;        /* stop at the first failing statement */
-    bool failed;      /* some statement failed */
-    bool quit;        /* .quit was run */
-    int depth;        /* .read nesting */
-    shell_var *vars;  /* owned */
+    bool bail;       /* stop at the first failing statement */
+    bool failed;     /* some statement failed */
+    bool quit;       /* .quit was run */
+    int depth;       /* .read nesting */
+    shell_var *vars; /* owned */
     int nvars;
 } shell;
 

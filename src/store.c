@@ -18,8 +18,7 @@ enum { DB_META, DB_ACCOUNTS, DB_MANAGERS, DB_INTERACTIONS, DB_MGR_ACCOUNTS, DB_H
 static const char *const db_names[DB_N] = {"meta",         "accounts",     "managers",
                                            "interactions", "mgr_accounts", "history"};
 /* The named database holding each entity's rows. */
-static const int entity_db[ENT_NENTITIES] = {DB_ACCOUNTS, DB_MANAGERS, DB_INTERACTIONS,
-                                             DB_HISTORY};
+static const int entity_db[ENT_NENTITIES] = {DB_ACCOUNTS, DB_MANAGERS, DB_INTERACTIONS, DB_HISTORY};
 
 #define KEY_MAX 480 /* LMDB's default key limit is 511; interactions add 13 bytes */
 
@@ -46,8 +45,12 @@ static const field_def accounts_builtin[A_NBUILTIN] = {
     {"lifetime_revenue", T_NUM, FLD_DERIVED},
 };
 static const field_def managers_builtin[M_NBUILTIN] = {
-    {"id", T_TEXT, FLD_KEY},         {"name", T_TEXT, 0},    {"region", T_TEXT, 0},
-    {"capacity", T_INT, 0},          {"active", T_BOOL, 0},  {"load", T_INT, FLD_DERIVED},
+    {"id", T_TEXT, FLD_KEY},
+    {"name", T_TEXT, 0},
+    {"region", T_TEXT, 0},
+    {"capacity", T_INT, 0},
+    {"active", T_BOOL, 0},
+    {"load", T_INT, FLD_DERIVED},
     {"load_revenue", T_NUM, FLD_DERIVED},
 };
 static const field_def interactions_builtin[I_NBUILTIN] = {
@@ -56,7 +59,7 @@ static const field_def interactions_builtin[I_NBUILTIN] = {
     {"csat", T_INT, 0},           {"note", T_TEXT, 0},
 };
 static const field_def history_builtin[H_NBUILTIN] = {
-    {"batch", T_INT, FLD_KEY}, {"at", T_DATETIME, 0}, {"user", T_TEXT, 0},
+    {"batch", T_INT, FLD_KEY}, {"at", T_DATETIME, 0},  {"user", T_TEXT, 0},
     {"statement", T_TEXT, 0},  {"account", T_TEXT, 0}, {"field", T_TEXT, 0},
     {"old", T_TEXT, 0},        {"new", T_TEXT, 0},     {"undone", T_BOOL, 0},
 };
@@ -90,9 +93,9 @@ struct store_txn {
     uint32_t seq;
     mgr_delta *deltas; /* open-addressing table of ndelta_cap slots */
     size_t ndeltas, delta_cap;
-    MDB_cursor *icur;  /* interactions cursor for ordered inserts */
-    rbuf buf;          /* scratch for re-encoding records */
-    rbuf key;          /* scratch for keys */
+    MDB_cursor *icur; /* interactions cursor for ordered inserts */
+    rbuf buf;         /* scratch for re-encoding records */
+    rbuf key;         /* scratch for keys */
 };
 
 struct store_cursor {
@@ -106,7 +109,8 @@ const char *store_strerror(int rc)
 {
     switch (rc) {
     case 0: return "success";
-    case STORE_EVERSION: return "database was written by another version of kash (schema version mismatch)";
+    case STORE_EVERSION:
+        return "database was written by another version of kash (schema version mismatch)";
     case STORE_ENOTKASH: return "not a kash database";
     case STORE_EKEY: return "key is empty or longer than 480 bytes";
     case STORE_EREADONLY: return "database is open read-only";
@@ -118,14 +122,21 @@ const char *store_strerror(int rc)
     }
 }
 
-const char *store_path(const store *s) { return s->path; }
-bool store_readonly(const store *s) { return s->rdonly; }
+const char *store_path(const store *s)
+{
+    return s->path;
+}
+bool store_readonly(const store *s)
+{
+    return s->rdonly;
+}
 
 static void schema_reset(store *s)
 {
     for (int e = 0; e < ENT_NENTITIES; e++) {
         schema *sc = &s->schemas[e];
-        for (int i = nbuiltin[e]; i < sc->n; i++) free((char *)sc->f[i].name);
+        for (int i = nbuiltin[e]; i < sc->n; i++)
+            free((char *)sc->f[i].name);
         free(sc->f);
         sc->n = nbuiltin[e];
         sc->f = xmalloc(sizeof(field_def) * (size_t)sc->n);
@@ -297,7 +308,8 @@ void store_close(store *s)
     if (!s) return;
     if (s->env) mdb_env_close(s->env);
     for (int e = 0; e < ENT_NENTITIES; e++) {
-        for (int i = nbuiltin[e]; i < s->schemas[e].n; i++) free((char *)s->schemas[e].f[i].name);
+        for (int i = nbuiltin[e]; i < s->schemas[e].n; i++)
+            free((char *)s->schemas[e].f[i].name);
         free(s->schemas[e].f);
     }
     free(s->path);
@@ -328,11 +340,15 @@ int store_begin(store *s, bool write, store_txn **out)
     return 0;
 }
 
-bool store_txn_writable(const store_txn *t) { return t->write; }
+bool store_txn_writable(const store_txn *t)
+{
+    return t->write;
+}
 
 static void txn_free(store_txn *t)
 {
-    for (size_t i = 0; i < t->delta_cap; i++) free(t->deltas[i].id);
+    for (size_t i = 0; i < t->delta_cap; i++)
+        free(t->deltas[i].id);
     free(t->deltas);
     rbuf_free(&t->buf);
     rbuf_free(&t->key);
@@ -378,7 +394,10 @@ void store_abort(store_txn *t)
 
 /* ---- schema ---- */
 
-const schema *store_schema(store_txn *t, int entity) { return &t->s->schemas[entity]; }
+const schema *store_schema(store_txn *t, int entity)
+{
+    return &t->s->schemas[entity];
+}
 
 int store_field(store_txn *t, int entity, const char *name)
 {
@@ -430,12 +449,14 @@ value store_coerce(value v, int type, char *buf)
 
 static void be64(uint8_t *p, uint64_t x)
 {
-    for (int i = 7; i >= 0; i--) p[i] = (uint8_t)x, x >>= 8;
+    for (int i = 7; i >= 0; i--)
+        p[i] = (uint8_t)x, x >>= 8;
 }
 
 static void be32(uint8_t *p, uint32_t x)
 {
-    for (int i = 3; i >= 0; i--) p[i] = (uint8_t)x, x >>= 8;
+    for (int i = 3; i >= 0; i--)
+        p[i] = (uint8_t)x, x >>= 8;
 }
 
 /* The key of an interaction: account, NUL, at (sign-flipped big-endian, 0 for null), seq. */
@@ -472,7 +493,8 @@ static int key_of(const uint8_t *rec, size_t len, MDB_val *k)
 static uint64_t hash_bytes(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
     return h;
 }
 
@@ -487,7 +509,8 @@ static mgr_delta *delta_slot(store_txn *t, const char *id, size_t n)
         for (size_t i = 0; i < oldcap; i++) {
             if (!old[i].id) continue;
             size_t j = hash_bytes(old[i].id, strlen(old[i].id)) & (cap - 1);
-            while (t->deltas[j].id) j = (j + 1) & (cap - 1);
+            while (t->deltas[j].id)
+                j = (j + 1) & (cap - 1);
             t->deltas[j] = old[i];
         }
         free(old);
@@ -515,8 +538,10 @@ static void contribute(store_txn *t, const uint8_t *rec, size_t len, int sign)
     mgr_delta *d = delta_slot(t, m.s, m.len);
     d->load += sign;
     value r = rec_get(rec, len, A_REVENUE);
-    if (r.type == T_NUM) d->revenue += sign * r.n;
-    else if (r.type == T_INT) d->revenue += sign * (double)r.i;
+    if (r.type == T_NUM)
+        d->revenue += sign * r.n;
+    else if (r.type == T_INT)
+        d->revenue += sign * (double)r.i;
 }
 
 static int put_raw(store_txn *t, int db, MDB_val *k, const uint8_t *rec, size_t len)
@@ -541,7 +566,8 @@ static int flush_deltas(store_txn *t)
         }
         if (rc) break;
         int n = rec_decode(v.mv_data, v.mv_size, vals, M_NBUILTIN + 256);
-        for (int j = n; j < M_NBUILTIN; j++) vals[j] = v_null();
+        for (int j = n; j < M_NBUILTIN; j++)
+            vals[j] = v_null();
         if (n < M_NBUILTIN) n = M_NBUILTIN;
         int64_t load = (vals[M_LOAD].type == T_INT ? vals[M_LOAD].i : 0) + d->load;
         double rev = (vals[M_LOAD_REVENUE].type == T_NUM ? vals[M_LOAD_REVENUE].n : 0) + d->revenue;
@@ -717,7 +743,8 @@ int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len)
     int n = (int)rec_nslots(rec, len);
     value *vals = xmalloc(sizeof(value) * (size_t)(n > A_NBUILTIN ? n : A_NBUILTIN));
     rec_decode(rec, len, vals, n);
-    for (int i = n; i < nbuiltin[entity]; i++) vals[i] = v_null();
+    for (int i = n; i < nbuiltin[entity]; i++)
+        vals[i] = v_null();
     if (n < nbuiltin[entity]) n = nbuiltin[entity];
 
     /* OLD points into the map and dies with the first write: copy it. */
@@ -728,8 +755,11 @@ int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len)
         old = oldcopy;
     }
     if (entity == ENT_ACCOUNTS) {
-        static const value adef[] = {{.type = T_NULL}, {.type = T_NULL}, {.type = T_NULL},
-                                     {.type = T_INT, .i = 0}, {.type = T_NUM, .n = 0}};
+        static const value adef[] = {{.type = T_NULL},
+                                     {.type = T_NULL},
+                                     {.type = T_NULL},
+                                     {.type = T_INT, .i = 0},
+                                     {.type = T_NUM, .n = 0}};
         keep_derived(vals, A_FIRST_ORDER, A_NBUILTIN, old, oldlen, adef);
     } else if (entity == ENT_MANAGERS) {
         value mdef[2] = {v_int(0), v_num(0)};
@@ -808,8 +838,10 @@ void activity_add(activity *a, const char *kind, size_t kindlen, const value *at
                   const value *amount)
 {
     int64_t ts = INT64_MIN;
-    if (at->type == T_DATETIME) ts = at->i;
-    else if (at->type == T_DATE) ts = at->i * 86400;
+    if (at->type == T_DATETIME)
+        ts = at->i;
+    else if (at->type == T_DATE)
+        ts = at->i * 86400;
     if (ts != INT64_MIN && ts > a->last_contact) a->last_contact = ts;
     if (kindlen == 5 && memcmp(kind, "order", 5) == 0) {
         a->orders++;
@@ -836,7 +868,8 @@ int store_activity_add(store_txn *t, const char *id, size_t idlen, const activit
     int n = (int)rec_nslots(v.mv_data, v.mv_size);
     value *vals = xmalloc(sizeof(value) * (size_t)(n > A_NBUILTIN ? n : A_NBUILTIN));
     rec_decode(v.mv_data, v.mv_size, vals, n);
-    for (int i = n; i < A_NBUILTIN; i++) vals[i] = v_null();
+    for (int i = n; i < A_NBUILTIN; i++)
+        vals[i] = v_null();
     if (n < A_NBUILTIN) n = A_NBUILTIN;
     value *fo = &vals[A_FIRST_ORDER], *lo = &vals[A_LAST_ORDER], *lc = &vals[A_LAST_CONTACT];
     if (a->first_order != INT64_MAX && (fo->type != T_DATETIME || a->first_order < fo->i))

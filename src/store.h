@@ -32,7 +32,7 @@ enum {
 };
 
 enum {
-    STORE_NOTFOUND = -30798,  /* = MDB_NOTFOUND: no such key */
+    STORE_NOTFOUND = -30798, /* = MDB_NOTFOUND: no such key */
     STORE_EVERSION = -31900, /* database of another schema version */
     STORE_ENOTKASH,          /* an LMDB file without kash's databases */
     STORE_EKEY,              /* key empty or too long */
@@ -49,17 +49,29 @@ typedef enum entity_kind {
 
 /* Slots of the built-in fields, in schema order. Custom fields follow. */
 enum {
-    A_ID, A_NAME, A_MANAGER, A_TIER, A_STAGE, A_INDUSTRY, A_REGION, A_REVENUE, A_STRATEGIC,
-    A_GROWTH, A_CAC, A_CREATED, A_CLOSED,
-    A_FIRST_ORDER, A_LAST_ORDER, A_LAST_CONTACT, A_ORDERS, A_LIFETIME_REVENUE,
+    A_ID,
+    A_NAME,
+    A_MANAGER,
+    A_TIER,
+    A_STAGE,
+    A_INDUSTRY,
+    A_REGION,
+    A_REVENUE,
+    A_STRATEGIC,
+    A_GROWTH,
+    A_CAC,
+    A_CREATED,
+    A_CLOSED,
+    A_FIRST_ORDER,
+    A_LAST_ORDER,
+    A_LAST_CONTACT,
+    A_ORDERS,
+    A_LIFETIME_REVENUE,
     A_NBUILTIN
 };
 enum { M_ID, M_NAME, M_REGION, M_CAPACITY, M_ACTIVE, M_LOAD, M_LOAD_REVENUE, M_NBUILTIN };
 enum { I_ACCOUNT, I_AT, I_KIND, I_MANAGER, I_AMOUNT, I_NPS, I_CSAT, I_NOTE, I_NBUILTIN };
-enum {
-    H_BATCH, H_AT, H_USER, H_STATEMENT, H_ACCOUNT, H_FIELD, H_OLD, H_NEW, H_UNDONE,
-    H_NBUILTIN
-};
+enum { H_BATCH, H_AT, H_USER, H_STATEMENT, H_ACCOUNT, H_FIELD, H_OLD, H_NEW, H_UNDONE, H_NBUILTIN };
 
 enum {
     FLD_KEY = 1,     /* the entity's key */
@@ -74,8 +86,8 @@ typedef struct field_def {
 } field_def;
 
 typedef struct schema {
-    int n;            /* fields, built-ins first */
-    field_def *f;     /* owned by the store */
+    int n;        /* fields, built-ins first */
+    field_def *f; /* owned by the store */
 } schema;
 
 typedef struct store store;

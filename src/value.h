@@ -43,12 +43,30 @@ typedef struct value {
     };
 } value;
 
-static inline value v_null(void) { return (value){.type = T_NULL}; }
-static inline value v_bool(bool b) { return (value){.type = T_BOOL, .i = b}; }
-static inline value v_int(int64_t i) { return (value){.type = T_INT, .i = i}; }
-static inline value v_num(double n) { return (value){.type = T_NUM, .n = n}; }
-static inline value v_date(int64_t d) { return (value){.type = T_DATE, .i = d}; }
-static inline value v_datetime(int64_t s) { return (value){.type = T_DATETIME, .i = s}; }
+static inline value v_null(void)
+{
+    return (value){.type = T_NULL};
+}
+static inline value v_bool(bool b)
+{
+    return (value){.type = T_BOOL, .i = b};
+}
+static inline value v_int(int64_t i)
+{
+    return (value){.type = T_INT, .i = i};
+}
+static inline value v_num(double n)
+{
+    return (value){.type = T_NUM, .n = n};
+}
+static inline value v_date(int64_t d)
+{
+    return (value){.type = T_DATE, .i = d};
+}
+static inline value v_datetime(int64_t s)
+{
+    return (value){.type = T_DATETIME, .i = s};
+}
 static inline value v_text(const char *s, size_t len)
 {
     return (value){.type = T_TEXT, .len = (uint32_t)len, .s = s};
@@ -101,10 +119,10 @@ enum { FMT_BUF = 64 }; /* enough for any non-text value */
 /* Integers plainly; nums with up to 15 significant digits, integral ones
  * without a decimal point, never "-0"; NaN and infinities as "nan", "inf", "-inf". */
 int format_num(double n, char *buf);
-int format_date(int64_t days, char *buf);          /* 2024-03-31 */
-int format_datetime(int64_t secs, char *buf);      /* 2024-03-31 14:05:00 */
-int format_period(value p, char *buf);             /* 2024-Q1, 2024-03, 2024-W05, 2024, 2024-03-31 */
-int format_duration(value d, char *buf);           /* 90d, 12w, 6mo, 2q, 1y */
+int format_date(int64_t days, char *buf);     /* 2024-03-31 */
+int format_datetime(int64_t secs, char *buf); /* 2024-03-31 14:05:00 */
+int format_period(value p, char *buf);        /* 2024-Q1, 2024-03, 2024-W05, 2024, 2024-03-31 */
+int format_duration(value d, char *buf);      /* 90d, 12w, 6mo, 2q, 1y */
 /* Any non-text, non-null value in its plain text form (bool: true/false). */
 int format_value(const value *v, char *buf);
 
