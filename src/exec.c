@@ -37,6 +37,7 @@ struct op {
     int (*done)(op *o);                /* input finished: flush */
     void (*free)(op *o);
     op *next;
+    op *all; /* every operator planned, for freeing whether or not planning finished */
     pipeline *p;
     const stage *st;
 };
@@ -52,6 +53,7 @@ struct pipeline {
     ectx ec;
     plan_ctx pc0; /* source planning context (parents) */
     regex_obj *regexes;
+    op *ops; /* newest first, through op.all */
     long rows_out;
 };
 
@@ -182,7 +184,7 @@ static int sort_push(op *o, const prow *r)
 static int sort_done(op *o)
 {
     sort_op *s = (sort_op *)o;
-    qsort_r(s->rows, s->n, sizeof *s->rows, sort_cmp, s);
+    if (s->n) qsort_r(s->rows, s->n, sizeof *s->rows, sort_cmp, s);
     for (size_t i = 0; i < s->n; i++) {
         if (exec_cancelled(o->p->s)) return diag_setf(o->p->d, DIAG_INTERRUPT, "interrupted");
         int rc = push_next(o, &s->rows[i].r);
@@ -492,7 +494,7 @@ static int group_done(op *o)
         group_find(g, NULL, &created);
     }
     /* groups in key order, nulls last, so results are deterministic */
-    qsort_r(g->groups, g->ngroups, sizeof *g->groups, group_cmp, g);
+    if (g->ngroups) qsort_r(g->groups, g->ngroups, sizeof *g->groups, group_cmp, g);
     int ncols = g->nkeys + g->naggs;
     value *aggvals = arena_alloc(p->a, sizeof(value) * (size_t)(g->nfns ? g->nfns : 1));
     int rc = 0;
@@ -616,6 +618,8 @@ static op *new_op(pipeline *p, size_t size, const stage *st, int (*push)(op *, c
     o->push = push;
     o->done = done ? done : done_nothing;
     o->free = free_nothing;
+    o->all = p->ops;
+    p->ops = o;
     return o;
 }
 
@@ -901,8 +905,7 @@ static int run_query(session *s, const stmt *st, const char *src, arena *a, diag
         for (op *o = first; o && ret == 0; o = o->next)
             if (o->done(o)) ret = -1;
     }
-    for (op *o = first; o; o = o->next)
-        o->free(o);
+    for (op *o = p.ops; o; o = o->all) o->free(o);
     store_cursor_close(cur);
     store_abort(p.txn);
     eval_free_regexes(&p.regexes);

@@ -771,7 +771,7 @@ int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena 
     csv_close(r);
     if (ret == 0) {
         pend_keys(&im);
-        qsort_r(im.pend, im.npend, sizeof *im.pend, pend_cmp, &im);
+        if (im.npend) qsort_r(im.pend, im.npend, sizeof *im.pend, pend_cmp, &im);
         if (im.entity == ENT_INTERACTIONS) {
             /* seq numbers continue the database's own */
             for (size_t i = 0; i < im.npend; i++)
