@@ -27,6 +27,21 @@ for t in "$build"/tests/test_*; do
     add "$p" "$f"
 done
 
+# Fuzz targets, replaying their stored corpus (tests/fuzz/corpus_*).
+for t in "$build"/tests/fuzz_*; do
+    [ -f "$t" ] && [ -x "$t" ] || continue
+    name=$(basename "$t")
+    if out=$(KASH_FUZZ_DB="$build/tests/$name.db" KASH_FUZZ_REBUILD=1 KASH_FUZZ_DATA="$root/tests/data" \
+        "$t" "$root/tests/fuzz/corpus_${name#fuzz_}" 2>&1); then
+        echo "fuzz $name: $out"
+        add 1 0
+    else
+        printf '%s\n' "$out" | tail -20
+        echo "fuzz $name: FAILED"
+        add 0 1
+    fi
+done
+
 # Golden script tests.
 out=$(tests/golden.sh "$build/kash" "$root/tests" 2>&1)
 printf '%s\n' "$out" | grep -v '^golden: ' | head -200
