@@ -66,6 +66,7 @@ static int type_error(plan_ctx *pc, const node *n, const char *fmt, const char *
 
 static int resolve_field(plan_ctx *pc, node *n)
 {
+    if (n->bound) return 0;
     if (n->qual) {
         for (int k = 0; k < pc->nparents && pc->entity >= 0; k++) {
             if (strcmp(pc->parents[k].qual, n->qual) != 0) continue;
@@ -273,6 +274,11 @@ int plan_expr(plan_ctx *pc, node *n)
         n->type = T_BOOL;
         return 0;
     case N_INPER: {
+        node *y = n->a[1];
+        if (y->kind == N_LIT && y->v.type == T_INT && y->v.i >= 1 && y->v.i <= 9999) {
+            y->v = period_of(U_YEAR, days_from_civil(y->v.i, 1, 1)); /* in 2024, in $year */
+            y->type = T_PERIOD;
+        }
         int l = n->a[0]->type, r = n->a[1]->type;
         if (!is_temporal(l) && l != T_NULL)
             return type_error(pc, n->a[0], "'in PERIOD' needs a date or datetime, not %s%s",

@@ -505,6 +505,7 @@ static int group_done(op *o)
         value *cols = arena_alloc(p->a, sizeof(value) * (size_t)(ncols ? ncols : 1));
         memcpy(cols, gr->keys, sizeof(value) * (size_t)g->nkeys);
         p->ec.aggvals = aggvals;
+        p->ec.cols = cols; /* group keys, for agg items that use them */
         for (int k = 0; k < g->naggs; k++)
             if (eval(&p->ec, g->aggs[k].e, &cols[g->nkeys + k])) return -1;
         p->ec.aggvals = NULL;
@@ -623,16 +624,33 @@ static op *new_op(pipeline *p, size_t size, const stage *st, int (*push)(op *, c
     return o;
 }
 
-/* Checks that fields in an agg item appear only inside aggregates. */
-static int check_agg_fields(pipeline *p, const node *n, bool inside)
+/* Fields in an agg item must be inside an aggregate or name a group key (by
+ * its field or its alias); those become references to the key's column. */
+static int bind_agg_fields(pipeline *p, node *n, bool inside, const item *keys, int nkeys,
+                           const uint8_t *keytypes)
 {
     if (n->kind == N_AGG) inside = true;
-    if (n->kind == N_FIELD && !inside)
+    if (n->kind == N_FIELD && !inside) {
+        for (int k = 0; k < nkeys; k++) {
+            const node *ke = keys[k].e;
+            bool same_field = ke->kind == N_FIELD && strcmp(ke->name, n->name) == 0 &&
+                              ((!ke->qual && !n->qual) ||
+                               (ke->qual && n->qual && strcmp(ke->qual, n->qual) == 0));
+            bool alias = !n->qual && keys[k].name && strcmp(keys[k].name, n->name) == 0;
+            if (same_field || alias) {
+                n->scope = SC_COL;
+                n->slot = k;
+                n->type = keytypes[k];
+                n->bound = true;
+                return 0;
+            }
+        }
         return diag_set(p->d, DIAG_SEMANTIC, n->off, n->len,
                         "'%s' must be inside an aggregate such as sum() or be a group key",
                         n->name);
+    }
     for (int i = 0; i < n->n; i++)
-        if (check_agg_fields(p, n->a[i], inside)) return -1;
+        if (bind_agg_fields(p, n->a[i], inside, keys, nkeys, keytypes)) return -1;
     return 0;
 }
 
@@ -667,10 +685,10 @@ static op *plan_group(pipeline *p, const stage *st, shape *sh)
     plan_ctx pc;
     plan_for(p, &pc, sh);
     if (plan_items(p, &pc, g->keys, g->nkeys, names, types)) return NULL;
+    for (int i = 0; i < g->naggs; i++)
+        if (bind_agg_fields(p, g->aggs[i].e, false, g->keys, g->nkeys, types)) return NULL;
     pc.allow_agg = true;
     if (plan_items(p, &pc, g->aggs, g->naggs, names + g->nkeys, types + g->nkeys)) return NULL;
-    for (int i = 0; i < g->naggs; i++)
-        if (check_agg_fields(p, g->aggs[i].e, false)) return NULL;
     g->fns = pc.aggs;
     g->nfns = pc.naggs;
     /* aggregates are evaluated with no current row: their own args aside */

@@ -238,13 +238,16 @@ static int check_field(importer *im, int slot, value *v, const char **why)
     if (im->entity == ENT_ACCOUNTS && slot == A_STAGE) {
         char buf[32];
         size_t k = 0;
-        for (uint32_t i = 0; i < v->len && k < sizeof buf - 1; i++) {
-            char c = v->s[i];
+        const char *ts = v->s;
+        size_t tn = v->len;
+        trim(&ts, &tn);
+        for (size_t i = 0; i < tn && k < sizeof buf - 1; i++) {
+            char c = ts[i];
             buf[k++] = c == ' ' || c == '-' ? '_' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
         }
         buf[k] = 0;
         for (int i = 0; i < 6; i++)
-            if (v->len < sizeof buf && strcmp(buf, stages[i]) == 0)
+            if (tn < sizeof buf && strcmp(buf, stages[i]) == 0)
                 return *v = v_text(stages[i], strlen(stages[i])), 0;
         *why = "stage must be prospect, onboarding, active, development, at_risk or closed";
         return -1;
@@ -364,7 +367,6 @@ static int match_columns(importer *im, int *colslot)
     for (int i = 0; i < im->ncols; i++) {
         colslot[i] = -1;
         column *c = &im->cols[i];
-        if (c->used) continue;
         bool mapped = false;
         for (int k = 0; k < st->nmaps && !mapped; k++)
             mapped = strcmp(st->maps[k].field, c->norm) == 0;
@@ -373,6 +375,7 @@ static int match_columns(importer *im, int *colslot)
             if (strcmp(im->cols[k].norm, c->norm) == 0) mapped = true;
         if (mapped) continue;
         int slot = store_field(im->t, im->entity, c->norm);
+        if (slot < 0 && c->used) continue; /* an input to a map expression, not a field of its own */
         if (slot >= 0) {
             const field_def *f = &store_schema(im->t, im->entity)->f[slot];
             if (f->flags & FLD_DERIVED)
@@ -408,8 +411,9 @@ static int make_targets(importer *im, const int *colslot)
         column *c = &im->cols[i];
         if (colslot[i] == -1) continue;
         int slot = colslot[i];
-        if (c->infer &&
-            (slot == -2 || (store_schema(im->t, im->entity)->f[slot].flags & FLD_CUSTOM))) {
+        bool custom = slot >= 0 && (store_schema(im->t, im->entity)->f[slot].flags & FLD_CUSTOM);
+        /* an all-empty column says nothing about an existing field's type */
+        if (c->infer && (slot == -2 || (custom && c->inferred != INF_EMPTY))) {
             if (ensure_field(im, c->norm, inf_type(c->inferred), &slot)) return -1;
         }
         add_target(im, slot, i, NULL, c->header);

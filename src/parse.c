@@ -774,16 +774,17 @@ static bool import_stmt(parser *p, stmt *st)
     if (!expect_kw(p, "from")) return false;
     if (!(st->file = string_lit(p, "a file name in quotes", &st->file_off, &st->file_len)))
         return false;
+    int cap = 0;
+    mapping *m = NULL;
     for (;;) {
         if (accept_kw(p, "map")) {
-            int cap = 8;
-            mapping *m = arena_alloc(p->a, sizeof(mapping) * (size_t)cap);
             do {
-                if (st->nmaps == cap) {
-                    mapping *nm = arena_alloc(p->a, sizeof(mapping) * (size_t)cap * 2);
-                    memcpy(nm, m, sizeof(mapping) * (size_t)cap);
+                if (st->nmaps == cap) { /* one array across all map clauses */
+                    int ncap = cap ? cap * 2 : 8;
+                    mapping *nm = arena_alloc(p->a, sizeof(mapping) * (size_t)ncap);
+                    if (cap) memcpy(nm, m, sizeof(mapping) * (size_t)cap);
                     m = nm;
-                    cap *= 2;
+                    cap = ncap;
                 }
                 mapping *mp = &m[st->nmaps++];
                 mp->off = p->t.off;

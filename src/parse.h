@@ -95,6 +95,7 @@ struct node {
     uint8_t type;      /* static type set by the planner (vtype; T_NULL = unknown or null) */
     bool negate;       /* not in, not between, is not null, !~ */
     bool has_else;     /* N_CASE */
+    bool bound;        /* N_FIELD resolved before planning (a group key in an agg item) */
     uint32_t off, len; /* source span */
     int n;             /* number of args */
     node **a;          /* args */

@@ -624,6 +624,10 @@ int format_value(const value *v, char *buf)
 /* Sort families: values of different families order by family alone. */
 enum { F_BOOL, F_NUMBER, F_TEXT, F_TIME, F_PERIOD, F_DURATION, F_NULL };
 
+/* Days in one unit of a duration, for ordering: U_DAY, U_WEEK, U_MONTH, U_QUARTER, U_YEAR. */
+static const int64_t duration_days[5] = {1, 7, 30, 90, 360};
+__extension__ typedef __int128 i128; /* products of int64 counts and days */
+
 /* Sort family of a type; null and unknown types last. */
 static int family(int type)
 {
@@ -697,9 +701,11 @@ int value_cmp(const value *a, const value *b)
         if (a->p.start != b->p.start) return CMP(a->p.start, b->p.start);
         if (a->p.end != b->p.end) return CMP(a->p.end, b->p.end);
         return CMP(a->unit, b->unit);
-    case F_DURATION:
-        if (a->unit != b->unit) return CMP(a->unit, b->unit);
-        return CMP(a->i, b->i);
+    case F_DURATION: { /* by length in days, a month counting 30 (as DuckDB's intervals) */
+        i128 x = (i128)a->i * duration_days[a->unit % 5];
+        i128 y = (i128)b->i * duration_days[b->unit % 5];
+        return CMP(x, y);
+    }
     }
     return 0;
 }
@@ -806,7 +812,8 @@ uint64_t value_hash(const value *v, uint64_t seed)
         return hash_word(seed, F_PERIOD,
                          ((uint64_t)(uint32_t)v->p.start << 32 | (uint32_t)v->p.end) ^
                              (uint64_t)v->unit << 61);
-    case T_DURATION: return hash_word(seed ^ v->unit, F_DURATION, (uint64_t)v->i);
+    case T_DURATION:
+        return hash_word(seed, F_DURATION, (uint64_t)v->i * (uint64_t)duration_days[v->unit % 5]);
     }
     return hash_word(seed, F_NULL, 0);
 }

@@ -459,10 +459,10 @@ static void test_tiny_buffers(void **state)
 static void test_bad_slots(void **state)
 {
     (void)state;
-    /* 4 slots: int of width 2 (ok), ends going backwards, num of 3 bytes,
-     * int of 3 bytes */
+    /* 4 slots: int of width 2 (ok), text whose end goes backwards, num of
+     * 3 bytes, int of 3 bytes */
     const uint8_t rec[] = {4,    0,   0,                            /* nslots, flags */
-                           T_INT, T_INT, T_NUM, T_INT,              /* tags */
+                           T_INT, T_TEXT, T_NUM, T_INT,             /* tags */
                            2,    0,   1,    0,   4, 0, 7, 0,        /* ends: 2, 1, 4, 7 */
                            0x34, 0x12, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
     const uint8_t *r = guarded(rec, sizeof rec);

@@ -899,6 +899,31 @@ static void test_custom_field_abort(void **state)
     store_close(s);
 }
 
+/* A field added and then aborted must not linger in the schema cache, even
+ * when another handle's commit brings the database to the same schema
+ * generation. */
+static void test_custom_field_abort_other_handle(void **state)
+{
+    (void)state;
+    create_db();
+    store *s1 = open_store(0), *s2 = open_store(0);
+    store_txn *t = begin(s1, true);
+    int slot;
+    assert_int_equal(store_field_add(t, ENT_ACCOUNTS, "ghost", T_TEXT, &slot), 0);
+    store_abort(t);
+    t = begin(s2, true);
+    int real;
+    assert_int_equal(store_field_add(t, ENT_ACCOUNTS, "real", T_INT, &real), 0);
+    commit(t);
+    t = begin(s1, false);
+    assert_int_equal(store_field(t, ENT_ACCOUNTS, "ghost"), -1);
+    assert_int_equal(store_field(t, ENT_ACCOUNTS, "real"), real);
+    assert_int_equal(store_schema(t, ENT_ACCOUNTS)->f[real].type, T_INT);
+    store_abort(t);
+    store_close(s1);
+    store_close(s2);
+}
+
 /* A field added through one handle is seen by another opened on the same file. */
 static void test_custom_field_other_handle(void **state)
 {
@@ -1259,18 +1284,35 @@ static void test_activity(void **state)
     assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_LAST_CONTACT).i, late.i);
     store_abort(t);
 
+    /* a batch of older activity moves nothing backwards */
+    activity old;
+    activity_init(&old);
+    value mid = v_datetime(19050 * day), amt1 = v_num(1);
+    activity_add(&old, S("order"), &mid, &amt1);
+    activity_add(&old, S("call"), &mid, &none);
+    t = begin(s, true);
+    assert_int_equal(store_activity_add(t, S("A-1"), &old), 0);
+    commit(t);
+    t = begin(s, false);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_ORDERS).i, 4);
+    assert_true(field(t, ENT_ACCOUNTS, "A-1", A_LIFETIME_REVENUE).n == 158.5);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_FIRST_ORDER).i, 18000 * day);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_LAST_ORDER).i, at2.i);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_LAST_CONTACT).i, late.i);
+    store_abort(t);
+
     /* an empty activity changes nothing */
     activity e;
     activity_init(&e);
     t = begin(s, true);
     assert_int_equal(store_activity_add(t, S("A-1"), &e), 0);
-    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_ORDERS).i, 3);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_ORDERS).i, 4);
     assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_FIRST_ORDER).i, 18000 * day);
     /* rewriting the account (say, a new tier) keeps its activity */
     put_account(t, "A-1", "m1", 10, OPEN);
-    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_ORDERS).i, 3);
+    assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_ORDERS).i, 4);
     assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", A_LAST_CONTACT).i, late.i);
-    assert_true(field(t, ENT_ACCOUNTS, "A-1", A_LIFETIME_REVENUE).n == 157.5);
+    assert_true(field(t, ENT_ACCOUNTS, "A-1", A_LIFETIME_REVENUE).n == 158.5);
     /* the account must exist */
     assert_int_equal(store_activity_add(t, S("A-404"), &a), STORE_NOTFOUND);
     assert_false(has_row(t, ENT_ACCOUNTS, "A-404"));
@@ -1522,6 +1564,7 @@ int main(void)
         T(test_next_seq),
         T(test_custom_fields),
         T(test_custom_field_abort),
+        T(test_custom_field_abort_other_handle),
         T(test_custom_field_other_handle),
         T(test_coerce),
         T(test_load_on_put_change_close_reassign),

@@ -829,8 +829,8 @@ static void test_cmp_families(void **state)
                        v_date(1),
                        period_of(U_MONTH, 0),
                        period_of(U_DAY, 40),
-                       (value){.type = T_DURATION, .unit = U_DAY, .i = 400},
                        (value){.type = T_DURATION, .unit = U_WEEK, .i = 1},
+                       (value){.type = T_DURATION, .unit = U_DAY, .i = 400},
                        v_null()};
     size_t n = sizeof ordered / sizeof ordered[0];
     for (size_t i = 0; i < n; i++)
@@ -858,7 +858,7 @@ static void test_cmp_families(void **state)
     check_cmp(v_date(INT64_MAX / 86400), v_datetime(INT64_MAX), -1);
     check_cmp(v_date(INT64_MIN / 86400 - 1), v_datetime(INT64_MIN), -1);
     check_cmp(v_bool(true), v_bool(true), 0);
-    /* periods by start then end; durations by unit then count */
+    /* periods by start then end; durations by length in days (a month is 30) */
     value q = period_of(U_QUARTER, 0), m = period_of(U_MONTH, 0);
     check_cmp(m, q, -1);
     check_cmp(q, period_of(U_QUARTER, 30), 0);
@@ -867,6 +867,14 @@ static void test_cmp_families(void **state)
               (value){.type = T_DURATION, .unit = U_MONTH, .i = 2}, -1);
     check_cmp((value){.type = T_DURATION, .unit = U_MONTH, .i = 3},
               (value){.type = T_DURATION, .unit = U_MONTH, .i = 3}, 0);
+    check_cmp((value){.type = T_DURATION, .unit = U_DAY, .i = 7},
+              (value){.type = T_DURATION, .unit = U_WEEK, .i = 1}, 0);
+    check_cmp((value){.type = T_DURATION, .unit = U_DAY, .i = 60},
+              (value){.type = T_DURATION, .unit = U_WEEK, .i = 7}, 1);
+    check_cmp((value){.type = T_DURATION, .unit = U_MONTH, .i = 3},
+              (value){.type = T_DURATION, .unit = U_QUARTER, .i = 1}, 0);
+    check_cmp((value){.type = T_DURATION, .unit = U_YEAR, .i = 1},
+              (value){.type = T_DURATION, .unit = U_MONTH, .i = 11}, 1);
 }
 
 /* value_hash of a value that is not an lvalue. */
