@@ -294,6 +294,17 @@ int store_open(const char *path, unsigned flags, store **out)
         }
     } else if (errno != ENOENT) {
         rc = errno;
+    } else {
+        /* a missing file is fine (created on first write); a missing directory is not */
+        char *dir = xstrdup(path);
+        char *slash = strrchr(dir, '/');
+        if (slash) {
+            if (slash == dir) slash[1] = 0;
+            else *slash = 0;
+            if (stat(dir, &st) != 0) rc = errno;
+            else if (!S_ISDIR(st.st_mode)) rc = ENOTDIR;
+        }
+        free(dir);
     }
     if (rc) {
         store_close(s);

@@ -64,6 +64,7 @@ check undefined-variable 1 "undefined variable '\$who'" -- "$kash" t.db -c 'acco
 check json-mode 0 '[{"count":12}]' -- sh -c "\"$kash\" -m json t.db -c 'accounts | count' | tr -d '\n'"
 echo "not an lmdb file, just text" >junk.db
 check not-lmdb 2 "cannot open junk.db" -- "$kash" junk.db -c 'accounts | count'
+check missing-directory 2 "No such file or directory" -- "$kash" nodir/sub/x.db -c 'accounts | count'
 mkdir adir
 check directory 2 "cannot open adir" -- "$kash" adir -c 'accounts | count'
 
