@@ -1022,19 +1022,29 @@ static void test_import(void **state)
 static void test_import_two_map_clauses(void **state)
 {
     (void)state;
-    /* BUG: import_stmt() (parse.c) starts a fresh mapping array at each 'map'
-     * keyword but keeps counting st->nmaps from the previous clause, so with
-     * two clauses st->maps holds only the second clause's entries at indexes
-     * past the first clause's count, and maps[0..] of the second array are
-     * uninitialised arena memory. Expected: maps a, c, e. Actual: maps[0] is
-     * garbage (or a crash when the planner walks it). */
-    BUG_SKIP();
     stmt *st = parse1("import accounts from \"a.csv\" map a = b on error skip map c = d, e = f;");
     assert_int_equal(st->nmaps, 3);
     assert_string_equal(st->maps[0].field, "a");
     assert_string_equal(show(st->maps[0].e), "b");
     assert_string_equal(st->maps[1].field, "c");
     assert_string_equal(st->maps[2].field, "e");
+    assert_true(st->skip_errors);
+    /* a first clause that outgrows the initial array, then a second one */
+    char src[1000] = "import accounts from \"a.csv\" map ";
+    for (int i = 0; i < 9; i++) sprintf(src + strlen(src), "%sa%d = b%d", i ? ", " : "", i, i);
+    strcat(src, " dates us map c0 = d0, c1 = d1, c2 = d2, c3 = d3, c4 = d4, c5 = d5, c6 = d6, "
+                "c7 = d7, c8 = d8;");
+    st = parse1(src);
+    assert_int_equal(st->nmaps, 18);
+    for (int i = 0; i < 9; i++) {
+        char want[8];
+        snprintf(want, sizeof want, "a%d", i);
+        assert_string_equal(st->maps[i].field, want);
+        snprintf(want, sizeof want, "c%d", i);
+        assert_string_equal(st->maps[9 + i].field, want);
+        snprintf(want, sizeof want, "d%d", i);
+        assert_string_equal(show(st->maps[9 + i].e), want);
+    }
 }
 
 static void test_import_errors(void **state)
