@@ -603,7 +603,7 @@ static int sink_done(op *o)
 static void sink_free(op *o)
 {
     sink_op *s = (sink_op *)o;
-    if (s->r) render_end(s->r);
+    if (s->r) render_abort(s->r); /* the statement failed */
     if (s->f) fclose(s->f);
     free(s->buf);
 }

@@ -290,7 +290,7 @@ struct renderer {
     size_t nnotes, notecap;
 };
 
-/* Starts a result; see render.h. Writes the csv/tsv header line at once. */
+/* Starts a result; see render.h. Nothing is written until the first row or the end. */
 renderer *render_begin(FILE *out, const render_opts *opts, int ncols, const char *const *names)
 {
     renderer *r = xcalloc(1, sizeof *r);
@@ -312,16 +312,20 @@ renderer *render_begin(FILE *out, const render_opts *opts, int ncols, const char
     }
     r->has_num = xcalloc((size_t)r->ncols + 1, sizeof *r->has_num);
     r->has_other = xcalloc((size_t)r->ncols + 1, sizeof *r->has_other);
-
-    if ((r->mode == MODE_CSV || r->mode == MODE_TSV) && r->headers && r->ncols) {
-        char sep = r->mode == MODE_CSV ? ',' : '\t';
-        for (int c = 0; c < r->ncols; c++) {
-            if (c) putc(sep, out);
-            put_csv(out, sep, r->names[c], strlen(r->names[c]), true);
-        }
-        putc('\n', out);
-    }
     return r;
+}
+
+/* The csv/tsv header line, written before the first row or at the end, so
+ * that a statement failing before any row prints nothing. */
+static void put_csv_header(renderer *r)
+{
+    if ((r->mode != MODE_CSV && r->mode != MODE_TSV) || !r->headers || !r->ncols) return;
+    char sep = r->mode == MODE_CSV ? ',' : '\t';
+    for (int c = 0; c < r->ncols; c++) {
+        if (c) putc(sep, r->out);
+        put_csv(r->out, sep, r->names[c], strlen(r->names[c]), true);
+    }
+    putc('\n', r->out);
 }
 
 /* Formats VALS as display text into one block of cells and text. */
@@ -360,7 +364,7 @@ static const char *cell_text(const renderer *r, const cell *row, int c)
 void render_row(renderer *r, const value *vals)
 {
     FILE *out = r->out;
-    r->nrows++;
+    if (r->nrows++ == 0) put_csv_header(r);
     switch (r->mode) {
     case MODE_CSV:
     case MODE_TSV:
@@ -563,8 +567,15 @@ long render_end(renderer *r)
 {
     if (!r) return 0;
     long n = r->nrows;
+    if (n == 0) put_csv_header(r);
     if (r->mode == MODE_JSON) fputs(n ? "\n]\n" : "[]\n", r->out);
     if (r->buffered) flush_buffered(r);
+    return render_abort(r), n;
+}
+
+void render_abort(renderer *r)
+{
+    if (!r) return;
     fflush(r->out);
 
     for (size_t i = 0; i < r->nhead; i++)
@@ -584,5 +595,4 @@ long render_end(renderer *r)
     free(r->scratch.p);
     free(r->nullvalue);
     free(r);
-    return n;
 }

@@ -42,6 +42,9 @@ renderer *render_begin(FILE *out, const render_opts *opts, int ncols, const char
 void render_row(renderer *r, const value *vals);
 /* Flushes, writes any footer, and frees R. Returns the number of rows. */
 long render_end(renderer *r);
+/* Frees R after a failed statement: streamed rows stay written, buffered
+ * ones (table, markdown) and a pending header are dropped. */
+void render_abort(renderer *r);
 /* Appends a footnote printed after the table (table/markdown) or dropped (other modes). */
 void render_footnote(renderer *r, const char *text);
 

@@ -838,6 +838,26 @@ static void test_substr_extreme_start(void **state)
     check_text("substr(t, -9223372036854775807 - 1, 3)", "");
 }
 
+/* Rounding to more tens than a number has digits gives zero. */
+static void test_round_far_left(void **state)
+{
+    (void)state;
+    check_int("round(1234, -18)", 0);
+    check_num("round(1234.5, -300)", 0.0);
+    /* BUG: eval_call() F_ROUND (eval.c) leaves the value unchanged when the
+     * digits are out of the range it computes with: for an int the power of
+     * ten is only built for -18..-1 ("a[1].i > -19"), so round(1234, -19)
+     * returns 1234; for a num round_to() computes pow(10, digits), which
+     * underflows to 0 below about -323, so x * 0 / 0 is NaN and the
+     * "isfinite" fallback returns x: round(1234.5, -400) returns 1234.5.
+     * Expected: 0 and 0.0. */
+    BUG_SKIP();
+    check_int("round(1234, -19)", 0);
+    check_int("round(i, -100)", 0);
+    check_num("round(1234.5, -400)", 0.0);
+    check_num("round(n, -400)", 0.0);
+}
+
 /* Rounding a huge integer to tens cannot be represented: an error, not a
  * wrapped value. */
 static void test_round_int_overflow(void **state)
@@ -1179,6 +1199,7 @@ int main(void)
         T(test_substr),
         T(test_substr_extreme_start),
         T(test_math_functions),
+        T(test_round_far_left),
         T(test_round_int_overflow),
         T(test_date_functions),
         T(test_coalesce),

@@ -406,24 +406,37 @@ static void test_open_directory(void **state)
     assert_null(s);
 }
 
-/* A path in a directory that does not exist: opening is fine (reads see
- * nothing), the first write fails cleanly. */
+/* A path in a directory that does not exist is refused at open (ENOENT), and
+ * a path under a regular file with ENOTDIR: no empty database is pretended. */
 static void test_missing_directory(void **state)
 {
     (void)state;
     char p[700];
     snprintf(p, sizeof p, "%s/no/such/dir/x.db", DIR_);
-    store *s = NULL;
-    assert_int_equal(store_open(p, 0, &s), 0);
-    store_txn *t = begin(s, false);
-    assert_int_equal(store_count(t, ENT_ACCOUNTS), 0);
-    store_abort(t);
-    t = (store_txn *)1;
-    int rc = store_begin(s, true, &t);
-    assert_int_not_equal(rc, 0);
-    assert_null(t);
-    assert_non_null(store_strerror(rc));
+    store *s = (store *)1;
+    assert_int_equal(store_open(p, 0, &s), ENOENT);
+    assert_null(s);
+    s = (store *)1;
+    assert_int_equal(store_open(p, STORE_RDONLY, &s), ENOENT);
+    assert_null(s);
+    char f[700];
+    snprintf(f, sizeof f, "%s/plain", DIR_);
+    FILE *fp = fopen(f, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    snprintf(p, sizeof p, "%s/plain/x.db", DIR_);
+    s = (store *)1;
+    assert_int_equal(store_open(p, 0, &s), ENOTDIR);
+    assert_null(s);
+    /* a bare file name (the current directory) is fine */
+    char cwd[600];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(DIR_), 0);
+    s = NULL;
+    assert_int_equal(store_open("fresh.db", 0, &s), 0);
+    assert_false(exists("fresh.db"));
     store_close(s);
+    assert_int_equal(chdir(cwd), 0);
 }
 
 /* Writes "version" = VERSION into meta with LMDB directly. */
