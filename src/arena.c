@@ -57,6 +57,7 @@ void arena_init(arena *a)
 
 void *arena_alloc(arena *a, size_t size)
 {
+    if (size > SIZE_MAX - ARENA_BLOCK - sizeof(arena_block)) oom();
     size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if (!a->head || a->head->size - a->used < size) {
         size_t bsize = size > ARENA_BLOCK ? size : ARENA_BLOCK;

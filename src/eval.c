@@ -807,9 +807,15 @@ static size_t cp_offset(value v, int64_t k)
     return i;
 }
 
+/* X rounded half away from zero to DIGITS decimals (negative: tens, hundreds, …). */
 static double round_to(double x, int64_t digits)
 {
-    if (digits > 15) return x;
+    if (!isfinite(x) || digits > 15) return x;
+    if (digits < 0) {
+        if (digits < -308) return 0.0 * x; /* every double is below 10^309 */
+        double m = pow(10, (double)-digits);
+        return round(x / m) * m;
+    }
     double m = pow(10, (double)digits);
     double y = round(x * m) / m;
     return isfinite(y) ? y : x;
@@ -850,34 +856,35 @@ static int eval_call(ectx *c, const node *n, value *out)
         return 0;
     }
     case F_SUBSTR: {
-        /* SQL: 1-based start; positions before 1 eat into the length */
-        int64_t start = a[1].i, count = n->n == 3 ? a[2].i : INT64_MAX / 2;
+        /* SQL: the characters at positions [start, start + count), 1-based;
+         * positions before 1 eat into the count. Saturating arithmetic. */
+        int64_t start = a[1].i, count = n->n == 3 ? a[2].i : INT64_MAX, end;
         if (count < 0) return *out = v_text("", 0), 0;
-        if (start < 1) {
-            count += start - 1;
-            start = 1;
-            if (count < 0) count = 0;
-        }
+        if (__builtin_add_overflow(start, count, &end)) end = INT64_MAX;
+        if (start < 1) start = 1;
+        if (end <= start) return *out = v_text("", 0), 0;
         size_t b = cp_offset(a[0], start - 1);
         value rest = v_text(a[0].s + b, a[0].len - b);
-        size_t e = cp_offset(rest, count);
-        *out = v_text(rest.s, e);
+        *out = v_text(rest.s, cp_offset(rest, end - start));
         return 0;
     }
     case F_ROUND:
         if (a[0].type == T_INT) {
             *out = a[0];
-            if (n->n == 2 && a[1].i < 0 && a[1].i > -19) {
-                int64_t m = 1;
-                for (int64_t k = 0; k < -a[1].i; k++)
-                    m *= 10;
-                int64_t q = a[0].i / m, rem = a[0].i % m;
-                if (rem * 2 >= m)
-                    q++;
-                else if (rem * 2 <= -m)
-                    q--;
-                out->i = q * m;
-            }
+            if (n->n < 2 || a[1].i >= 0) return 0;
+            if (a[1].i < -18) return *out = v_int(0), 0; /* |int64| < 10^19 */
+            int64_t m = 1, q = a[0].i, rem, r;
+            for (int64_t k = 0; k < -a[1].i; k++)
+                m *= 10;
+            rem = q % m;
+            q /= m;
+            /* half away from zero, comparing rem with m - rem to avoid rem * 2 */
+            if (rem > 0 && rem >= m - rem)
+                q++;
+            else if (rem < 0 && -rem >= m + rem)
+                q--;
+            if (__builtin_mul_overflow(q, m, &r)) return rt_error(c, n, "integer overflow");
+            out->i = r;
             return 0;
         }
         *out = v_num(round_to(a[0].n, n->n == 2 ? a[1].i : 0));

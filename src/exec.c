@@ -923,7 +923,8 @@ static int run_query(session *s, const stmt *st, const char *src, arena *a, diag
         for (op *o = first; o && ret == 0; o = o->next)
             if (o->done(o)) ret = -1;
     }
-    for (op *o = p.ops; o; o = o->all) o->free(o);
+    for (op *o = p.ops; o; o = o->all)
+        o->free(o);
     store_cursor_close(cur);
     store_abort(p.txn);
     eval_free_regexes(&p.regexes);

@@ -375,7 +375,8 @@ static int match_columns(importer *im, int *colslot)
             if (strcmp(im->cols[k].norm, c->norm) == 0) mapped = true;
         if (mapped) continue;
         int slot = store_field(im->t, im->entity, c->norm);
-        if (slot < 0 && c->used) continue; /* an input to a map expression, not a field of its own */
+        if (slot < 0 && c->used)
+            continue; /* an input to a map expression, not a field of its own */
         if (slot >= 0) {
             const field_def *f = &store_schema(im->t, im->entity)->f[slot];
             if (f->flags & FLD_DERIVED)

@@ -12,7 +12,8 @@
 
 #include "lex.h"
 
-#define MAX_DEPTH 200
+#define MAX_DEPTH      200  /* nesting of brackets and prefix operators while parsing */
+#define MAX_TREE_DEPTH 1000 /* height of an expression tree (long a + b + … chains) */
 
 const char *const fn_names[F_NFUNCS] = {
     "lower", "upper", "len",   "trim",    "substr", "coalesce", "round",
@@ -123,6 +124,19 @@ static node *new_node(parser *p, int kind, uint32_t off, uint32_t len)
     return n;
 }
 
+/* Sets N's height from its arguments; false (with an error) past MAX_TREE_DEPTH. */
+static bool deepen(parser *p, node *n)
+{
+    int h = 0;
+    for (int i = 0; i < n->n; i++)
+        if (n->a[i] && n->a[i]->depth > h) h = n->a[i]->depth;
+    n->depth = (uint16_t)(h + 1);
+    if (n->depth <= MAX_TREE_DEPTH) return true;
+    diag_set(p->d, DIAG_SYNTAX, n->off, n->len,
+             "expression too long or nested too deeply (over %d levels)", MAX_TREE_DEPTH);
+    return false;
+}
+
 /* Widens N's span to end where the previous token ended. */
 static node *finish(parser *p, node *n)
 {
@@ -139,7 +153,8 @@ static node *new_bin(parser *p, int kind, int op, node *l, node *r)
     n->a = arena_alloc(p->a, 2 * sizeof(node *));
     n->a[0] = l;
     n->a[1] = r;
-    return finish(p, n);
+    finish(p, n);
+    return deepen(p, n) ? n : NULL;
 }
 
 /* The text of an identifier or quoted identifier token, NUL-terminated. */
@@ -293,7 +308,8 @@ static node *call(parser *p, const token *fname)
     n->n = na;
     n->a = arena_alloc(p->a, sizeof(node *) * (size_t)(na ? na : 1));
     memcpy(n->a, args, sizeof(node *) * (size_t)na);
-    return finish(p, n);
+    finish(p, n);
+    return deepen(p, n) ? n : NULL;
 }
 
 /* case -> CASE WHEN expr THEN expr { WHEN expr THEN expr } [ ELSE expr ] END */
@@ -320,7 +336,8 @@ static node *case_expr(parser *p)
     n->n = na;
     n->a = arena_alloc(p->a, sizeof(node *) * (size_t)na);
     memcpy(n->a, args, sizeof(node *) * (size_t)na);
-    return finish(p, n);
+    finish(p, n);
+    return deepen(p, n) ? n : NULL;
 }
 
 /* primary -> literal | VAR | field | call | case | '(' expr ')' | regex
@@ -493,7 +510,8 @@ static node *special(parser *p, node *l)
         n->n = 1;
         n->a = arena_alloc(p->a, sizeof(node *));
         n->a[0] = l;
-        return finish(p, n);
+        finish(p, n);
+        return deepen(p, n) ? n : NULL;
     }
     bool neg = accept_kw(p, "not");
     if (accept_kw(p, "between")) {
@@ -506,7 +524,8 @@ static node *special(parser *p, node *l)
         n->n = 3;
         n->a = arena_alloc(p->a, 3 * sizeof(node *));
         n->a[0] = l, n->a[1] = lo, n->a[2] = hi;
-        return finish(p, n);
+        finish(p, n);
+        return deepen(p, n) ? n : NULL;
     }
     if (!accept_kw(p, "in")) return expected(p, neg ? "'in' or 'between' after 'not'" : "'in'");
     if (accept(p, TK_LPAREN)) {
@@ -526,7 +545,8 @@ static node *special(parser *p, node *l)
         n->n = na;
         n->a = arena_alloc(p->a, sizeof(node *) * (size_t)na);
         memcpy(n->a, args, sizeof(node *) * (size_t)na);
-        return finish(p, n);
+        finish(p, n);
+        return deepen(p, n) ? n : NULL;
     }
     /* in PERIOD: a bare 4-digit integer is a year */
     node *r;
@@ -563,13 +583,15 @@ static node *subexpr(parser *p, int limit)
         l->a = arena_alloc(p->a, sizeof(node *));
         l->a[0] = e;
         finish(p, l);
+        if (!deepen(p, l)) return NULL;
     } else if (p->t.kind == TK_MINUS) {
         next(p);
         node *e = subexpr(p, UNARY_PRIORITY);
         if (!e) return NULL;
         if (e->kind == N_LIT && (e->v.type == T_INT || e->v.type == T_NUM) &&
             e->off == t.off + t.len) {
-            /* fold -literal so that -9223372036854775808 and friends work */
+            /* fold -literal into one literal (INT64_MIN itself cannot be written: the lexer refuses
+             * 9223372036854775808) */
             if (e->v.type == T_INT)
                 e->v.i = -e->v.i;
             else
@@ -583,6 +605,7 @@ static node *subexpr(parser *p, int limit)
             l->a = arena_alloc(p->a, sizeof(node *));
             l->a[0] = e;
             finish(p, l);
+            if (!deepen(p, l)) return NULL;
         }
     } else {
         l = primary(p);
@@ -927,6 +950,34 @@ node *parse_expression(arena *a, const char *src, size_t len, const parser_opts 
     return failed(&p) ? NULL : e;
 }
 
+/* True when a '/' after token PREV would start an operand (a regex), not divide. */
+static bool operand_expected(const lexer *lx, const token *prev, bool first)
+{
+    static const char *const kws[] = {"where",  "select", "by",   "agg",  "sort", "limit",
+                                      "offset", "map",    "from", "then", "else"};
+    if (first) return true;
+    switch (prev->kind) {
+    case TK_IDENT:
+        if (lex_reserved(lx->src + prev->off, prev->len)) return true;
+        for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++)
+            if (lex_is(lx, prev, kws[i])) return true;
+        return false;
+    case TK_QIDENT:
+    case TK_VAR:
+    case TK_INT:
+    case TK_NUM:
+    case TK_PERCENT:
+    case TK_STRING:
+    case TK_REGEX:
+    case TK_DATE:
+    case TK_DATETIME:
+    case TK_PERIOD:
+    case TK_DURATION:
+    case TK_RPAREN: return false;
+    default: return true;
+    }
+}
+
 bool parse_is_complete(const char *src, size_t len)
 {
     size_t i = 0;
@@ -937,15 +988,19 @@ bool parse_is_complete(const char *src, size_t len)
     lexer lx;
     lex_init(&lx, src, len, &d);
     lx.pos = i;
-    token t;
+    token t, prev = {0};
     int depth = 0;
+    bool first = true;
     for (;;) {
         int k = lex_next(&lx, &t);
+        if (k == TK_SLASH && operand_expected(&lx, &prev, first)) k = lex_regex(&lx, &t);
         if (k == TK_EOF) return false;
         if (k == TK_ERROR) {
-            /* an unterminated string or identifier wants more input; other errors are complete */
+            /* an unterminated string, identifier or regex wants more input; other errors are
+             * complete */
             char c = src[t.off];
-            if ((c == '"' || c == '\'' || c == '`') && lx.pos >= len) return false;
+            if ((c == '"' || c == '\'' || c == '`' || c == '/') && lx.pos >= len) return false;
+            if (c == '/' && t.off + t.len >= len) return false;
             if (t.off + 1 >= len) return false;
             return true;
         }
@@ -955,5 +1010,7 @@ bool parse_is_complete(const char *src, size_t len)
             depth--;
         else if (k == TK_SEMI && depth == 0)
             return true;
+        prev = t;
+        first = false;
     }
 }

@@ -96,6 +96,8 @@ struct node {
     bool negate;       /* not in, not between, is not null, !~ */
     bool has_else;     /* N_CASE */
     bool bound;        /* N_FIELD resolved before planning (a group key in an agg item) */
+    uint16_t depth;    /* height of the tree below: bounded so that planning and evaluation
+                          (which recurse) never exhaust the stack */
     uint32_t off, len; /* source span */
     int n;             /* number of args */
     node **a;          /* args */

@@ -50,11 +50,12 @@ __attribute__((always_inline)) static inline value rec_get(const uint8_t *r, siz
     value v = {.type = T_NULL};
     unsigned ns = rec_nslots(r, n);
     if (slot >= ns) return v;
-    unsigned tag = r[3 + slot];
-    if (tag == T_NULL) return v;
     int wide = r[2] & REC_WIDE;
     const uint8_t *ends = r + 3 + ns;
     size_t data = 3 + (size_t)ns + (size_t)ns * (wide ? 4 : 2);
+    if (data > n) return v; /* a header longer than the record: malformed */
+    unsigned tag = r[3 + slot];
+    if (tag == T_NULL) return v;
     uint32_t start = 0, end;
     if (wide) {
         memcpy(&end, ends + 4 * slot, 4);

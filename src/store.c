@@ -299,10 +299,14 @@ int store_open(const char *path, unsigned flags, store **out)
         char *dir = xstrdup(path);
         char *slash = strrchr(dir, '/');
         if (slash) {
-            if (slash == dir) slash[1] = 0;
-            else *slash = 0;
-            if (stat(dir, &st) != 0) rc = errno;
-            else if (!S_ISDIR(st.st_mode)) rc = ENOTDIR;
+            if (slash == dir)
+                slash[1] = 0;
+            else
+                *slash = 0;
+            if (stat(dir, &st) != 0)
+                rc = errno;
+            else if (!S_ISDIR(st.st_mode))
+                rc = ENOTDIR;
         }
         free(dir);
     }
@@ -564,7 +568,8 @@ static int put_raw(store_txn *t, int db, MDB_val *k, const uint8_t *rec, size_t 
 static int flush_deltas(store_txn *t)
 {
     if (!t->ndeltas) return 0;
-    value vals[M_NBUILTIN + 256];
+    int nvals = M_NBUILTIN;
+    value *vals = xmalloc(sizeof(value) * (size_t)nvals);
     int rc = 0;
     for (size_t i = 0; i < t->delta_cap && rc == 0; i++) {
         mgr_delta *d = &t->deltas[i];
@@ -572,11 +577,19 @@ static int flush_deltas(store_txn *t)
         MDB_val k = {strlen(d->id), d->id}, v;
         rc = mdb_get(t->txn, t->s->dbi[DB_MANAGERS], &k, &v);
         if (rc == MDB_NOTFOUND) {
+            /* no such manager (yet): its load is computed from the index when it is added */
+            d->load = 0;
+            d->revenue = 0;
             rc = 0;
             continue;
         }
         if (rc) break;
-        int n = rec_decode(v.mv_data, v.mv_size, vals, M_NBUILTIN + 256);
+        int n = (int)rec_nslots(v.mv_data, v.mv_size);
+        if (n > nvals) {
+            vals = xrealloc(vals, sizeof(value) * (size_t)n);
+            nvals = n;
+        }
+        rec_decode(v.mv_data, v.mv_size, vals, n);
         for (int j = n; j < M_NBUILTIN; j++)
             vals[j] = v_null();
         if (n < M_NBUILTIN) n = M_NBUILTIN;
@@ -589,6 +602,7 @@ static int flush_deltas(store_txn *t)
         d->load = 0;
         d->revenue = 0;
     }
+    free(vals);
     return rc;
 }
 
@@ -608,7 +622,10 @@ static int compute_load(store_txn *t, MDB_val *id, int64_t *load, double *rev)
         if (rec_get(av.mv_data, av.mv_size, A_CLOSED).type != T_NULL) continue;
         value r = rec_get(av.mv_data, av.mv_size, A_REVENUE);
         (*load)++;
-        if (r.type == T_NUM) *rev += r.n;
+        if (r.type == T_NUM)
+            *rev += r.n;
+        else if (r.type == T_INT)
+            *rev += (double)r.i;
     }
     mdb_cursor_close(c);
     return rc == MDB_NOTFOUND ? 0 : rc;

@@ -1145,14 +1145,13 @@ static void test_manager_added_after_accounts(void **state)
 static void test_manager_added_after_accounts_same_txn(void **state)
 {
     (void)state;
-    /* BUG: store.c counts such accounts twice. store_put() of an account
+    /* Regression (a bug, fixed): store.c counts such accounts twice. store_put() of an account
      * records a pending load change for "m9" (contribute()); flush_deltas()
      * skips managers that do not exist yet but keeps their pending change;
      * store_put() of the new manager then computes its load from
      * mgr_accounts (compute_load(), which already includes the accounts),
      * and the flush at commit adds the pending change on top. Expected: m9
      * load 2, load_revenue 120. Actual: load 4, load_revenue 240. */
-    BUG_SKIP();
     store *s = open_store(0);
     store_txn *t = begin(s, true);
     put_account(t, "A-1", "m9", 100, OPEN);
@@ -1170,13 +1169,12 @@ static void test_manager_added_after_accounts_same_txn(void **state)
 static void test_load_keeps_custom_fields(void **state)
 {
     (void)state;
-    /* BUG: flush_deltas() (store.c) decodes the manager's record into a
+    /* Regression (a bug, fixed): flush_deltas() (store.c) decodes the manager's record into a
      * fixed array of M_NBUILTIN + 256 values (rec_decode() stops there) and
      * re-encodes only those, so any custom manager field past the 256th is
      * silently dropped (written as missing, read as null) whenever an account
      * change updates that manager's load. Expected: c299 still 306.
      * Actual: null. */
-    BUG_SKIP();
     enum { NCUSTOM = 300 };
     store *s = open_store(0);
     store_txn *t = begin(s, true);
