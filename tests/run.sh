@@ -66,5 +66,40 @@ for s in tests/suites/*.sh; do
     add "$p" "$f"
 done
 
+# The same unit, fuzz-replay and golden tests in a build with AddressSanitizer
+# and UndefinedBehaviorSanitizer (leaks included): any report fails the test.
+# KASH_NO_ASAN=1 skips it.
+if [ -z "${KASH_NO_ASAN:-}" ]; then
+    asan=$root/build-asan
+    if { [ -f "$asan/build.ninja" ] || meson setup "$asan" -Db_sanitize=address,undefined \
+            -Dbuildtype=debug >/dev/null; } && ninja -C "$asan" >/dev/null; then
+        export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+        for t in "$asan"/tests/test_* "$asan"/tests/fuzz_*; do
+            [ -f "$t" ] && [ -x "$t" ] || continue
+            name=$(basename "$t")
+            args=()
+            [[ $name == fuzz_* ]] && args=("$root/tests/fuzz/corpus_${name#fuzz_}")
+            if out=$(KASH_FUZZ_DB="$asan/tests/$name.db" KASH_FUZZ_REBUILD=1 KASH_FUZZ_DATA="$root/tests/data" \
+                "$t" "${args[@]}" 2>&1) && ! grep -q "runtime error\|Sanitizer" <<<"$out"; then
+                add 1 0
+            else
+                printf '%s\n' "$out" | grep -E "FAILED|ERROR|runtime error|Sanitizer|#[0-9]" | head -20
+                echo "asan $name: FAILED"
+                add 0 1
+            fi
+        done
+        line=$(tests/golden.sh "$asan/kash" "$root/tests" 2>&1 | tee /tmp/kash-asan-golden.$$ | tail -1)
+        grep -v '^golden: ' /tmp/kash-asan-golden.$$ | head -60
+        rm -f /tmp/kash-asan-golden.$$
+        echo "asan $line"
+        p=$(echo "$line" | sed -n 's/^golden: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+        f=$(echo "$line" | sed -n 's/^golden: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+        add "${p:-0}" "${f:-1}"
+    else
+        echo "asan build failed"
+        add 0 1
+    fi
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
