@@ -54,6 +54,10 @@ struct pipeline {
     plan_ctx pc0; /* source planning context (parents) */
     regex_obj *regexes;
     op *ops; /* newest first, through op.all */
+    int nstages; /* stages of the statement that run (a mutation runs all but its last) */
+    int (*collect)(void *ctx, const uint8_t *rec, size_t len); /* sink for exec_collect() */
+    void *collect_ctx;
+    int collect_rc; /* what collect returned when it stopped the scan */
     long rows_out;
 };
 
@@ -608,6 +612,15 @@ static void sink_free(op *o)
     free(s->buf);
 }
 
+/* ---- the collector of exec_collect() ---- */
+
+static int collect_push(op *o, const prow *r)
+{
+    int rc = o->p->collect(o->p->collect_ctx, r->rec, r->reclen);
+    if (rc) o->p->collect_rc = rc;
+    return rc ? -1 : 0;
+}
+
 /* ---- planning the pipeline ---- */
 
 static op *new_op(pipeline *p, size_t size, const stage *st, int (*push)(op *, const prow *),
@@ -758,7 +771,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
 {
     shape sh = {.src = true};
     op *first = NULL, *last = NULL;
-    for (int i = 0; i < st->nstages; i++) {
+    for (int i = 0; i < p->nstages; i++) {
         const stage *sg = &st->stages[i];
         plan_ctx pc;
         plan_for(p, &pc, &sh);
@@ -783,7 +796,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             s->keys = sg->items;
             s->nkeys = sg->nitems;
             if (plan_items(p, &pc, s->keys, s->nkeys, NULL, NULL)) return NULL;
-            if (i + 1 < st->nstages && st->stages[i + 1].kind == S_LIMIT)
+            if (i + 1 < p->nstages && st->stages[i + 1].kind == S_LIMIT)
                 s->keep = (size_t)(st->stages[i + 1].limit + st->stages[i + 1].offset);
             o = &s->o;
             break;
@@ -820,15 +833,17 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             break;
         }
         case S_EXPORT:
-            if (i + 1 < st->nstages) {
+            if (i + 1 < p->nstages) {
                 const stage *nx = &st->stages[i + 1];
                 diag_set(p->d, DIAG_SEMANTIC, nx->off, nx->len, "'export' must be the last stage");
                 return NULL;
             }
             if (!(o = plan_sink(p, sg, &sh))) return NULL;
             break;
-        default:
-            diag_set(p->d, DIAG_SEMANTIC, sg->off, sg->len, "this stage is not supported here");
+        default: /* set, retier, assign: handled by mutate.c when they end the pipeline */
+            diag_set(p->d, DIAG_SEMANTIC, sg->off, sg->len,
+                     "'%.*s' changes accounts and must be the last stage", (int)sg->len,
+                     p->src + sg->off);
             return NULL;
         }
         if (last)
@@ -838,7 +853,19 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
         last = o;
         if (sg->kind == S_EXPORT) return first;
     }
-    op *sink = plan_sink(p, NULL, &sh);
+    op *sink;
+    if (p->collect) {
+        if (!sh.src || p->entity != ENT_ACCOUNTS) {
+            const stage *m = &st->stages[p->nstages];
+            diag_set(p->d, DIAG_SEMANTIC, m->off, m->len,
+                     "this change applies to accounts: it must follow accounts rows, not %s",
+                     sh.src ? "rows of another source" : "computed rows (select, group, agg, count)");
+            return NULL;
+        }
+        sink = new_op(p, sizeof(op), NULL, collect_push, NULL);
+    } else {
+        sink = plan_sink(p, NULL, &sh);
+    }
     if (!sink) return NULL;
     if (last)
         last->next = sink;
@@ -876,32 +903,28 @@ static bool key_prefix(const stmt *st, int entity, value *key)
     return false;
 }
 
-static int run_query(session *s, const stmt *st, const char *src, arena *a, diag *d)
+/* Runs P's pipeline over ST's source inside P->txn. */
+static int run_pipeline(pipeline *p, const stmt *st)
 {
-    pipeline p = {.s = s, .a = a, .d = d, .src = src};
-    arena_init(&p.scratch);
-    int entity = st->source; /* source_kind and entity_kind agree */
-    p.entity = entity;
-    int rc = store_begin(s->db, false, &p.txn);
-    if (rc) {
-        arena_free(&p.scratch);
-        return diag_setf(d, DIAG_IO, "cannot read %s: %s", store_path(s->db), store_strerror(rc));
-    }
-    plan_source(&p.pc0, p.txn, a, d, entity, &p.regexes);
-    op *first = plan_pipeline(&p, st);
-    ectx_init(&p.ec, &p.pc0);
-    p.ec.src = src;
-    int ret = first ? 0 : -1;
+    session *s = p->s;
+    diag *d = p->d;
+    int entity = p->entity;
+    arena_init(&p->scratch);
+    plan_source(&p->pc0, p->txn, p->a, d, entity, &p->regexes);
+    op *first = plan_pipeline(p, st);
+    ectx_init(&p->ec, &p->pc0);
+    p->ec.src = p->src;
+    int ret = first ? 0 : -1, rc;
     store_cursor *cur = NULL;
     if (ret == 0) {
         value key;
         if (key_prefix(st, entity, &key)) {
             if (entity == ENT_INTERACTIONS)
-                rc = store_interactions_of(p.txn, key.s, key.len, &cur);
+                rc = store_interactions_of(p->txn, key.s, key.len, &cur);
             else
-                rc = store_scan(p.txn, entity, key.s, key.len, &cur);
+                rc = store_scan(p->txn, entity, key.s, key.len, &cur);
         } else {
-            rc = store_scan(p.txn, entity, NULL, 0, &cur);
+            rc = store_scan(p->txn, entity, NULL, 0, &cur);
         }
         if (rc) ret = diag_setf(d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     }
@@ -923,13 +946,31 @@ static int run_query(session *s, const stmt *st, const char *src, arena *a, diag
         for (op *o = first; o && ret == 0; o = o->next)
             if (o->done(o)) ret = -1;
     }
-    for (op *o = p.ops; o; o = o->all)
+    for (op *o = p->ops; o; o = o->all)
         o->free(o);
     store_cursor_close(cur);
-    store_abort(p.txn);
-    eval_free_regexes(&p.regexes);
-    arena_free(&p.scratch);
+    eval_free_regexes(&p->regexes);
+    arena_free(&p->scratch);
+    if (ret && p->collect_rc) return p->collect_rc;
     return ret;
+}
+
+static int run_query(session *s, const stmt *st, const char *src, arena *a, diag *d)
+{
+    pipeline p = {.s = s, .a = a, .d = d, .src = src, .entity = st->source, .nstages = st->nstages};
+    int rc = store_begin(s->db, false, &p.txn);
+    if (rc) return diag_setf(d, DIAG_IO, "cannot read %s: %s", store_path(s->db), store_strerror(rc));
+    int ret = run_pipeline(&p, st);
+    store_abort(p.txn);
+    return ret;
+}
+
+int exec_collect(session *s, store_txn *t, const stmt *st, const char *src, arena *a, diag *d,
+                 int (*fn)(void *ctx, const uint8_t *rec, size_t len), void *ctx)
+{
+    pipeline p = {.s = s, .a = a, .d = d, .src = src, .entity = st->source, .txn = t,
+                  .nstages = st->nstages - 1, .collect = fn, .collect_ctx = ctx};
+    return run_pipeline(&p, st);
 }
 
 static int run_import(session *s, const stmt *st, const char *src, arena *a, diag *d)
@@ -954,7 +995,12 @@ static int run_import(session *s, const stmt *st, const char *src, arena *a, dia
 int exec_stmt(session *s, const stmt *st, const char *src, arena *a, diag *d)
 {
     switch (st->kind) {
-    case ST_QUERY: return run_query(s, st, src, a, d);
+    case ST_QUERY: {
+        int last = st->nstages ? st->stages[st->nstages - 1].kind : -1;
+        if (last == S_SET || last == S_RETIER || last == S_ASSIGN) return mutate_run(s, st, src, a, d);
+        return run_query(s, st, src, a, d);
+    }
+    case ST_UNDO: return undo_run(s, st, src, a, d);
     case ST_IMPORT: return run_import(s, st, src, a, d);
     default: return diag_setf(d, DIAG_SEMANTIC, "unsupported statement");
     }

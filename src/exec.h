@@ -24,11 +24,27 @@ typedef struct session {
     parser_opts po;                /* variables for $NAME */
     bool interactive;              /* a person is watching: confirmations, progress */
     volatile sig_atomic_t *cancel; /* set by SIGINT; polled by long loops (may be NULL) */
+    bool confirm;                  /* ask before a mutation of more than one account (.confirm) */
+    bool dryrun;                   /* mutations print their preview and change nothing (.dryrun) */
+    /* Asks QUESTION of the person at the terminal; true for yes. NULL: never asked. */
+    bool (*ask)(void *ctx, const char *question);
+    void *ask_ctx;
 } session;
 
 /* Plans and runs ST, whose text is in SRC. Returns 0, or -1 with D set. A
  * failed statement changes nothing in the database. */
 int exec_stmt(session *s, const stmt *st, const char *src, arena *a, diag *d);
+
+/* Runs the stages of ST before its last one inside transaction T, which must
+ * leave account records, and calls FN with each (the record is valid until
+ * the next write in T). Returns 0, FN's non-zero value, or -1 with D set. */
+int exec_collect(session *s, store_txn *t, const stmt *st, const char *src, arena *a, diag *d,
+                 int (*fn)(void *ctx, const uint8_t *rec, size_t len), void *ctx);
+
+/* Mutations (mutate.c): set, retier and assign, with preview, confirmation
+ * and audit; and undo. Each is one write transaction. */
+int mutate_run(session *s, const stmt *st, const char *src, arena *a, diag *d);
+int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d);
 
 /* Imports (import.c): runs an ST_IMPORT statement inside write transaction T. */
 int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena *a, diag *d);

@@ -691,6 +691,126 @@ static bool int_arg(parser *p, int64_t *out, const char *what)
     return true;
 }
 
+/* set -> SET name '=' expr { ',' name '=' expr } */
+static bool set_stage(parser *p, stage *s)
+{
+    s->kind = S_SET;
+    int cap = 4;
+    s->items = arena_alloc(p->a, sizeof(item) * (size_t)cap);
+    do {
+        if (s->nitems == cap) {
+            item *n = arena_alloc(p->a, sizeof(item) * (size_t)cap * 2);
+            memcpy(n, s->items, sizeof(item) * (size_t)cap);
+            s->items = n;
+            cap *= 2;
+        }
+        item *it = &s->items[s->nitems++];
+        memset(it, 0, sizeof *it);
+        if (!(it->name = name(p, "a field name after 'set'"))) return false;
+        if (!expect(p, TK_EQ) || !(it->e = expr(p))) return false;
+    } while (accept(p, TK_COMMA));
+    return true;
+}
+
+/* A band's share: a percentage (20%), or a plain number read as percent (20). */
+static bool band_pct(parser *p, double *out)
+{
+    if (p->t.kind != TK_PERCENT && p->t.kind != TK_INT && p->t.kind != TK_NUM) {
+        expected(p, "a percentage such as 20%");
+        return false;
+    }
+    value v = lex_number(&p->lx, &p->t);
+    double x = v.type == T_INT ? (double)v.i : v.n;
+    if (p->t.kind != TK_PERCENT) x /= 100;
+    if (!(x >= 0 && x <= 1)) {
+        diag_set(p->d, DIAG_SEMANTIC, p->t.off, p->t.len,
+                 "a band's percentage must be from 0%% to 100%%");
+        return false;
+    }
+    *out = x;
+    next(p);
+    return true;
+}
+
+/* retier -> RETIER BY expr band { ',' band }
+ * band   -> ( TOP pct | SHARE pct | NEXT pct | REST ) '=' subexpr */
+static bool retier_stage(parser *p, stage *s)
+{
+    s->kind = S_RETIER;
+    if (!expect_kw(p, "by") || !(s->e = expr(p))) return false;
+    band bands[16];
+    int n = 0;
+    do {
+        if (n == 16) {
+            diag_set(p->d, DIAG_SYNTAX, p->t.off, p->t.len, "too many bands (over 16)");
+            return false;
+        }
+        band *b = &bands[n++];
+        memset(b, 0, sizeof *b);
+        b->off = p->t.off;
+        if (accept_kw(p, "top")) b->kind = BAND_TOP;
+        else if (accept_kw(p, "share")) b->kind = BAND_SHARE;
+        else if (accept_kw(p, "next")) b->kind = BAND_NEXT;
+        else if (accept_kw(p, "rest")) b->kind = BAND_REST;
+        else {
+            expected(p, "a band: top P%, share P%, next P% or rest");
+            return false;
+        }
+        if (b->kind != BAND_REST && !band_pct(p, &b->pct)) return false;
+        b->len = p->prev.off + p->prev.len - b->off;
+        if (!expect(p, TK_EQ) || !(b->tier = subexpr(p, CMP_PRIORITY))) return false;
+    } while (accept(p, TK_COMMA));
+    s->bands = arena_alloc(p->a, sizeof(band) * (size_t)n);
+    memcpy(s->bands, bands, sizeof(band) * (size_t)n);
+    s->nbands = n;
+    return true;
+}
+
+/* assign  -> ASSIGN TO targets [ ROUND-ROBIN | BALANCED [ BY REVENUE ] ]
+ * targets -> string | '(' string { ',' string } ')' | MANAGERS [ WHERE expr ] */
+static bool assign_stage(parser *p, stage *s)
+{
+    s->kind = S_ASSIGN;
+    if (!expect_kw(p, "to")) return false;
+    if (accept_kw(p, "managers")) {
+        s->target_where = true;
+        if (accept_kw(p, "where") && !(s->e = expr(p))) return false;
+    } else {
+        bool list = accept(p, TK_LPAREN);
+        int cap = 8;
+        s->items = arena_alloc(p->a, sizeof(item) * (size_t)cap);
+        do {
+            if (s->nitems == cap) {
+                item *n = arena_alloc(p->a, sizeof(item) * (size_t)cap * 2);
+                memcpy(n, s->items, sizeof(item) * (size_t)cap);
+                s->items = n;
+                cap *= 2;
+            }
+            node *e = primary(p);
+            if (!e) return false;
+            if (e->kind != N_LIT || e->v.type != T_TEXT) {
+                diag_set(p->d, DIAG_SEMANTIC, e->off, e->len,
+                         "expected a manager id in quotes, a list of them, or managers where …");
+                return false;
+            }
+            s->items[s->nitems++] = (item){.e = e, .name = e->v.s};
+        } while (list && accept(p, TK_COMMA));
+        if (list && !expect(p, TK_RPAREN)) return false;
+    }
+    if (is_kw(p, "round")) { /* round-robin lexes as round - robin */
+        next(p);
+        if (!expect(p, TK_MINUS) || !expect_kw(p, "robin")) return false;
+        s->strategy = ASSIGN_ROUND_ROBIN;
+    } else if (accept_kw(p, "balanced")) {
+        s->strategy = ASSIGN_BALANCED;
+        if (accept_kw(p, "by")) {
+            if (!expect_kw(p, "revenue")) return false;
+            s->strategy = ASSIGN_BALANCED_REVENUE;
+        }
+    }
+    return true;
+}
+
 /* stage -> WHERE expr
  *        | SORT expr [ASC|DESC] { ',' expr [ASC|DESC] }
  *        | LIMIT int [ OFFSET int ]
@@ -742,7 +862,11 @@ static bool stage_rule(parser *p, stage *s)
         s->kind = S_EXPORT;
         return (s->file = string_lit(p, "a file name in quotes", &s->file_off, &s->file_len));
     }
-    expected(p, "a stage (where, sort, limit, select, group, agg, count, export)");
+    if (accept_kw(p, "set")) return set_stage(p, s);
+    if (accept_kw(p, "retier")) return retier_stage(p, s);
+    if (accept_kw(p, "assign")) return assign_stage(p, s);
+    expected(p, "a stage (where, sort, limit, select, group, agg, count, export, set, retier, "
+                "assign)");
     return false;
 }
 
@@ -753,7 +877,7 @@ static int source_of(parser *p)
     return -1;
 }
 
-/* query -> source [ WHERE expr ] { '|' stage } */
+/* query -> source [ WHERE expr ] { '|' stage } [ [ '|' ] PREVIEW ] */
 static bool query(parser *p, stmt *st)
 {
     st->kind = ST_QUERY;
@@ -774,7 +898,41 @@ static bool query(parser *p, stmt *st)
             cap *= 2;
         }
         if (!stage_rule(p, &st->stages[st->nstages++])) return false;
+        stage *last = &st->stages[st->nstages - 1];
+        bool mutation = last->kind == S_SET || last->kind == S_RETIER || last->kind == S_ASSIGN;
+        if (mutation && accept_kw(p, "preview")) last->preview = true;
+        if (mutation && p->t.kind == TK_PIPE) { /* "| preview" */
+            lexer save = p->lx;
+            token t2;
+            diag d2;
+            diag_clear(&d2);
+            save.err = &d2;
+            lex_next(&save, &t2);
+            if (lex_is(&save, &t2, "preview")) {
+                next(p);
+                next(p);
+                last->preview = true;
+            }
+        }
     }
+    return true;
+}
+
+/* undo -> UNDO [ INT ] [ FORCE ] */
+static bool undo_stmt(parser *p, stmt *st)
+{
+    st->kind = ST_UNDO;
+    next(p);
+    if (p->t.kind == TK_INT) {
+        value v = lex_number(&p->lx, &p->t);
+        if (v.i <= 0) {
+            diag_set(p->d, DIAG_SEMANTIC, p->t.off, p->t.len, "a batch number is 1 or more");
+            return false;
+        }
+        st->batch = v.i;
+        next(p);
+    }
+    st->force = accept_kw(p, "force");
     return true;
 }
 
@@ -916,8 +1074,10 @@ int parse_statement(arena *a, const char *src, size_t len, size_t *pos, const pa
         ok = query(&p, st);
     else if (is_kw(&p, "import"))
         ok = import_stmt(&p, st);
+    else if (is_kw(&p, "undo"))
+        ok = undo_stmt(&p, st);
     else {
-        expected(&p, "a statement (a source such as accounts, or import)");
+        expected(&p, "a statement (a source such as accounts, import or undo)");
         ok = false;
     }
     if (ok && p.t.kind != TK_SEMI && p.t.kind != TK_EOF) {

@@ -120,8 +120,23 @@ typedef enum skind {
     S_AGG,
     S_COUNT,
     S_EXPORT,
+    S_SET,    /* mutations (spec §5) end an accounts pipeline */
+    S_RETIER,
+    S_ASSIGN,
     S_NKINDS
 } skind;
+
+/* A band of `retier by EXPR …`: top P% / share P% / next P% / rest = TIER. */
+enum { BAND_TOP, BAND_SHARE, BAND_NEXT, BAND_REST };
+typedef struct band {
+    uint8_t kind; /* BAND_* */
+    double pct;   /* fraction 0..1 (not for rest) */
+    node *tier;   /* the tier given (an expression: 1, 2, 3 or null) */
+    uint32_t off, len;
+} band;
+
+/* Strategies of `assign to`. */
+enum { ASSIGN_DEFAULT, ASSIGN_ROUND_ROBIN, ASSIGN_BALANCED, ASSIGN_BALANCED_REVENUE };
 
 typedef struct item {
     node *e;
@@ -140,11 +155,20 @@ typedef struct stage {
     int64_t limit, offset; /* S_LIMIT */
     const char *file;      /* S_EXPORT */
     uint32_t file_off, file_len;
+    /* S_SET: items are FIELD = EXPR (name = field, e = value) */
+    /* S_RETIER: e = the ranking expression, bands */
+    band *bands;
+    int nbands;
+    /* S_ASSIGN: targets are the ids in items (literals), or managers where e (target_where) */
+    bool target_where;     /* assign to managers [where e] */
+    uint8_t strategy;      /* ASSIGN_* */
+    bool preview;          /* the mutation ends in `preview` */
 } stage;
 
 typedef enum stkind {
     ST_QUERY,
     ST_IMPORT,
+    ST_UNDO, /* undo [BATCH] [force] */
 } stkind;
 
 typedef enum source_kind { SRC_ACCOUNTS, SRC_MANAGERS, SRC_INTERACTIONS, SRC_HISTORY } source_kind;
@@ -172,6 +196,9 @@ typedef struct stmt {
     bool skip_errors;   /* on error skip */
     bool skip_conflict; /* on conflict skip */
     bool dates_us;      /* dates us */
+    /* ST_UNDO */
+    int64_t batch; /* 0 = the newest batch not yet undone */
+    bool force;
 } stmt;
 
 /* Looks up the text of variable NAME; NULL when undefined. */

@@ -914,6 +914,38 @@ int store_activity_add(store_txn *t, const char *id, size_t idlen, const activit
     return put_raw(t, DB_ACCOUNTS, &k, t->buf.data, t->buf.len);
 }
 
+/* ---- the audit trail ---- */
+
+int64_t store_last_batch(store_txn *t)
+{
+    return t->txn ? (int64_t)meta_u64(t->txn, t->s->dbi[DB_META], "batch") : 0;
+}
+
+int64_t store_next_batch(store_txn *t)
+{
+    if (!t->write || !t->txn) return 0;
+    int64_t b = store_last_batch(t) + 1;
+    if (meta_put_u64(t->txn, t->s->dbi[DB_META], "batch", (uint64_t)b)) return 0;
+    return b;
+}
+
+int store_history_put(store_txn *t, int64_t batch, uint32_t seq, const uint8_t *rec, size_t len)
+{
+    if (!t->write) return STORE_EREADONLY;
+    uint8_t key[12];
+    be64(key, (uint64_t)batch);
+    be32(key + 8, seq);
+    MDB_val k = {sizeof key, key};
+    return put_raw(t, DB_HISTORY, &k, rec, len);
+}
+
+int store_history_of(store_txn *t, int64_t batch, store_cursor **out)
+{
+    uint8_t key[8];
+    be64(key, (uint64_t)batch);
+    return store_scan(t, ENT_HISTORY, (const char *)key, sizeof key, out);
+}
+
 /* ---- meta ---- */
 
 int store_meta_get(store_txn *t, const char *key, const void **val, size_t *len)

@@ -165,6 +165,18 @@ size_t store_count(store_txn *t, int entity);
 int store_accounts_of(store_txn *t, const char *manager, size_t len,
                       int (*fn)(void *ctx, const char *id, size_t idlen), void *ctx);
 
+/* ---- the audit trail ---- */
+
+/* The next batch number (1, 2, …), reserved in T. */
+int64_t store_next_batch(store_txn *t);
+/* Writes history row SEQ of batch BATCH (a record of schema ENT_HISTORY);
+ * writing the same batch and seq again replaces it. */
+int store_history_put(store_txn *t, int64_t batch, uint32_t seq, const uint8_t *rec, size_t len);
+/* Scans the rows of one batch in order (store_next/store_cursor_close). */
+int store_history_of(store_txn *t, int64_t batch, store_cursor **out);
+/* Newest batch number reserved so far (0 when none). */
+int64_t store_last_batch(store_txn *t);
+
 /* Small named values in meta (targets, settings). */
 int store_meta_get(store_txn *t, const char *key, const void **val, size_t *len);
 int store_meta_put(store_txn *t, const char *key, const void *val, size_t len);

@@ -10,7 +10,7 @@ set -u
 kash=$(readlink -f "$1")
 dir=$(readlink -f "$2")
 shift 2
-export LC_ALL=C KASH_TODAY=2025-06-30 KASH_TEST=1 TZ=UTC
+export LC_ALL=C KASH_TODAY=2025-06-30 KASH_TEST=1 TZ=UTC USER=tester
 unset KASH_DB
 pass=0 fail=0
 names=("$@")

@@ -1089,16 +1089,18 @@ static void test_statement_errors(void **state)
 {
     (void)state;
     SYNTAX("acounts;", 0, 7,
-           "expected a statement (a source such as accounts, or import) but found 'acounts'");
+           "expected a statement (a source such as accounts, import or undo) but found 'acounts'");
     SYNTAX("42;", 0, 2,
-           "expected a statement (a source such as accounts, or import) but found '42'");
+           "expected a statement (a source such as accounts, import or undo) but found '42'");
     SYNTAX("accounts where;", 14, 1, "expected an expression but found ';'");
     SYNTAX("accounts where tier = ;", 22, 1, "expected an expression but found ';'");
     SYNTAX("accounts | frobnicate;", 11, 10,
-           "expected a stage (where, sort, limit, select, group, agg, count, export) but found "
+           "expected a stage (where, sort, limit, select, group, agg, count, export, set, retier, "
+           "assign) but found "
            "'frobnicate'");
     SYNTAX("accounts |;", 10, 1,
-           "expected a stage (where, sort, limit, select, group, agg, count, export) but found "
+           "expected a stage (where, sort, limit, select, group, agg, count, export, set, retier, "
+           "assign) but found "
            "';'");
     SYNTAX("accounts tier = 1;", 9, 4, "expected '|' or ';' but found 'tier'");
     SYNTAX("accounts where a = 1 b;", 21, 1, "expected '|' or ';' but found 'b'");
@@ -1112,7 +1114,8 @@ static void test_statement_errors(void **state)
     memset(longw + 11, 'a', 80);
     strcpy(longw + 91, ";");
     SYNTAX(longw, 11, 80,
-           "expected a stage (where, sort, limit, select, group, agg, count, export) but found "
+           "expected a stage (where, sort, limit, select, group, agg, count, export, set, retier, "
+           "assign) but found "
            "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'");
 }
 
@@ -1216,7 +1219,7 @@ static void test_error_recovery(void **state)
     assert_int_equal(st->source, SRC_MANAGERS);
     assert_int_equal(next_stmt(&st), -1);
     assert_string_equal(D.msg,
-                        "expected a statement (a source such as accounts, or import) but found "
+                        "expected a statement (a source such as accounts, import or undo) but found "
                         "'bogus'");
     assert_int_equal(next_stmt(&st), 1);
     assert_int_equal(st->source, SRC_INTERACTIONS);
