@@ -80,9 +80,8 @@ struct store {
 
 /* A pending change to one manager's load, applied before managers are read and at commit. */
 typedef struct mgr_delta {
-    char *id; /* owned */
-    int64_t load;
-    double revenue;
+    char *id;     /* owned */
+    bool touched; /* an account of this manager changed: recompute its load */
 } mgr_delta;
 
 struct store_txn {
@@ -539,24 +538,17 @@ static mgr_delta *delta_slot(store_txn *t, const char *id, size_t n)
     char *copy = xmalloc(n + 1);
     memcpy(copy, id, n);
     copy[n] = 0;
-    t->deltas[j] = (mgr_delta){copy, 0, 0};
+    t->deltas[j] = (mgr_delta){copy, false};
     t->ndeltas++;
     return &t->deltas[j];
 }
 
-/* Adds an account's contribution (SIGN = +1 or -1) to its manager's load. */
-static void contribute(store_txn *t, const uint8_t *rec, size_t len, int sign)
+/* Marks the manager of an account record as needing its load recomputed. */
+static void contribute(store_txn *t, const uint8_t *rec, size_t len)
 {
     value m = rec_get(rec, len, A_MANAGER);
     if (m.type != T_TEXT || m.len == 0) return;
-    if (rec_get(rec, len, A_CLOSED).type != T_NULL) return;
-    mgr_delta *d = delta_slot(t, m.s, m.len);
-    d->load += sign;
-    value r = rec_get(rec, len, A_REVENUE);
-    if (r.type == T_NUM)
-        d->revenue += sign * r.n;
-    else if (r.type == T_INT)
-        d->revenue += sign * (double)r.i;
+    delta_slot(t, m.s, m.len)->touched = true;
 }
 
 static int put_raw(store_txn *t, int db, MDB_val *k, const uint8_t *rec, size_t len)
@@ -564,6 +556,8 @@ static int put_raw(store_txn *t, int db, MDB_val *k, const uint8_t *rec, size_t 
     MDB_val v = {len, (void *)rec};
     return mdb_put(t->txn, t->s->dbi[db], k, &v, 0);
 }
+
+static int compute_load(store_txn *t, MDB_val *id, int64_t *load, double *rev);
 
 static int flush_deltas(store_txn *t)
 {
@@ -573,13 +567,12 @@ static int flush_deltas(store_txn *t)
     int rc = 0;
     for (size_t i = 0; i < t->delta_cap && rc == 0; i++) {
         mgr_delta *d = &t->deltas[i];
-        if (!d->id || (d->load == 0 && d->revenue == 0)) continue;
+        if (!d->id || !d->touched) continue;
         MDB_val k = {strlen(d->id), d->id}, v;
         rc = mdb_get(t->txn, t->s->dbi[DB_MANAGERS], &k, &v);
         if (rc == MDB_NOTFOUND) {
             /* no such manager (yet): its load is computed from the index when it is added */
-            d->load = 0;
-            d->revenue = 0;
+            d->touched = false;
             rc = 0;
             continue;
         }
@@ -593,14 +586,17 @@ static int flush_deltas(store_txn *t)
         for (int j = n; j < M_NBUILTIN; j++)
             vals[j] = v_null();
         if (n < M_NBUILTIN) n = M_NBUILTIN;
-        int64_t load = (vals[M_LOAD].type == T_INT ? vals[M_LOAD].i : 0) + d->load;
-        double rev = (vals[M_LOAD_REVENUE].type == T_NUM ? vals[M_LOAD_REVENUE].n : 0) + d->revenue;
+        /* recomputed from the index, not adjusted: a sum kept by adding and
+         * subtracting drifts in the last digits, and undo must restore it exactly */
+        int64_t load;
+        double rev;
+        rc = compute_load(t, &k, &load, &rev);
+        if (rc) break;
         vals[M_LOAD] = v_int(load);
-        vals[M_LOAD_REVENUE] = v_num(load ? rev : 0);
+        vals[M_LOAD_REVENUE] = v_num(rev);
         rec_encode(&t->buf, vals, n);
         rc = put_raw(t, DB_MANAGERS, &k, t->buf.data, t->buf.len);
-        d->load = 0;
-        d->revenue = 0;
+        d->touched = false;
     }
     free(vals);
     return rc;
@@ -806,8 +802,18 @@ int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len)
         value nm = rec_get(nb.data, nb.len, A_MANAGER);
         bool same = om.type == nm.type &&
                     (om.type != T_TEXT || (om.len == nm.len && memcmp(om.s, nm.s, om.len) == 0));
-        if (old) contribute(t, old, oldlen, -1);
-        contribute(t, nb.data, nb.len, +1);
+        /* the managers' loads change only with manager, closed or revenue */
+        bool affects = !old;
+        for (int f = 0; old && !affects && f < 3; f++) {
+            static const int slots[3] = {A_MANAGER, A_CLOSED, A_REVENUE};
+            value a = rec_get(old, oldlen, (unsigned)slots[f]);
+            value b = rec_get(nb.data, nb.len, (unsigned)slots[f]);
+            affects = a.type != b.type || (a.type != T_NULL && !value_eq(&a, &b));
+        }
+        if (affects) {
+            if (old) contribute(t, old, oldlen);
+            contribute(t, nb.data, nb.len);
+        }
         if (!same) {
             MDB_dbi ix = t->s->dbi[DB_MGR_ACCOUNTS];
             if (om.type == T_TEXT && om.len && om.len <= KEY_MAX) {
