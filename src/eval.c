@@ -955,8 +955,11 @@ int eval(ectx *c, const node *n, value *out)
             const uint8_t *r = parent_rec(c, n->scope - SC_PARENT0, &len);
             v = r ? rec_get(r, len, (unsigned)n->slot) : v_null();
         }
-        if (v.type != n->type && v.type != T_NULL && n->type != T_NULL)
+        if (v.type != n->type && v.type != T_NULL && n->type != T_NULL) {
             v = store_coerce(v, n->type, c->coerce);
+            /* one buffer serves every coercion: give text a home of its own */
+            if (v.type == T_TEXT && v.s == c->coerce) v.s = arena_strndup(c->a, v.s, v.len);
+        }
         *out = v;
         return 0;
     }

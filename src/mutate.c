@@ -8,7 +8,6 @@
  * either all of it lands or none of it does. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "eval.h"
 #include "exec.h"
@@ -103,6 +102,14 @@ static int check_value(mut *m, int slot, value *nv, const node *at)
     if (slot == A_TIER && (nv->i < 1 || nv->i > 3))
         return diag_set(m->d, DIAG_RUNTIME, at->off, at->len,
                         "tier must be 1, 2, 3 or null, not %lld", (long long)nv->i);
+    if (slot == A_MANAGER) {
+        const uint8_t *r;
+        size_t len;
+        if (store_get(m->t, ENT_MANAGERS, nv->s, nv->len, &r, &len) != 0)
+            return diag_set(m->d, DIAG_RUNTIME, at->off, at->len, "no manager '%.*s'",
+                            (int)(nv->len > 40 ? 40 : nv->len), nv->s);
+        return 0;
+    }
     if (slot == A_STAGE) {
         for (int k = 0; k < 6; k++)
             if (nv->len == strlen(stages_ok[k]) && memcmp(nv->s, stages_ok[k], nv->len) == 0)
@@ -271,7 +278,11 @@ static int plan_retier(mut *m)
             int tier = -1;
             if (!rk[r].null) {
                 for (int k = 0; k < nb && tier < 0; k++) {
-                    bool in = share ? above < cum[k] * total : (double)r < cum[k] * (double)m->n;
+                    /* "not yet reached", with a margin for the rounding of
+                     * summed percentages (0.1 + 0.2 is 0.30000000000000004) */
+                    double limit = share ? cum[k] * total : cum[k] * (double)m->n;
+                    limit -= 1e-9 * (limit < 0 ? -limit : limit);
+                    bool in = share ? above < limit : (double)r < limit;
                     if (in) tier = tiers[k];
                 }
                 above += rk[r].x;
@@ -616,12 +627,8 @@ static const char *user_name(void)
     return u && *u ? u : "unknown";
 }
 
-static int64_t now_utc(void)
-{
-    const char *e = getenv("KASH_TODAY");
-    if (e) return parse_now();
-    return (int64_t)time(NULL);
-}
+/* When a batch was written: local time, like `now`. */
+static int64_t batch_time(void) { return parse_now(); }
 
 /* Writes the change set and its audit batch; returns the batch number or -1. */
 static int64_t apply(mut *m, const char *text, size_t textlen)
@@ -629,7 +636,7 @@ static int64_t apply(mut *m, const char *text, size_t textlen)
     qsort(m->ch, m->nch, sizeof *m->ch, change_cmp);
     int64_t batch = store_next_batch(m->t);
     if (!batch) return diag_setf(m->d, DIAG_IO, "cannot start an audit batch");
-    int64_t at = now_utc();
+    int64_t at = batch_time();
     const char *user = user_name();
     const schema *sc = store_schema(m->t, ENT_ACCOUNTS);
     int n = sc->n;
@@ -866,9 +873,18 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
     }
     int64_t nb = 0;
     size_t naccounts = 0;
+    if (ret == 0 && s->dryrun) { /* like every change: shown, not made */
+        fprintf(stderr, "preview: undo of batch %lld would restore %zu change%s; nothing was written\n",
+                (long long)b, n, n == 1 ? "" : "s");
+        for (size_t i = 0; i < n; i++) free(rows[i].rec);
+        free(rows);
+        free(vals);
+        store_abort(t);
+        return 0;
+    }
     if (ret == 0) {
         nb = store_next_batch(t);
-        int64_t at = now_utc();
+        int64_t at = batch_time();
         char *text = arena_strndup(a, src + st->off, st->len);
         rbuf out = {0}, hb = {0};
         uint32_t seq = 0;

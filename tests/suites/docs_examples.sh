@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# docs_examples: runs the tested examples of docs/language.md and docs/import.md.
+# docs_examples: runs the tested examples of docs/language.md, docs/import.md
+# and docs/mutations.md.
 #
 #   KASH=build/kash bash tests/suites/docs_examples.sh [DOC.md ...]
 #
@@ -14,18 +15,19 @@
 #     every example of the same document (NAME: a plain file name).
 # Each example runs in a fresh copy of tests/data/ whose database t.db was
 # built by tests/data/setup.inc, with LC_ALL=C KASH_TODAY=2025-06-30
-# KASH_TEST=1 TZ=UTC. The last line is "docs_examples: N passed, N failed";
-# the exit status is 0 only when nothing failed (fewer than 25 examples in
-# all counts as a failure: the extraction must have gone wrong).
+# KASH_TEST=1 TZ=UTC USER=tester (USER: the user the audit trail records).
+# The last line is "docs_examples: N passed, N failed"; the exit status is 0
+# only when nothing failed (fewer than 25 examples in all counts as a failure:
+# the extraction must have gone wrong).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 kash=${KASH:-$root/build/kash}
 case $kash in /*) ;; *) kash=$(pwd)/$kash ;; esac
-export LC_ALL=C KASH_TODAY=2025-06-30 KASH_TEST=1 TZ=UTC
+export LC_ALL=C KASH_TODAY=2025-06-30 KASH_TEST=1 TZ=UTC USER=tester
 unset KASH_DB
 
 docs=("$@")
-[ ${#docs[@]} -eq 0 ] && docs=("$root/docs/language.md" "$root/docs/import.md")
+[ ${#docs[@]} -eq 0 ] && docs=("$root/docs/language.md" "$root/docs/import.md" "$root/docs/mutations.md")
 
 pass=0 fail=0
 tmp=$(mktemp -d)
