@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cohort.h"
 #include "eval.h"
 
 typedef struct prow {
@@ -53,7 +54,7 @@ struct pipeline {
     ectx ec;
     plan_ctx pc0; /* source planning context (parents) */
     regex_obj *regexes;
-    op *ops; /* newest first, through op.all */
+    op *ops;     /* newest first, through op.all */
     int nstages; /* stages of the statement that run (a mutation runs all but its last) */
     int (*collect)(void *ctx, const uint8_t *rec, size_t len); /* sink for exec_collect() */
     void *collect_ctx;
@@ -621,6 +622,28 @@ static int collect_push(op *o, const prow *r)
     return rc ? -1 : 0;
 }
 
+/* ---- retention (cohort.c) ---- */
+
+typedef struct retention_op {
+    op o;
+    cohort *c;
+} retention_op;
+
+static int retention_push(op *o, const prow *r)
+{
+    return cohort_add(((retention_op *)o)->c, r->rec, r->reclen);
+}
+
+static int retention_done(op *o)
+{
+    return cohort_finish(((retention_op *)o)->c, o->p->s->out, &o->p->s->ro);
+}
+
+static void retention_free(op *o)
+{
+    cohort_free(((retention_op *)o)->c);
+}
+
 /* ---- planning the pipeline ---- */
 
 static op *new_op(pipeline *p, size_t size, const stage *st, int (*push)(op *, const prow *),
@@ -840,6 +863,16 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             }
             if (!(o = plan_sink(p, sg, &sh))) return NULL;
             break;
+        case S_RETENTION: { /* cohort.c renders the table; only an export may follow */
+            retention_op *r =
+                (retention_op *)new_op(p, sizeof(retention_op), sg, retention_push, retention_done);
+            r->o.free = retention_free;
+            r->c = cohort_plan(p->txn, p->a, p->d, p->src, sg, sg + 1, st->nstages - i - 1,
+                               sh.src ? p->entity : -1, &p->regexes);
+            if (!r->c) return NULL;
+            o = &r->o;
+            break;
+        }
         default: /* set, retier, assign: handled by mutate.c when they end the pipeline */
             diag_set(p->d, DIAG_SEMANTIC, sg->off, sg->len,
                      "'%.*s' changes accounts and must be the last stage", (int)sg->len,
@@ -851,7 +884,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
         else
             first = o;
         last = o;
-        if (sg->kind == S_EXPORT) return first;
+        if (sg->kind == S_EXPORT || sg->kind == S_RETENTION) return first;
     }
     op *sink;
     if (p->collect) {
@@ -859,7 +892,8 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             const stage *m = &st->stages[p->nstages];
             diag_set(p->d, DIAG_SEMANTIC, m->off, m->len,
                      "this change applies to accounts: it must follow accounts rows, not %s",
-                     sh.src ? "rows of another source" : "computed rows (select, group, agg, count)");
+                     sh.src ? "rows of another source"
+                            : "computed rows (select, group, agg, count)");
             return NULL;
         }
         sink = new_op(p, sizeof(op), NULL, collect_push, NULL);
@@ -933,6 +967,7 @@ static int run_pipeline(pipeline *p, const stmt *st)
         size_t len;
         unsigned long n = 0;
         while ((rc = store_next(cur, &rec, &len)) == 1) {
+            if ((n & 0x3FFF) == 0 && s->progress) s->progress(s, n, n, store_count(p->txn, entity));
             if ((++n & 0x3FFF) == 0 && exec_cancelled(s)) {
                 ret = diag_setf(d, DIAG_INTERRUPT, "interrupted");
                 break;
@@ -959,7 +994,8 @@ static int run_query(session *s, const stmt *st, const char *src, arena *a, diag
 {
     pipeline p = {.s = s, .a = a, .d = d, .src = src, .entity = st->source, .nstages = st->nstages};
     int rc = store_begin(s->db, false, &p.txn);
-    if (rc) return diag_setf(d, DIAG_IO, "cannot read %s: %s", store_path(s->db), store_strerror(rc));
+    if (rc)
+        return diag_setf(d, DIAG_IO, "cannot read %s: %s", store_path(s->db), store_strerror(rc));
     int ret = run_pipeline(&p, st);
     store_abort(p.txn);
     return ret;
@@ -968,8 +1004,15 @@ static int run_query(session *s, const stmt *st, const char *src, arena *a, diag
 int exec_collect(session *s, store_txn *t, const stmt *st, const char *src, arena *a, diag *d,
                  int (*fn)(void *ctx, const uint8_t *rec, size_t len), void *ctx)
 {
-    pipeline p = {.s = s, .a = a, .d = d, .src = src, .entity = st->source, .txn = t,
-                  .nstages = st->nstages - 1, .collect = fn, .collect_ctx = ctx};
+    pipeline p = {.s = s,
+                  .a = a,
+                  .d = d,
+                  .src = src,
+                  .entity = st->source,
+                  .txn = t,
+                  .nstages = st->nstages - 1,
+                  .collect = fn,
+                  .collect_ctx = ctx};
     return run_pipeline(&p, st);
 }
 
@@ -997,7 +1040,8 @@ int exec_stmt(session *s, const stmt *st, const char *src, arena *a, diag *d)
     switch (st->kind) {
     case ST_QUERY: {
         int last = st->nstages ? st->stages[st->nstages - 1].kind : -1;
-        if (last == S_SET || last == S_RETIER || last == S_ASSIGN) return mutate_run(s, st, src, a, d);
+        if (last == S_SET || last == S_RETIER || last == S_ASSIGN)
+            return mutate_run(s, st, src, a, d);
         return run_query(s, st, src, a, d);
     }
     case ST_UNDO: return undo_run(s, st, src, a, d);

@@ -29,6 +29,9 @@ typedef struct session {
     /* Asks QUESTION of the person at the terminal; true for yes. NULL: never asked. */
     bool (*ask)(void *ctx, const char *question);
     void *ask_ctx;
+    /* Called every few thousand rows by long loops (may be NULL): ROWS so far,
+     * DONE of TOTAL units of work (rows or bytes; TOTAL 0 = unknown). */
+    void (*progress)(struct session *s, uint64_t rows, uint64_t done, uint64_t total);
 } session;
 
 /* Plans and runs ST, whose text is in SRC. Returns 0, or -1 with D set. A

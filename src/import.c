@@ -743,6 +743,8 @@ int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena 
     uint32_t seq = 0;
     rbuf one = {0}; /* one encoded row */
     while (ret == 0 && (rc = csv_next(r, &f, &nf)) != 0) {
+        if ((im.rows & 0x3FFF) == 0 && s->progress)
+            s->progress(s, im.rows, csv_offset(r), csv_size(r));
         if ((im.rows & 0x3FFF) == 0 && exec_cancelled(s)) {
             ret = diag_setf(d, DIAG_INTERRUPT, "interrupted: nothing was imported");
             break;

@@ -18,18 +18,32 @@ static const char usage[] =
     "  -m MODE            output mode: table, csv, tsv, json, jsonl, markdown\n"
     "  -D NAME=VALUE      set variable $NAME (repeatable)\n"
     "  --readonly         open read-only: any change is an error\n"
+    "  --dry-run          mutations print their preview and change nothing\n"
+    "  --yes              mutations run without asking\n"
     "  --bail, --no-bail  stop, or go on, at the first failing statement\n"
     "  --no-init          skip ~/.kashrc\n"
     "  --version          print the version\n"
     "  --help             print this help\n"
     "\n"
-    "Exit status: 0 success, 1 a statement failed, 2 usage error or the database\n"
-    "cannot be opened, 130 interrupted.\n";
+    "Without -c or -f: the interactive shell on a terminal, else statements are read\n"
+    "from standard input. Exit status: 0 success, 1 a statement failed, 2 usage\n"
+    "error or the database cannot be opened, 130 interrupted.\n";
 
 typedef struct action {
     char kind; /* 'c' or 'f' */
     const char *arg;
 } action;
+
+/* Defines the -D variables (again after ~/.kashrc: the command line wins). */
+static void define(shell *sh, char **defs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char *eq = strchr(defs[i], '=');
+        *eq = 0;
+        shell_set_var(sh, defs[i], eq + 1);
+        *eq = '=';
+    }
+}
 
 int main(int argc, char **argv)
 {
@@ -46,9 +60,10 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     action *acts = calloc((size_t)argc, sizeof *acts);
-    const char **defs = calloc((size_t)argc, sizeof *defs);
+    char **defs = calloc((size_t)argc, sizeof *defs);
     int nacts = 0, ndefs = 0, bail = -1, mode = -1;
-    bool stay = false, readonly = false;
+    bool stay = false, readonly = false, no_init = false, dry_run = false, yes = false;
+    int code = 0;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":c:f:im:D:", longopts, NULL)) != -1) {
@@ -61,40 +76,61 @@ int main(int argc, char **argv)
                 fprintf(stderr,
                         "kash: unknown mode '%s' (table, csv, tsv, json, jsonl, markdown)\n",
                         optarg);
-                return 2;
+                code = 2;
+                goto done;
             }
             break;
-        case 'D':
-            if (!strchr(optarg, '=') || optarg[0] == '=') {
+        case 'D': {
+            char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg) {
                 fprintf(stderr, "kash: -D wants NAME=VALUE, not '%s'\n", optarg);
-                return 2;
+                code = 2;
+                goto done;
+            }
+            *eq = 0;
+            bool ok = shell_var_name_ok(optarg);
+            *eq = '=';
+            if (!ok) {
+                fprintf(stderr, "kash: -D %s: a variable name is letters, digits and _\n", optarg);
+                code = 2;
+                goto done;
             }
             defs[ndefs++] = optarg;
             break;
+        }
         case O_READONLY: readonly = true; break;
         case O_BAIL: bail = 1; break;
         case O_NO_BAIL: bail = 0; break;
-        case O_NO_INIT: break; /* no init file is read yet */
-        case O_DRY_RUN:
-        case O_YES: break; /* no mutations yet */
-        case O_VERSION: printf("kash %s\n", KASH_VERSION); return 0;
-        case O_HELP: fputs(usage, stdout); return 0;
+        case O_NO_INIT: no_init = true; break;
+        case O_DRY_RUN: dry_run = true; break;
+        case O_YES: yes = true; break;
+        case O_VERSION:
+            printf("kash %s\n", KASH_VERSION);
+            code = 0;
+            goto done;
+        case O_HELP:
+            fputs(usage, stdout);
+            code = 0;
+            goto done;
         case ':':
             fprintf(stderr, "kash: option -%c needs an argument\n%s", optopt, usage);
-            return 2;
+            code = 2;
+            goto done;
         default:
             if (optopt)
                 fprintf(stderr, "kash: unknown option -%c\n", optopt);
             else
                 fprintf(stderr, "kash: unknown option %s\n", argv[optind - 1]);
             fputs("Try 'kash --help'.\n", stderr);
-            return 2;
+            code = 2;
+            goto done;
         }
     }
     if (argc - optind > 1) {
         fprintf(stderr, "kash: one database at a time (got '%s' and '%s')\n", argv[optind],
                 argv[optind + 1]);
-        return 2;
+        code = 2;
+        goto done;
     }
     const char *path = optind < argc ? argv[optind] : getenv("KASH_DB");
     if (!path || !*path) path = "kash.db";
@@ -103,37 +139,45 @@ int main(int argc, char **argv)
     int rc = store_open(path, readonly ? STORE_RDONLY : 0, &db);
     if (rc) {
         fprintf(stderr, "kash: cannot open %s: %s\n", path, store_strerror(rc));
-        return 2;
+        code = 2;
+        goto done;
     }
     shell sh;
     shell_init(&sh, db);
+    sh.s.confirm = !yes;
+    sh.s.dryrun = dry_run;
+    /* the shell when nothing else is asked for and a person is typing */
+    bool terminal = stay || (nacts == 0 && isatty(0));
+    sh.bail = !terminal || nacts > 0; /* scripts bail by default, the shell goes on */
+    define(&sh, defs, ndefs);
+    int ret = no_init ? 0 : shell_run_init(&sh);
+    define(&sh, defs, ndefs);
     if (mode >= 0) sh.s.ro.mode = mode;
-    for (int i = 0; i < ndefs; i++) {
-        char *eq = strchr(defs[i], '=');
-        *eq = 0;
-        shell_set_var(&sh, defs[i], eq + 1);
-    }
-    bool tty = isatty(0);
-    sh.bail = bail != 0; /* scripts bail by default */
-    int ret = 0;
-    for (int i = 0; i < nacts && !sh.quit; i++) {
+    if (bail >= 0) sh.bail = bail, sh.bail_set = true;
+
+    bool stopped = ret != 0;
+    for (int i = 0; i < nacts && !sh.quit && !stopped; i++) {
         int r = acts[i].kind == 'c' ? shell_run_text(&sh, acts[i].arg, strlen(acts[i].arg), NULL, 1)
                                     : shell_run_file(&sh, acts[i].arg);
         if (r > ret) ret = r;
-        if (r && (sh.bail || r == 130 || r == 2)) break;
+        stopped = r && (sh.bail || r == 130 || r == 2);
     }
-    if ((nacts == 0 || stay) && !sh.quit && (ret == 0 || stay)) {
-        if (tty) {
-            sh.bail = bail == 1; /* the shell goes on after errors by default */
-            int r = shell_interactive(&sh);
-            if (nacts == 0) ret = r;
-        } else if (nacts == 0) {
-            ret = shell_run_file(&sh, "-");
+    if (!sh.quit && ret != 130 && ret != 2 && (stay || (nacts == 0 && !stopped))) {
+        int r;
+        if (terminal) {
+            if (!sh.bail_set) sh.bail = false;
+            r = shell_interactive(&sh);
+        } else {
+            r = shell_run_file(&sh, "-");
         }
+        if (r > ret) ret = r;
     }
+    if (ret == 0 && sh.failed) ret = 1;
     shell_free(&sh);
     store_close(db);
+    code = ret;
+done:
     free(acts);
     free(defs);
-    return ret;
+    return code;
 }

@@ -91,8 +91,10 @@ static int check_value(mut *m, int slot, value *nv, const node *at)
     const field_def *f = &store_schema(m->t, ENT_ACCOUNTS)->f[slot];
     if (nv->type == T_NULL) return 0;
     if (nv->type != f->type) {
-        if (f->type == T_NUM && nv->type == T_INT) *nv = v_num((double)nv->i);
-        else if (f->type == T_DATETIME && nv->type == T_DATE) *nv = v_datetime(nv->i * 86400);
+        if (f->type == T_NUM && nv->type == T_INT)
+            *nv = v_num((double)nv->i);
+        else if (f->type == T_DATETIME && nv->type == T_DATE)
+            *nv = v_datetime(nv->i * 86400);
         else if (f->type == T_INT && nv->type == T_NUM && nv->n == (double)(int64_t)nv->n)
             *nv = v_int((int64_t)nv->n);
         else
@@ -144,8 +146,8 @@ static int plan_set(mut *m)
                             f->flags & FLD_KEY ? "the account's id" : "derived from the data");
         for (int j = 0; j < k; j++)
             if (slots[j] == slot)
-                return diag_set(m->d, DIAG_SEMANTIC, it->e->off, it->e->len,
-                                "'%s' is set twice", it->name);
+                return diag_set(m->d, DIAG_SEMANTIC, it->e->off, it->e->len, "'%s' is set twice",
+                                it->name);
         slots[k] = slot;
         if (plan_expr(&pc, it->e)) return -1;
         int et = it->e->type;
@@ -299,8 +301,8 @@ static int plan_retier(mut *m)
 /* ---- assign ---- */
 
 typedef struct target {
-    value id;       /* text owned by the arena */
-    int64_t load;   /* open accounts held, less those being reassigned */
+    value id;     /* text owned by the arena */
+    int64_t load; /* open accounts held, less those being reassigned */
     int64_t capacity;
     double revenue; /* load_revenue, likewise */
     int64_t overflow;
@@ -324,7 +326,10 @@ static void target_from(mut *m, target *t, const uint8_t *r, size_t len)
     t->overflow = 0;
 }
 
-static bool is_open(const mut *m, size_t i) { return acc_field(m, i, A_CLOSED).type == T_NULL; }
+static bool is_open(const mut *m, size_t i)
+{
+    return acc_field(m, i, A_CLOSED).type == T_NULL;
+}
 
 static double revenue_of(const mut *m, size_t i)
 {
@@ -390,8 +395,8 @@ static int load_targets(mut *m, target **out, int *nout)
             value act = rec_get(r, len, M_ACTIVE);
             if (act.type == T_BOOL && !act.i) {
                 free(tg);
-                return diag_set(m->d, DIAG_SEMANTIC, e->off, e->len,
-                                "manager '%.*s' is not active", (int)e->v.len, e->v.s);
+                return diag_set(m->d, DIAG_SEMANTIC, e->off, e->len, "manager '%.*s' is not active",
+                                (int)e->v.len, e->v.s);
             }
             for (int j = 0; j < n; j++) {
                 if (value_eq(&tg[j].id, &e->v)) {
@@ -487,8 +492,8 @@ static int plan_assign(mut *m, target **tgout, int *ntg)
     by_revenue *ord = xmalloc(sizeof *ord * (m->n ? m->n : 1));
     for (size_t i = 0; i < m->n; i++) {
         value r = acc_field(m, i, A_REVENUE);
-        ord[i] = (by_revenue){.i = i, .null = r.type == T_NULL, .rev = revenue_of(m, i),
-                              .id = acc_field(m, i, A_ID)};
+        ord[i] = (by_revenue){
+            .i = i, .null = r.type == T_NULL, .rev = revenue_of(m, i), .id = acc_field(m, i, A_ID)};
     }
     qsort(ord, m->n, sizeof *ord, by_revenue_cmp);
     for (size_t r = 0; r < m->n; r++) {
@@ -532,16 +537,19 @@ static size_t accounts_changed(const mut *m)
 static void preview(mut *m, const target *tg, int ntg)
 {
     pv_row *rows = xmalloc(sizeof *rows * (m->nch ? m->nch : 1));
-    for (size_t j = 0; j < m->nch; j++) rows[j] = (pv_row){m->ch[j].slot, m->ch[j].old, m->ch[j].new};
+    for (size_t j = 0; j < m->nch; j++)
+        rows[j] = (pv_row){m->ch[j].slot, m->ch[j].old, m->ch[j].new};
     qsort(rows, m->nch, sizeof *rows, pv_cmp);
     static const char *const names[] = {"field", "old", "new", "accounts"};
     renderer *r = render_begin(m->s->out, &m->s->ro, 4, names);
     const schema *sc = store_schema(m->t, ENT_ACCOUNTS);
     for (size_t j = 0; j < m->nch;) {
         size_t k = j;
-        while (k < m->nch && pv_cmp(&rows[k], &rows[j]) == 0) k++;
+        while (k < m->nch && pv_cmp(&rows[k], &rows[j]) == 0)
+            k++;
         const char *fname = sc->f[rows[j].slot].name;
-        value v[4] = {v_text(fname, strlen(fname)), rows[j].old, rows[j].new, v_int((int64_t)(k - j))};
+        value v[4] = {v_text(fname, strlen(fname)), rows[j].old, rows[j].new,
+                      v_int((int64_t)(k - j))};
         render_row(r, v);
         j = k;
     }
@@ -564,7 +572,8 @@ static void preview(mut *m, const target *tg, int ntg)
             value id = side ? m->ch[j].new : m->ch[j].old;
             if (id.type != T_TEXT) continue;
             int k = 0;
-            while (k < nm && !value_eq(&mr[k].id, &id)) k++;
+            while (k < nm && !value_eq(&mr[k].id, &id))
+                k++;
             if (k == nm) {
                 mr = xrealloc(mr, sizeof *mr * (size_t)(nm + 1));
                 mr[nm] = (mrow){.id = id};
@@ -614,9 +623,15 @@ static int audit_row(store_txn *t, int64_t batch, uint32_t seq, int64_t at, cons
                      const char *stmt_text, size_t stmt_len, value account, const char *field,
                      value old, value new, rbuf *buf)
 {
-    value h[H_NBUILTIN] = {
-        v_int(batch),  v_datetime(at),  v_text(user, strlen(user)), v_text(stmt_text, stmt_len),
-        account,       v_text(field, strlen(field)), old, new, v_bool(false)};
+    value h[H_NBUILTIN] = {v_int(batch),
+                           v_datetime(at),
+                           v_text(user, strlen(user)),
+                           v_text(stmt_text, stmt_len),
+                           account,
+                           v_text(field, strlen(field)),
+                           old,
+                           new,
+                           v_bool(false)};
     rec_encode(buf, h, H_NBUILTIN);
     return store_history_put(t, batch, seq, buf->data, buf->len);
 }
@@ -628,7 +643,10 @@ static const char *user_name(void)
 }
 
 /* When a batch was written: local time, like `now`. */
-static int64_t batch_time(void) { return parse_now(); }
+static int64_t batch_time(void)
+{
+    return parse_now();
+}
 
 /* Writes the change set and its audit batch; returns the batch number or -1. */
 static int64_t apply(mut *m, const char *text, size_t textlen)
@@ -648,7 +666,8 @@ static int64_t apply(mut *m, const char *text, size_t textlen)
         size_t i = m->ch[j].acc;
         size_t len;
         const uint8_t *r = acc_rec(m, i, &len);
-        for (int k = 0; k < n; k++) vals[k] = rec_get(r, len, (unsigned)k);
+        for (int k = 0; k < n; k++)
+            vals[k] = rec_get(r, len, (unsigned)k);
         value id = vals[A_ID];
         for (; j < m->nch && m->ch[j].acc == i && rc == 0; j++) {
             vals[m->ch[j].slot] = m->ch[j].new;
@@ -696,18 +715,22 @@ int mutate_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
     if (rc == STORE_EREADONLY)
         return diag_set(d, DIAG_SEMANTIC, sg->off, sg->len,
                         "cannot change accounts: the database is read-only");
-    if (rc) return diag_setf(d, DIAG_IO, "cannot write %s: %s", store_path(s->db), store_strerror(rc));
+    if (rc)
+        return diag_setf(d, DIAG_IO, "cannot write %s: %s", store_path(s->db), store_strerror(rc));
     mut m = {.s = s, .t = t, .a = a, .d = d, .st = st, .m = sg, .src = src};
     target *tg = NULL;
     int ntg = 0;
     int ret = exec_collect(s, t, st, src, a, d, collect, &m);
     if (ret == 0) {
-        if (sg->kind == S_SET) ret = plan_set(&m);
-        else if (sg->kind == S_RETIER) ret = plan_retier(&m);
-        else ret = plan_assign(&m, &tg, &ntg);
+        if (sg->kind == S_SET)
+            ret = plan_set(&m);
+        else if (sg->kind == S_RETIER)
+            ret = plan_retier(&m);
+        else
+            ret = plan_assign(&m, &tg, &ntg);
     }
     if (ret == 0) {
-        qsort(m.ch, m.nch, sizeof *m.ch, change_cmp);
+        if (m.nch) qsort(m.ch, m.nch, sizeof *m.ch, change_cmp);
         size_t nacc = accounts_changed(&m);
         bool ask = !dry && s->interactive && s->confirm && s->ask && nacc > 1;
         if (dry || ask) preview(&m, tg, ntg);
@@ -738,8 +761,10 @@ int mutate_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
             } else {
                 rc = store_commit(t);
                 t = NULL;
-                if (rc) ret = diag_setf(d, DIAG_IO, "cannot commit: %s", store_strerror(rc));
-                else summary(s, (int64_t)nacc, (int64_t)m.nch, batch);
+                if (rc)
+                    ret = diag_setf(d, DIAG_IO, "cannot commit: %s", store_strerror(rc));
+                else
+                    summary(s, (int64_t)nacc, (int64_t)m.nch, batch);
             }
         }
     }
@@ -791,8 +816,10 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
     store_txn *t;
     int rc = store_begin(s->db, true, &t);
     if (rc == STORE_EREADONLY)
-        return diag_set(d, DIAG_SEMANTIC, st->off, st->len, "cannot undo: the database is read-only");
-    if (rc) return diag_setf(d, DIAG_IO, "cannot write %s: %s", store_path(s->db), store_strerror(rc));
+        return diag_set(d, DIAG_SEMANTIC, st->off, st->len,
+                        "cannot undo: the database is read-only");
+    if (rc)
+        return diag_setf(d, DIAG_IO, "cannot write %s: %s", store_path(s->db), store_strerror(rc));
     int64_t last = store_last_batch(t), b = st->batch;
     if (b > last || (b == 0 && last == 0)) {
         store_abort(t);
@@ -848,11 +875,11 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
         const uint8_t *ar;
         size_t al;
         value cur = v_null();
-        if (slot >= 0 && store_get(t, ENT_ACCOUNTS, rows[i].account.s, rows[i].account.len, &ar, &al) == 0)
+        if (slot >= 0 &&
+            store_get(t, ENT_ACCOUNTS, rows[i].account.s, rows[i].account.len, &ar, &al) == 0)
             cur = rec_get(ar, al, (unsigned)slot);
-        bool same = cur.type == T_NULL || rows[i].new.type == T_NULL
-                        ? cur.type == rows[i].new.type
-                        : value_eq(&cur, &rows[i].new);
+        bool same = cur.type == T_NULL || rows[i].new.type == T_NULL ? cur.type == rows[i].new.type
+                                                                     : value_eq(&cur, &rows[i].new);
         if (!same && !st->force && conflicts++ == 0) {
             char was[FMT_BUF], now[FMT_BUF];
             int wl = rows[i].new.type == T_TEXT ? 0 : format_value(&rows[i].new, was);
@@ -861,12 +888,18 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
                      "cannot undo batch %lld: account %.*s changed since (%s is %.*s, the batch "
                      "set %.*s); 'undo %lld force' restores it anyway",
                      (long long)b, (int)rows[i].account.len, rows[i].account.s, rows[i].field,
-                     cur.type == T_TEXT ? (int)cur.len : cur.type == T_NULL ? 4 : nl,
-                     cur.type == T_TEXT ? cur.s : cur.type == T_NULL ? "null" : now,
-                     rows[i].new.type == T_TEXT ? (int)rows[i].new.len
-                     : rows[i].new.type == T_NULL ? 4 : wl,
-                     rows[i].new.type == T_TEXT ? rows[i].new.s
-                     : rows[i].new.type == T_NULL ? "null" : was,
+                     cur.type == T_TEXT   ? (int)cur.len
+                     : cur.type == T_NULL ? 4
+                                          : nl,
+                     cur.type == T_TEXT   ? cur.s
+                     : cur.type == T_NULL ? "null"
+                                          : now,
+                     rows[i].new.type == T_TEXT   ? (int)rows[i].new.len
+                     : rows[i].new.type == T_NULL ? 4
+                                                  : wl,
+                     rows[i].new.type == T_TEXT   ? rows[i].new.s
+                     : rows[i].new.type == T_NULL ? "null"
+                                                  : was,
                      (long long)b);
             ret = -1;
         }
@@ -874,9 +907,11 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
     int64_t nb = 0;
     size_t naccounts = 0;
     if (ret == 0 && s->dryrun) { /* like every change: shown, not made */
-        fprintf(stderr, "preview: undo of batch %lld would restore %zu change%s; nothing was written\n",
+        fprintf(stderr,
+                "preview: undo of batch %lld would restore %zu change%s; nothing was written\n",
                 (long long)b, n, n == 1 ? "" : "s");
-        for (size_t i = 0; i < n; i++) free(rows[i].rec);
+        for (size_t i = 0; i < n; i++)
+            free(rows[i].rec);
         free(rows);
         free(vals);
         store_abort(t);
@@ -898,7 +933,8 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
             size_t al;
             if (slot < 0 || store_get(t, ENT_ACCOUNTS, h->account.s, h->account.len, &ar, &al))
                 continue; /* the account or field is gone: nothing to restore */
-            for (int i = 0; i < nf; i++) vals[i] = rec_get(ar, al, (unsigned)i);
+            for (int i = 0; i < nf; i++)
+                vals[i] = rec_get(ar, al, (unsigned)i);
             value cur = vals[slot];
             vals[slot] = h->old;
             rec_encode(&out, vals, nf); /* copies: AR dies with the next write */
@@ -927,7 +963,8 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
         if (rc) ret = diag_setf(d, DIAG_IO, "cannot write: %s", store_strerror(rc));
     }
     free(vals);
-    for (size_t i = 0; i < n; i++) free(rows[i].rec);
+    for (size_t i = 0; i < n; i++)
+        free(rows[i].rec);
     free(rows);
     if (ret) {
         store_abort(t);

@@ -124,6 +124,33 @@ static node *new_node(parser *p, int kind, uint32_t off, uint32_t len)
     return n;
 }
 
+/* True when the token after the current one is keyword KW. */
+static bool peek_is(parser *p, const char *kw)
+{
+    lexer ahead = p->lx;
+    diag d;
+    diag_clear(&d);
+    ahead.err = &d;
+    token t;
+    lex_next(&ahead, &t);
+    return lex_is(&ahead, &t, kw);
+}
+
+/* Makes room for one more of N elements of SIZE in *ARR (an arena array of
+ * *CAP, doubled when full) and returns the new element, zeroed. */
+static void *push_elem(parser *p, void *arr, int n, int *cap, size_t size)
+{
+    void **a = arr;
+    if (n == *cap) {
+        int ncap = *cap ? *cap * 2 : 8;
+        void *na = arena_alloc(p->a, size * (size_t)ncap);
+        if (n) memcpy(na, *a, size * (size_t)n);
+        *a = na;
+        *cap = ncap;
+    }
+    return memset((char *)*a + size * (size_t)n, 0, size);
+}
+
 /* Sets N's height from its arguments; false (with an error) past MAX_TREE_DEPTH. */
 static bool deepen(parser *p, node *n)
 {
@@ -619,15 +646,7 @@ static node *subexpr(parser *p, int limit)
             l = new_bin(p, N_BIN, op, l, r);
         } else if (CMP_PRIORITY > limit && special_cmp(p)) {
             /* "not" here only as "not in" / "not between" */
-            if (is_kw(p, "not")) {
-                lexer save = p->lx;
-                token tt;
-                diag d;
-                diag_clear(&d);
-                save.err = &d;
-                lex_next(&save, &tt);
-                if (!lex_is(&save, &tt, "in") && !lex_is(&save, &tt, "between")) break;
-            }
+            if (is_kw(p, "not") && !peek_is(p, "in") && !peek_is(p, "between")) break;
             l = special(p, l);
         } else {
             break;
@@ -648,17 +667,10 @@ static node *expr(parser *p)
 /* item -> expr [ AS name ] */
 static bool item_list(parser *p, item **out, int *n, bool sortkeys)
 {
-    int cap = 8, k = 0;
-    item *v = arena_alloc(p->a, sizeof(item) * (size_t)cap);
+    int cap = 0, k = 0;
+    item *v = NULL;
     do {
-        if (k == cap) {
-            item *nv = arena_alloc(p->a, sizeof(item) * (size_t)cap * 2);
-            memcpy(nv, v, sizeof(item) * (size_t)k);
-            v = nv;
-            cap *= 2;
-        }
-        item *it = &v[k++];
-        memset(it, 0, sizeof *it);
+        item *it = push_elem(p, &v, k++, &cap, sizeof *it);
         if (!(it->e = expr(p))) return false;
         if (sortkeys) {
             if (accept_kw(p, "desc"))
@@ -695,17 +707,9 @@ static bool int_arg(parser *p, int64_t *out, const char *what)
 static bool set_stage(parser *p, stage *s)
 {
     s->kind = S_SET;
-    int cap = 4;
-    s->items = arena_alloc(p->a, sizeof(item) * (size_t)cap);
+    int cap = 0;
     do {
-        if (s->nitems == cap) {
-            item *n = arena_alloc(p->a, sizeof(item) * (size_t)cap * 2);
-            memcpy(n, s->items, sizeof(item) * (size_t)cap);
-            s->items = n;
-            cap *= 2;
-        }
-        item *it = &s->items[s->nitems++];
-        memset(it, 0, sizeof *it);
+        item *it = push_elem(p, &s->items, s->nitems++, &cap, sizeof *it);
         if (!(it->name = name(p, "a field name after 'set'"))) return false;
         if (!expect(p, TK_EQ) || !(it->e = expr(p))) return false;
     } while (accept(p, TK_COMMA));
@@ -748,10 +752,14 @@ static bool retier_stage(parser *p, stage *s)
         band *b = &bands[n++];
         memset(b, 0, sizeof *b);
         b->off = p->t.off;
-        if (accept_kw(p, "top")) b->kind = BAND_TOP;
-        else if (accept_kw(p, "share")) b->kind = BAND_SHARE;
-        else if (accept_kw(p, "next")) b->kind = BAND_NEXT;
-        else if (accept_kw(p, "rest")) b->kind = BAND_REST;
+        if (accept_kw(p, "top"))
+            b->kind = BAND_TOP;
+        else if (accept_kw(p, "share"))
+            b->kind = BAND_SHARE;
+        else if (accept_kw(p, "next"))
+            b->kind = BAND_NEXT;
+        else if (accept_kw(p, "rest"))
+            b->kind = BAND_REST;
         else {
             expected(p, "a band: top P%, share P%, next P% or rest");
             return false;
@@ -777,15 +785,8 @@ static bool assign_stage(parser *p, stage *s)
         if (accept_kw(p, "where") && !(s->e = expr(p))) return false;
     } else {
         bool list = accept(p, TK_LPAREN);
-        int cap = 8;
-        s->items = arena_alloc(p->a, sizeof(item) * (size_t)cap);
+        int cap = 0;
         do {
-            if (s->nitems == cap) {
-                item *n = arena_alloc(p->a, sizeof(item) * (size_t)cap * 2);
-                memcpy(n, s->items, sizeof(item) * (size_t)cap);
-                s->items = n;
-                cap *= 2;
-            }
             node *e = primary(p);
             if (!e) return false;
             if (e->kind != N_LIT || e->v.type != T_TEXT) {
@@ -793,7 +794,9 @@ static bool assign_stage(parser *p, stage *s)
                          "expected a manager id in quotes, a list of them, or managers where …");
                 return false;
             }
-            s->items[s->nitems++] = (item){.e = e, .name = e->v.s};
+            item *it = push_elem(p, &s->items, s->nitems++, &cap, sizeof *it);
+            it->e = e;
+            it->name = e->v.s;
         } while (list && accept(p, TK_COMMA));
         if (list && !expect(p, TK_RPAREN)) return false;
     }
@@ -811,6 +814,68 @@ static bool assign_stage(parser *p, stage *s)
     return true;
 }
 
+/* retention -> RETENTION BY ( WEEK | MONTH | QUARTER | YEAR )
+ *              { PERIODS int | COUNTS | CUMULATIVE | REVENUE | FROM CREATED
+ *              | ACTIVITY INTERACTIONS [ WHERE expr ] } */
+static bool retention_stage(parser *p, stage *s)
+{
+    static const char *const units[] = {"week", "month", "quarter", "year"};
+    static const char *const flags[] = {"counts", "cumulative", "revenue"};
+    s->kind = S_RETENTION;
+    if (!expect_kw(p, "by")) return false;
+    for (int u = 0; u < 4 && !s->unit; u++)
+        if (accept_kw(p, units[u])) s->unit = (uint8_t)(U_WEEK + u);
+    if (!s->unit) return expected(p, "week, month, quarter or year"), false;
+    uint32_t cum_off = 0, cum_len = 0, rev_off = 0, rev_len = 0;
+    for (;;) {
+        token t = p->t;
+        int flag = 0;
+        if (accept_kw(p, "periods")) {
+            flag = RET_PERIODS;
+        } else if (accept_kw(p, "from")) {
+            flag = RET_FROM_CREATED;
+        } else if (accept_kw(p, "activity")) {
+            flag = RET_ACTIVITY;
+        } else {
+            for (int i = 0; i < 3 && !flag; i++)
+                if (accept_kw(p, flags[i])) flag = RET_COUNTS << i;
+            if (!flag) break;
+        }
+        if (s->ret & flag) {
+            diag_set(p->d, DIAG_SYNTAX, t.off, t.len, "'%.*s' is given twice", (int)t.len,
+                     p->lx.src + t.off);
+            return false;
+        }
+        s->ret |= (uint8_t)flag;
+        if (flag == RET_PERIODS) {
+            if (!int_arg(p, &s->periods, "periods")) return false;
+            if (s->periods > 10000) {
+                diag_set(p->d, DIAG_SEMANTIC, p->prev.off, p->prev.len,
+                         "periods must be at most 10000");
+                return false;
+            }
+        } else if (flag == RET_FROM_CREATED) {
+            if (!expect_kw(p, "created")) return false;
+        } else if (flag == RET_ACTIVITY) {
+            s->act_off = t.off;
+            if (!expect_kw(p, "interactions")) return false;
+            if (accept_kw(p, "where") && !(s->e = expr(p))) return false;
+            s->act_len = p->prev.off + p->prev.len - t.off;
+        } else if (flag == RET_CUMULATIVE) {
+            cum_off = t.off, cum_len = t.len;
+        } else if (flag == RET_REVENUE) {
+            rev_off = t.off, rev_len = t.len;
+        }
+    }
+    if ((s->ret & RET_CUMULATIVE) && (s->ret & RET_REVENUE)) {
+        bool rev_last = rev_off > cum_off;
+        diag_set(p->d, DIAG_SEMANTIC, rev_last ? rev_off : cum_off, rev_last ? rev_len : cum_len,
+                 "'cumulative' and 'revenue' do not combine: cumulative counts accounts");
+        return false;
+    }
+    return true;
+}
+
 /* stage -> WHERE expr
  *        | SORT expr [ASC|DESC] { ',' expr [ASC|DESC] }
  *        | LIMIT int [ OFFSET int ]
@@ -818,7 +883,8 @@ static bool assign_stage(parser *p, stage *s)
  *        | GROUP BY item { ',' item } [ AGG item { ',' item } ]
  *        | AGG item { ',' item }
  *        | COUNT
- *        | EXPORT string */
+ *        | EXPORT string
+ *        | set | retier | assign | retention */
 static bool stage_rule(parser *p, stage *s)
 {
     memset(s, 0, sizeof *s);
@@ -865,8 +931,9 @@ static bool stage_rule(parser *p, stage *s)
     if (accept_kw(p, "set")) return set_stage(p, s);
     if (accept_kw(p, "retier")) return retier_stage(p, s);
     if (accept_kw(p, "assign")) return assign_stage(p, s);
+    if (accept_kw(p, "retention")) return retention_stage(p, s);
     expected(p, "a stage (where, sort, limit, select, group, agg, count, export, set, retier, "
-                "assign)");
+                "assign, retention)");
     return false;
 }
 
@@ -885,34 +952,20 @@ static bool query(parser *p, stmt *st)
     st->src_off = p->t.off;
     st->src_len = p->t.len;
     next(p);
-    int cap = 8;
-    st->stages = arena_alloc(p->a, sizeof(stage) * (size_t)cap);
+    int cap = 0;
     if (is_kw(p, "where")) {
-        if (!stage_rule(p, &st->stages[st->nstages++])) return false;
+        if (!stage_rule(p, push_elem(p, &st->stages, st->nstages++, &cap, sizeof(stage))))
+            return false;
     }
     while (accept(p, TK_PIPE)) {
-        if (st->nstages == cap) {
-            stage *ns = arena_alloc(p->a, sizeof(stage) * (size_t)cap * 2);
-            memcpy(ns, st->stages, sizeof(stage) * (size_t)cap);
-            st->stages = ns;
-            cap *= 2;
-        }
-        if (!stage_rule(p, &st->stages[st->nstages++])) return false;
-        stage *last = &st->stages[st->nstages - 1];
+        stage *last = push_elem(p, &st->stages, st->nstages++, &cap, sizeof(stage));
+        if (!stage_rule(p, last)) return false;
         bool mutation = last->kind == S_SET || last->kind == S_RETIER || last->kind == S_ASSIGN;
         if (mutation && accept_kw(p, "preview")) last->preview = true;
-        if (mutation && p->t.kind == TK_PIPE) { /* "| preview" */
-            lexer save = p->lx;
-            token t2;
-            diag d2;
-            diag_clear(&d2);
-            save.err = &d2;
-            lex_next(&save, &t2);
-            if (lex_is(&save, &t2, "preview")) {
-                next(p);
-                next(p);
-                last->preview = true;
-            }
+        if (mutation && p->t.kind == TK_PIPE && peek_is(p, "preview")) { /* "| preview" */
+            next(p);
+            next(p);
+            last->preview = true;
         }
     }
     return true;
@@ -960,14 +1013,8 @@ static bool import_stmt(parser *p, stmt *st)
     for (;;) {
         if (accept_kw(p, "map")) {
             do {
-                if (st->nmaps == cap) { /* one array across all map clauses */
-                    int ncap = cap ? cap * 2 : 8;
-                    mapping *nm = arena_alloc(p->a, sizeof(mapping) * (size_t)ncap);
-                    if (cap) memcpy(nm, m, sizeof(mapping) * (size_t)cap);
-                    m = nm;
-                    cap = ncap;
-                }
-                mapping *mp = &m[st->nmaps++];
+                /* one array across all map clauses */
+                mapping *mp = push_elem(p, &m, st->nmaps++, &cap, sizeof *mp);
                 mp->off = p->t.off;
                 mp->len = p->t.len;
                 if (!(mp->field = name(p, "a field name"))) return false;

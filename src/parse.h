@@ -120,9 +120,10 @@ typedef enum skind {
     S_AGG,
     S_COUNT,
     S_EXPORT,
-    S_SET,    /* mutations (spec §5) end an accounts pipeline */
+    S_SET, /* mutations (spec §5) end an accounts pipeline */
     S_RETIER,
     S_ASSIGN,
+    S_RETENTION, /* cohort retention (spec §9, cohort.h); ends a query */
     S_NKINDS
 } skind;
 
@@ -134,6 +135,16 @@ typedef struct band {
     node *tier;   /* the tier given (an expression: 1, 2, 3 or null) */
     uint32_t off, len;
 } band;
+
+/* Options of `retention` (flags in stage.ret). */
+enum {
+    RET_PERIODS = 1,       /* periods N given */
+    RET_COUNTS = 2,        /* counts (or sums) instead of rates */
+    RET_CUMULATIVE = 4,    /* "on or after" instead of "on" */
+    RET_REVENUE = 8,       /* sums of amounts instead of accounts */
+    RET_FROM_CREATED = 16, /* cohort from the account's created date */
+    RET_ACTIVITY = 32,     /* activity interactions [where e]: the input is accounts */
+};
 
 /* Strategies of `assign to`. */
 enum { ASSIGN_DEFAULT, ASSIGN_ROUND_ROBIN, ASSIGN_BALANCED, ASSIGN_BALANCED_REVENUE };
@@ -160,9 +171,14 @@ typedef struct stage {
     band *bands;
     int nbands;
     /* S_ASSIGN: targets are the ids in items (literals), or managers where e (target_where) */
-    bool target_where;     /* assign to managers [where e] */
-    uint8_t strategy;      /* ASSIGN_* */
-    bool preview;          /* the mutation ends in `preview` */
+    bool target_where; /* assign to managers [where e] */
+    uint8_t strategy;  /* ASSIGN_* */
+    bool preview;      /* the mutation ends in `preview` */
+    /* S_RETENTION: by unit; e = the activity condition (activity interactions where e) */
+    uint8_t unit;              /* U_WEEK, U_MONTH, U_QUARTER or U_YEAR */
+    uint8_t ret;               /* RET_* */
+    int64_t periods;           /* periods N: columns p0 … pN (when RET_PERIODS) */
+    uint32_t act_off, act_len; /* the activity clause, for messages */
 } stage;
 
 typedef enum stkind {

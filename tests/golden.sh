@@ -12,6 +12,8 @@ dir=$(readlink -f "$2")
 shift 2
 export LC_ALL=C KASH_TODAY=2025-06-30 KASH_TEST=1 TZ=UTC USER=tester
 unset KASH_DB
+export HOME=$(mktemp -d) # no ~/.kashrc or history of the person running the tests
+trap 'rm -rf "$HOME"' EXIT
 pass=0 fail=0
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then

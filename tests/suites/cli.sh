@@ -11,6 +11,8 @@ cd "$work"
 cp -r "$data/." .
 export LC_ALL=C KASH_TODAY=2025-06-30 KASH_TEST=1 TZ=UTC
 unset KASH_DB
+export HOME="$work/home" # no ~/.kashrc or history of the person running the tests
+mkdir -p "$HOME"
 pass=0 fail=0
 
 # check NAME EXPECTED_EXIT EXPECTED_STDOUT_SUBSTRING_OR_EMPTY -- command...

@@ -1,0 +1,31 @@
+-- Written from the definition of spec §9, independently of kash: month
+-- index m = year * 12 + month - 1 (strftime), cohort c = the account's month of its first interaction of the set,
+-- cell(c, k) = accounts of cohort c active in month c + k or later; cells after the data's last month L
+-- are null; complete = 0 when the data end before the last day of L and p(L - c)
+-- is shown.
+WITH ev AS (
+  SELECT account, CAST(strftime('%Y', at) AS INTEGER) * 12 + CAST(strftime('%m', at) AS INTEGER) - 1 AS m, amount, at
+  FROM interactions WHERE kind = 'order' AND account IN (SELECT id FROM accounts WHERE region = 'EMEA') AND at IS NOT NULL),
+members AS (SELECT account, min(m) AS c FROM ev GROUP BY account),
+act AS (SELECT e.account, f.c, e.m - f.c AS k, e.amount FROM ev e JOIN members f USING (account)),
+sizes AS (SELECT c, count(*) AS size FROM members GROUP BY c),
+cells AS (SELECT c, k, count(*) AS n FROM (SELECT account, c, max(k) AS last FROM act GROUP BY account, c) JOIN (SELECT value AS k FROM generate_series(0, 12)) ON k <= last GROUP BY c, k),
+d AS (SELECT max(m) AS L, max(date(at)) AS dend FROM ev),
+inc AS (SELECT dend < date(dend, 'start of month', '+1 month', '-1 day') AS incomplete FROM d)
+SELECT printf('%04d-%02d', s.c / 12, s.c % 12 + 1) AS cohort, s.size,
+       CASE WHEN s.c + 0 <= d.L THEN coalesce((SELECT n FROM cells x WHERE x.c = s.c AND x.k = 0), 0) END AS p0,
+       CASE WHEN s.c + 1 <= d.L THEN coalesce((SELECT n FROM cells x WHERE x.c = s.c AND x.k = 1), 0) END AS p1,
+       CASE WHEN s.c + 2 <= d.L THEN coalesce((SELECT n FROM cells x WHERE x.c = s.c AND x.k = 2), 0) END AS p2,
+       CASE WHEN s.c + 3 <= d.L THEN coalesce((SELECT n FROM cells x WHERE x.c = s.c AND x.k = 3), 0) END AS p3,
+       CASE WHEN s.c + 4 <= d.L THEN coalesce((SELECT n FROM cells x WHERE x.c = s.c AND x.k = 4), 0) END AS p4,
+       CASE WHEN s.c + 5 <= d.L THEN coalesce((SELECT n FROM cells x WHERE x.c = s.c AND x.k = 5), 0) END AS p5,
+       CASE WHEN s.c + 6 <= d.L THEN coalesce((SELECT n FROM cells x WHERE x.c = s.c AND x.k = 6), 0) END AS p6,
+       CASE WHEN s.c + 7 <= d.L THEN coalesce((SELECT n FROM cells x WHERE x.c = s.c AND x.k = 7), 0) END AS p7,
+       CASE WHEN s.c + 8 <= d.L THEN coalesce((SELECT n FROM cells x WHERE x.c = s.c AND x.k = 8), 0) END AS p8,
+       CASE WHEN s.c + 9 <= d.L THEN coalesce((SELECT n FROM cells x WHERE x.c = s.c AND x.k = 9), 0) END AS p9,
+       CASE WHEN s.c + 10 <= d.L THEN coalesce((SELECT n FROM cells x WHERE x.c = s.c AND x.k = 10), 0) END AS p10,
+       CASE WHEN s.c + 11 <= d.L THEN coalesce((SELECT n FROM cells x WHERE x.c = s.c AND x.k = 11), 0) END AS p11,
+       CASE WHEN s.c + 12 <= d.L THEN coalesce((SELECT n FROM cells x WHERE x.c = s.c AND x.k = 12), 0) END AS p12,
+       CASE WHEN inc.incomplete AND d.L - s.c BETWEEN 0 AND 12 THEN 0 ELSE 1 END AS complete
+FROM sizes s, d, inc
+ORDER BY s.c;

@@ -1,0 +1,25 @@
+-- Written from the definition of spec §9, independently of kash: month
+-- index m = year * 12 + month - 1 (strftime), cohort c = the account's month of its first interaction of the set,
+-- cell(c, k) = sum of the amounts of cohort c in month c + k; cells after the data's last month L
+-- are null; complete = 0 when the data end before the last day of L and p(L - c)
+-- is shown.
+WITH ev AS (
+  SELECT account, CAST(strftime('%Y', at) AS INTEGER) * 12 + CAST(strftime('%m', at) AS INTEGER) - 1 AS m, amount, at
+  FROM interactions WHERE kind = 'order' AND at IS NOT NULL),
+members AS (SELECT account, min(m) AS c FROM ev GROUP BY account),
+act AS (SELECT e.account, f.c, e.m - f.c AS k, e.amount FROM ev e JOIN members f USING (account)),
+sizes AS (SELECT c, count(*) AS size FROM members GROUP BY c),
+cells AS (SELECT c, k, count(DISTINCT account) AS n, total(amount) AS amt FROM act GROUP BY c, k),
+d AS (SELECT max(m) AS L, max(date(at)) AS dend FROM ev),
+inc AS (SELECT dend < date(dend, 'start of month', '+1 month', '-1 day') AS incomplete FROM d)
+SELECT printf('%04d-%02d', s.c / 12, s.c % 12 + 1) AS cohort, s.size,
+       CASE WHEN s.c + 0 <= d.L THEN coalesce((SELECT amt FROM cells x WHERE x.c = s.c AND x.k = 0), 0) END AS p0,
+       CASE WHEN s.c + 1 <= d.L THEN coalesce((SELECT amt FROM cells x WHERE x.c = s.c AND x.k = 1), 0) END AS p1,
+       CASE WHEN s.c + 2 <= d.L THEN coalesce((SELECT amt FROM cells x WHERE x.c = s.c AND x.k = 2), 0) END AS p2,
+       CASE WHEN s.c + 3 <= d.L THEN coalesce((SELECT amt FROM cells x WHERE x.c = s.c AND x.k = 3), 0) END AS p3,
+       CASE WHEN s.c + 4 <= d.L THEN coalesce((SELECT amt FROM cells x WHERE x.c = s.c AND x.k = 4), 0) END AS p4,
+       CASE WHEN s.c + 5 <= d.L THEN coalesce((SELECT amt FROM cells x WHERE x.c = s.c AND x.k = 5), 0) END AS p5,
+       CASE WHEN s.c + 6 <= d.L THEN coalesce((SELECT amt FROM cells x WHERE x.c = s.c AND x.k = 6), 0) END AS p6,
+       CASE WHEN inc.incomplete AND d.L - s.c BETWEEN 0 AND 6 THEN 0 ELSE 1 END AS complete
+FROM sizes s, d, inc
+ORDER BY s.c;
