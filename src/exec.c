@@ -504,6 +504,8 @@ static int group_done(op *o)
     value *aggvals = arena_alloc(p->a, sizeof(value) * (size_t)(g->nfns ? g->nfns : 1));
     int rc = 0;
     for (size_t i = 0; i < g->ngroups && rc == 0; i++) {
+        if ((i & 0x3FFF) == 0 && exec_cancelled(p->s))
+            return diag_setf(p->d, DIAG_INTERRUPT, "interrupted");
         group *gr = &g->groups[i];
         for (int k = 0; k < g->nfns; k++)
             aggvals[k] = acc_result(g->fns[k], &gr->accs[k]);

@@ -587,6 +587,10 @@ static int write_keyed(importer *im)
     rbuf out = {0};
     int ret = 0;
     for (size_t i = 0; i < im->npend && ret == 0; i++) {
+        if ((i & 0x3FFF) == 0 && exec_cancelled(im->s)) {
+            ret = diag_setf(im->d, DIAG_INTERRUPT, "interrupted: nothing was imported");
+            break;
+        }
         const uint8_t *rec = im->recs.data + im->pend[i].off;
         size_t len = im->pend[i].len;
         value id = rec_get(rec, len, 0);
@@ -636,6 +640,10 @@ static int write_interactions(importer *im)
     value acc_vals[A_NBUILTIN];
     rbuf nb = {0};
     for (size_t i = 0; i <= im->npend && rc == 0; i++) {
+        if ((i & 0x3FFF) == 0 && exec_cancelled(im->s)) {
+            rbuf_free(&nb);
+            return diag_setf(im->d, DIAG_INTERRUPT, "interrupted: nothing was imported");
+        }
         const uint8_t *rec = i < im->npend ? im->recs.data + im->pend[i].off : NULL;
         size_t len = i < im->npend ? im->pend[i].len : 0;
         value acc = rec ? rec_get(rec, len, I_ACCOUNT) : v_null();
