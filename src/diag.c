@@ -77,7 +77,25 @@ void diag_print(FILE *f, const diag *d, const diag_src *src)
         bol--;
     while (eol < src->len && src->text[eol] != '\n' && src->text[eol] != '\r')
         eol++;
-    fprintf(f, "  %.*s\n  ", (int)(eol - bol), src->text + bol);
+    /* a long line shows a window around the error, cut at character boundaries */
+    bool cut_left = false, cut_right = false;
+    if (eol - bol > 200) {
+        if (off - bol > 80) {
+            bol = off - 80;
+            while (bol < off && ((unsigned char)src->text[bol] & 0xC0) == 0x80)
+                bol++;
+            cut_left = true;
+        }
+        size_t want = off + (d->len < 80 ? d->len : 80) + 80;
+        if (want < eol) {
+            eol = want;
+            while (eol > off && ((unsigned char)src->text[eol] & 0xC0) == 0x80)
+                eol--;
+            cut_right = true;
+        }
+    }
+    fprintf(f, "  %s%.*s%s\n  %s", cut_left ? "…" : "", (int)(eol - bol), src->text + bol,
+            cut_right ? "…" : "", cut_left ? " " : "");
     for (size_t i = bol; i < off;) {
         unsigned char c = (unsigned char)src->text[i];
         if (c == '\t') {

@@ -15,6 +15,7 @@
 
 #include "cohort.h"
 #include "eval.h"
+#include "kpi.h"
 
 typedef struct prow {
     const uint8_t *rec; /* source record, or NULL */
@@ -646,6 +647,28 @@ static void retention_free(op *o)
     cohort_free(((retention_op *)o)->c);
 }
 
+/* ---- kpi and report (kpi.c) ---- */
+
+typedef struct kpi_op {
+    op o;
+    kpi *k;
+} kpi_op;
+
+static int kpi_push(op *o, const prow *r)
+{
+    return kpi_add(((kpi_op *)o)->k, r->rec, r->reclen);
+}
+
+static int kpi_done(op *o)
+{
+    return kpi_finish(((kpi_op *)o)->k, o->p->s->out, &o->p->s->ro);
+}
+
+static void kpi_op_free(op *o)
+{
+    kpi_free(((kpi_op *)o)->k);
+}
+
 /* ---- planning the pipeline ---- */
 
 static op *new_op(pipeline *p, size_t size, const stage *st, int (*push)(op *, const prow *),
@@ -777,6 +800,10 @@ static op *plan_sink(pipeline *p, const stage *st, const shape *sh)
                      st->file);
             return NULL;
         }
+        if (p->s->safe) {
+            diag_set(p->d, DIAG_SEMANTIC, st->off, st->len, "export is not allowed in --safe mode");
+            return NULL;
+        }
         s->f = fopen(st->file, "w");
         if (!s->f) {
             diag_set(p->d, DIAG_IO, st->file_off, st->file_len, "cannot write %s: %s", st->file,
@@ -869,10 +896,25 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             retention_op *r =
                 (retention_op *)new_op(p, sizeof(retention_op), sg, retention_push, retention_done);
             r->o.free = retention_free;
+            if (p->s->safe && i + 1 < p->nstages) {
+                diag_set(p->d, DIAG_SEMANTIC, sg[1].off, sg[1].len,
+                         "export is not allowed in --safe mode");
+                return NULL;
+            }
             r->c = cohort_plan(p->txn, p->a, p->d, p->src, sg, sg + 1, st->nstages - i - 1,
                                sh.src ? p->entity : -1, &p->regexes);
             if (!r->c) return NULL;
             o = &r->o;
+            break;
+        }
+        case S_KPI:
+        case S_REPORT: { /* kpi.c renders the result; it ends the query */
+            kpi_op *k = (kpi_op *)new_op(p, sizeof(kpi_op), sg, kpi_push, kpi_done);
+            k->o.free = kpi_op_free;
+            k->k = kpi_plan(p->txn, p->a, p->d, p->src, sg, st->nstages - i - 1,
+                            sh.src ? p->entity : -1, &p->regexes);
+            if (!k->k) return NULL;
+            o = &k->o;
             break;
         }
         default: /* set, retier, assign: handled by mutate.c when they end the pipeline */
@@ -886,7 +928,9 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
         else
             first = o;
         last = o;
-        if (sg->kind == S_EXPORT || sg->kind == S_RETENTION) return first;
+        if (sg->kind == S_EXPORT || sg->kind == S_RETENTION || sg->kind == S_KPI ||
+            sg->kind == S_REPORT)
+            return first;
     }
     op *sink;
     if (p->collect) {
@@ -1020,6 +1064,8 @@ int exec_collect(session *s, store_txn *t, const stmt *st, const char *src, aren
 
 static int run_import(session *s, const stmt *st, const char *src, arena *a, diag *d)
 {
+    if (s->safe)
+        return diag_set(d, DIAG_SEMANTIC, st->off, 6, "import is not allowed in --safe mode");
     store_txn *t;
     int rc = store_begin(s->db, true, &t);
     if (rc) {

@@ -26,6 +26,7 @@ typedef struct session {
     volatile sig_atomic_t *cancel; /* set by SIGINT; polled by long loops (may be NULL) */
     bool confirm;                  /* ask before a mutation of more than one account (.confirm) */
     bool dryrun;                   /* mutations print their preview and change nothing (.dryrun) */
+    bool safe;                     /* --safe: no import, export, .read, .output, .once or init file */
     /* Asks QUESTION of the person at the terminal; true for yes. NULL: never asked. */
     bool (*ask)(void *ctx, const char *question);
     void *ask_ctx;
@@ -51,6 +52,13 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d);
 
 /* Imports (import.c): runs an ST_IMPORT statement inside write transaction T. */
 int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena *a, diag *d);
+
+/* Targets (kpi.c): `.target [KPI [VALUE]]` on DB. No ARGS lists the targets
+ * set, KPI shows one, KPI VALUE sets it (VALUE a number literal: 90%, 1.5M,
+ * 0.9, -3; or `none` to remove it), in its own write transaction. Listings go
+ * to OUT in the mode of RO. Returns 0, or -1 with a message in ERR (ERRLEN bytes). */
+int kpi_target_command(store *db, FILE *out, const render_opts *ro, const char *args, char *err,
+                       size_t errlen);
 
 /* True when the cancel flag is up. */
 static inline bool exec_cancelled(const session *s)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "shell.h"
@@ -22,6 +23,8 @@ static const char usage[] =
     "  --yes              mutations run without asking\n"
     "  --bail, --no-bail  stop, or go on, at the first failing statement\n"
     "  --no-init          skip ~/.kashrc\n"
+    "  --safe             for scripts of unknown origin: no import, export, .read,\n"
+    "                     .output, .once or ~/.kashrc\n"
     "  --version          print the version\n"
     "  --help             print this help\n"
     "\n"
@@ -45,24 +48,42 @@ static void define(shell *sh, char **defs, int n)
     }
 }
 
+/* A damaged database file can still end inside a page LMDB maps: say so
+ * instead of dying silently. */
+static void on_sigbus(int sig)
+{
+    (void)sig;
+    static const char msg[] = "kash: database file is damaged (a page lies past its end)\n";
+    if (write(2, msg, sizeof msg - 1) < 0) _exit(2);
+    _exit(2);
+}
+
 int main(int argc, char **argv)
 {
-    enum { O_READONLY = 256, O_BAIL, O_NO_BAIL, O_NO_INIT, O_VERSION, O_HELP, O_DRY_RUN, O_YES };
+    signal(SIGBUS, on_sigbus);
+    enum {
+        O_READONLY = 256,
+        O_BAIL,
+        O_NO_BAIL,
+        O_NO_INIT,
+        O_VERSION,
+        O_HELP,
+        O_DRY_RUN,
+        O_YES,
+        O_SAFE
+    };
     static const struct option longopts[] = {
-        {"readonly", no_argument, NULL, O_READONLY},
-        {"bail", no_argument, NULL, O_BAIL},
-        {"no-bail", no_argument, NULL, O_NO_BAIL},
-        {"no-init", no_argument, NULL, O_NO_INIT},
-        {"version", no_argument, NULL, O_VERSION},
-        {"help", no_argument, NULL, O_HELP},
-        {"dry-run", no_argument, NULL, O_DRY_RUN},
-        {"yes", no_argument, NULL, O_YES},
-        {NULL, 0, NULL, 0},
+        {"readonly", no_argument, NULL, O_READONLY}, {"bail", no_argument, NULL, O_BAIL},
+        {"no-bail", no_argument, NULL, O_NO_BAIL},   {"no-init", no_argument, NULL, O_NO_INIT},
+        {"version", no_argument, NULL, O_VERSION},   {"help", no_argument, NULL, O_HELP},
+        {"dry-run", no_argument, NULL, O_DRY_RUN},   {"yes", no_argument, NULL, O_YES},
+        {"safe", no_argument, NULL, O_SAFE},         {NULL, 0, NULL, 0},
     };
     action *acts = calloc((size_t)argc, sizeof *acts);
     char **defs = calloc((size_t)argc, sizeof *defs);
     int nacts = 0, ndefs = 0, bail = -1, mode = -1;
     bool stay = false, readonly = false, no_init = false, dry_run = false, yes = false;
+    bool safe = false;
     int code = 0;
     int c;
     opterr = 0;
@@ -104,6 +125,7 @@ int main(int argc, char **argv)
         case O_NO_INIT: no_init = true; break;
         case O_DRY_RUN: dry_run = true; break;
         case O_YES: yes = true; break;
+        case O_SAFE: safe = no_init = true; break; /* scripts of unknown origin */
         case O_VERSION:
             printf("kash %s\n", KASH_VERSION);
             code = 0;
@@ -150,6 +172,7 @@ int main(int argc, char **argv)
     bool terminal = stay || (nacts == 0 && isatty(0));
     sh.bail = !terminal || nacts > 0; /* scripts bail by default, the shell goes on */
     define(&sh, defs, ndefs);
+    sh.s.safe = safe;
     int ret = no_init ? 0 : shell_run_init(&sh);
     define(&sh, defs, ndefs);
     if (mode >= 0) sh.s.ro.mode = mode;

@@ -557,8 +557,11 @@ static int dot_show(shell *sh, dotline *l)
 
 static int dot_target(shell *sh, dotline *l)
 {
-    (void)sh;
-    return dot_error(l, l->cmd, l->cmd_end - l->cmd, ".target is not available yet");
+    char err[512];
+    if (kpi_target_command(sh->s.db, sh->s.out, &sh->s.ro, l->args, err, sizeof err))
+        return arg_error(l, err);
+    result_done(sh);
+    return 0;
 }
 
 /* .complete TEXT: what Tab would offer at the end of TEXT, one per line. */
@@ -737,6 +740,10 @@ static int dot_command(shell *sh, const char *text, size_t at, size_t eol, arena
     l.arg = b;
     l.arg_end = end;
     l.args = arena_strndup(a, text + b, end - b);
+    bool files = strcmp(l.name, "read") == 0 || strcmp(l.name, "output") == 0 ||
+                 strcmp(l.name, "once") == 0;
+    if (files && sh->s.safe)
+        return dot_error(&l, at, e - at, ".%s is not allowed in --safe mode", l.name);
     for (int i = 0; i < NDOTCMDS; i++)
         if (strcmp(l.name, dotcmds[i].name) == 0) return dotcmds[i].run(sh, &l);
     return dot_error(&l, at, e - at, "unknown dot-command '.%.100s' (try .help)", l.name);

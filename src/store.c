@@ -113,6 +113,7 @@ const char *store_strerror(int rc)
     case STORE_ENOTKASH: return "not a kash database";
     case STORE_EKEY: return "key is empty or longer than 480 bytes";
     case STORE_EREADONLY: return "database is open read-only";
+    case STORE_ETRUNCATED: return "database file is truncated (shorter than its pages)";
     case MDB_INVALID: return "not a kash database (not an LMDB file, or corrupted)";
     case MDB_MAP_FULL: return "database is full (map size reached)";
     case MDB_VERSION_MISMATCH: return "database was written by an incompatible LMDB version";
@@ -238,7 +239,25 @@ static int env_open(store *s, bool create)
     mdb_env_set_maxreaders(s->env, 126);
     unsigned flags = MDB_NOSUBDIR | MDB_NOTLS | (s->rdonly ? MDB_RDONLY : 0);
     rc = mdb_env_open(s->env, s->path, flags, 0600);
+    if ((rc == EACCES || rc == EROFS) && s->rdonly && !create) {
+        /* a read-only directory or lock file: read without the lock file */
+        mdb_env_close(s->env);
+        if ((rc = mdb_env_create(&s->env)) != 0) return rc;
+        mdb_env_set_maxdbs(s->env, DB_N + 2);
+        mdb_env_set_mapsize(s->env, map_size());
+        rc = mdb_env_open(s->env, s->path, flags | MDB_NOLOCK, 0600);
+    }
     if (rc) goto fail;
+    /* pages past the end of the file would be read as SIGBUS: refuse instead */
+    MDB_envinfo info;
+    MDB_stat est;
+    struct stat fst;
+    if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &est) == 0 &&
+        stat(s->path, &fst) == 0 &&
+        (uint64_t)(info.me_last_pgno + 1) * est.ms_psize > (uint64_t)fst.st_size) {
+        rc = STORE_ETRUNCATED;
+        goto fail;
+    }
     int dead;
     mdb_reader_check(s->env, &dead);
 

@@ -37,6 +37,7 @@ enum {
     STORE_ENOTKASH,          /* an LMDB file without kash's databases */
     STORE_EKEY,              /* key empty or too long */
     STORE_EREADONLY,         /* write attempted on a read-only store */
+    STORE_ETRUNCATED,        /* the file is shorter than its own page count says */
 };
 
 typedef enum entity_kind {

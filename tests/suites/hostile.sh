@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Hostile input and damaged files (hardening): each gets one clear error and
+# the right exit code, no crash, no hang, and the database unchanged.
+# Also: imports killed part-way are all-or-nothing, a second writer waits,
+# --safe refuses files, read-only directories can still be read.
+# Env: KASH, KASH_GEN.
+set -u
+kash=${KASH:?}
+gen=${KASH_GEN:?}
+data=$(cd "$(dirname "$0")/../data" && pwd)
+work=$(mktemp -d)
+trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+cd "$work"
+cp -r "$data/." .
+export LC_ALL=C TZ=UTC KASH_TEST=1 HOME="$work"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect NAME RC SUBSTRING -- command…  (also fails on signals: rc >= 128 but 130)
+expect() {
+    local name=$1 want=$2 sub=$3
+    shift 4
+    local out rc
+    out=$(timeout 60 "$@" 2>&1)
+    rc=$?
+    if [ "$rc" -eq "$want" ] && [[ $out == *"$sub"* ]]; then ok; else
+        bad "$name: exit $rc (want $want)"
+        printf '%s\n' "$out" | head -5 | cut -c1-200 | sed 's/^/    /'
+    fi
+}
+unchanged() { [ "$(md5sum <t.db)" = "$1" ] && ok || bad "$2 changed the database"; }
+
+"$kash" t.db -f setup.inc >/dev/null || { echo "setup failed"; exit 1; }
+sum=$(md5sum <t.db)
+
+# -- statements
+python3 -c "print('accounts where ' + '('*10000 + 'tier = 1' + ')'*10000 + ';')" >nest.kash 2>/dev/null ||
+    { printf 'accounts where '; for i in $(seq 10000); do printf '('; done; printf 'tier = 1'; for i in $(seq 10000); do printf ')'; done; echo ';'; } >nest.kash
+expect nesting 1 "nested too deeply" -- "$kash" t.db -f nest.kash
+{ printf 'accounts where tier = 1'; for i in $(seq 20000); do printf ' or tier = 1'; done; echo ';'; } >chain.kash
+expect long-chain 1 "too long or nested too deeply" -- "$kash" t.db -f chain.kash
+{ printf 'accounts where name = "'; head -c 10000000 /dev/zero | tr '\0' x; echo '" and nosuch = 1 | count;'; } >big.kash
+out=$("$kash" t.db -f big.kash 2>&1)
+[[ $out == *"unknown field 'nosuch'"* ]] && [ ${#out} -lt 2000 ] && ok || bad "10 MB line: ${#out} bytes of message"
+printf 'accounts\0 | count;\n' >nul.kash
+expect nul-byte 1 "unexpected character" -- "$kash" t.db -f nul.kash
+printf 'accounts where name = "\xff\xfe" | count;\n' >utf.kash
+expect bad-utf8 1 "invalid UTF-8" -- "$kash" t.db -f utf.kash
+printf 'accounts where name = "never closed | count;\n' >open.kash
+expect unterminated-string 1 "unterminated string" -- "$kash" t.db -f open.kash
+printf 'id,name\nE-1,%s!\n' "$(head -c 40 /dev/zero | tr '\0' a)" >evil.csv
+"$kash" evil.db -c 'import accounts from "evil.csv"' >/dev/null
+expect catastrophic-regex 1 "match limit" -- "$kash" evil.db -c 'accounts where name ~ /(a+)+$/ | count'
+unchanged "$sum" "bad statements"
+
+# -- bad files to import
+head -c 300 accounts.csv >trunc.csv
+expect truncated-csv 1 "trunc.csv:" -- "$kash" t.db -c 'import accounts from "trunc.csv"'
+head -c 100000 /dev/urandom >garbage.csv
+expect binary-csv 1 "garbage.csv:" -- "$kash" t.db -c 'import accounts from "garbage.csv"'
+{ printf 'id,name\nL-1,'; head -c 50000000 /dev/zero | tr '\0' y; echo; } >longline.csv
+expect long-csv-line 0 "1,1,0,0" -- "$kash" t2.db -c 'import accounts from "longline.csv"'
+unchanged "$sum" "bad imports"
+
+# -- damaged databases
+echo "just text" >text.db
+expect not-lmdb 2 "not a kash database" -- "$kash" text.db -c 'accounts | count'
+cp t.db trunc.db
+truncate -s 20000 trunc.db
+expect truncated-db 2 "truncated" -- "$kash" trunc.db -c 'accounts | count'
+cp t.db short.db
+truncate -s 1000 short.db
+expect tiny-db 2 "cannot open short.db" -- "$kash" short.db -c 'accounts | count'
+# (a database of another schema version: tests/unit/test_store.c)
+expect directory-db 2 "cannot open" -- "$kash" . -c 'accounts | count'
+expect missing-dir 2 "No such file or directory" -- "$kash" no/such/dir.db -c 'accounts | count'
+
+# -- a full map: the import fails whole
+rm -f small.db small.db-lock
+KASH_MAPSIZE=2000000 "$kash" small.db -c 'import managers from "managers.csv"' >/dev/null
+ssum=$(md5sum <small.db)
+"$gen" --accounts 30000 --managers 10 --interactions 10 --out . 2>/dev/null
+expect map-full 1 "database is full" -- env KASH_MAPSIZE=2000000 "$kash" small.db -c 'import accounts from "accounts.csv"'
+[ "$(md5sum <small.db)" = "$ssum" ] && ok || bad "a full map changed the database"
+cp -r "$data/." . # the generator overwrote the CSVs
+
+# -- --safe
+expect safe-import 1 "not allowed in --safe mode" -- "$kash" --safe t.db -c 'import accounts from "accounts.csv"'
+expect safe-export 1 "not allowed in --safe mode" -- "$kash" --safe t.db -c 'accounts | export "x.csv"'
+expect safe-read 1 ".read is not allowed" -- "$kash" --safe t.db -c '.read setup.inc'
+expect safe-output 1 ".output is not allowed" -- "$kash" --safe t.db -c '.output x.txt'
+expect safe-once 1 ".once is not allowed" -- "$kash" --safe t.db -c '.once |cat'
+echo '.mode json' >"$HOME/.kashrc"
+expect safe-no-init 0 "count" -- "$kash" --safe t.db -c 'accounts | count'
+rm -f "$HOME/.kashrc"
+[ ! -e x.csv ] && [ ! -e x.txt ] && ok || bad "--safe wrote a file"
+unchanged "$sum" "--safe"
+
+# -- a read-only directory, without and with a lock file it cannot open
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    mkdir rodir && cp t.db rodir/ && chmod 644 rodir/t.db && chmod 555 rodir && chmod 755 "$work"
+    expect ro-dir 0 "12" -- su nobody -s /bin/sh -c "'$kash' rodir/t.db -c 'accounts | count'"
+    expect ro-dir-import 1 "read-only" -- su nobody -s /bin/sh -c "'$kash' rodir/t.db -c 'import accounts from \"$work/accounts.csv\"'"
+    chmod 755 rodir
+fi
+
+# -- imports killed part-way: all or nothing
+"$gen" --accounts 20000 --managers 10 --interactions 300000 --seed 5 --out gen 2>/dev/null
+"$kash" k0.db -c 'import managers from "gen/managers.csv"; import accounts from "gen/accounts.csv"' >/dev/null
+"$kash" -m csv k0.db -c 'interactions | count' >k0.count
+cp k0.db full.db
+t0=$(date +%s%N)
+"$kash" full.db -c 'import interactions from "gen/interactions.csv"' >/dev/null
+span=$((($(date +%s%N) - t0) / 1000000))
+"$kash" -m csv full.db -c 'interactions | count' >full.count
+"$kash" -m csv full.db -c 'accounts | select id, orders, lifetime_revenue, last_contact' >full.acc
+"$kash" -m csv k0.db -c 'accounts | select id, orders, lifetime_revenue, last_contact' >k0.acc
+nb=0 na=0
+for i in 1 2 3 4 5; do
+    cp k0.db k.db
+    rm -f k.db-lock
+    "$kash" k.db -c 'import interactions from "gen/interactions.csv"' >/dev/null 2>&1 &
+    pid=$!
+    ms=$(((RANDOM % (span + span / 3 + 1)) + 1))
+    sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    "$kash" -m csv k.db -c 'interactions | count' >k.count 2>&1
+    "$kash" -m csv k.db -c 'accounts | select id, orders, lifetime_revenue, last_contact' >k.acc 2>&1
+    if cmp -s k.count k0.count && cmp -s k.acc k0.acc; then nb=$((nb + 1)); ok
+    elif cmp -s k.count full.count && cmp -s k.acc full.acc; then na=$((na + 1)); ok
+    else bad "killed import $i left a partial state"; fi
+done
+echo "import kills: 5 ($nb before, $na after)"
+
+# -- a second writer waits for the first, then both land
+cp k0.db w.db
+rm -f w.db-lock
+"$kash" w.db -c 'import interactions from "gen/interactions.csv"' >/dev/null &
+first=$!
+sleep 0.05
+"$kash" w.db -c 'accounts where id = "A-000001" | set tier = 1' >/dev/null || bad "second writer failed"
+wait "$first" || bad "first writer failed"
+n=$("$kash" -m csv w.db -c 'interactions | count' | tail -1)
+[ "$n" = "$(tail -1 full.count)" ] && ok || bad "second writer: interactions $n"
+t=$("$kash" -m csv w.db -c 'accounts where id = "A-000001" | select tier' | tail -1)
+[ "$t" = 1 ] && ok || bad "second writer's change lost"
+
+echo "hostile: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
