@@ -26,7 +26,7 @@ typedef struct session {
     volatile sig_atomic_t *cancel; /* set by SIGINT; polled by long loops (may be NULL) */
     bool confirm;                  /* ask before a mutation of more than one account (.confirm) */
     bool dryrun;                   /* mutations print their preview and change nothing (.dryrun) */
-    bool safe;                     /* --safe: no import, export, .read, .output, .once or init file */
+    bool safe; /* --safe: no import, export, .read, .output, .once or init file */
     /* Asks QUESTION of the person at the terminal; true for yes. NULL: never asked. */
     bool (*ask)(void *ctx, const char *question);
     void *ask_ctx;

@@ -22,11 +22,24 @@ const char *const fn_names[F_NFUNCS] = {
 };
 const char *const agg_names[AG_NAGGS] = {"count", "count_distinct", "sum",       "avg", "min",
                                          "max",   "median",         "percentile"};
+const char *const kpi_names[K_NKPIS] = {
+    "customers",  "new_customers", "churned",  "retention_rate",
+    "churn_rate", "revenue",       "orders",   "aov",
+    "nps",        "csat",          "csat_avg", "clv",
+    "cac",        "upsell_rate",   "grr",      "nrr",
+};
 static const char *const source_names[] = {"accounts", "managers", "interactions", "history"};
 
 const char *source_name(int source)
 {
     return source_names[source];
+}
+
+int kpi_lookup(const char *name, size_t len)
+{
+    for (int i = 0; i < K_NKPIS; i++)
+        if (strlen(kpi_names[i]) == len && memcmp(kpi_names[i], name, len) == 0) return i;
+    return -1;
 }
 
 typedef struct parser {
@@ -876,6 +889,87 @@ static bool retention_stage(parser *p, stage *s)
     return true;
 }
 
+/* period_arg -> four_digit_int | subexpr(4)
+ * A constant period: 2024-Q3, 2024-03, 2024-W05, 2024 (a year), a date (one
+ * day), or a variable holding one. Sets *OUT to a T_PERIOD value. */
+static bool period_arg(parser *p, value *out)
+{
+    node *e;
+    if (p->t.kind == TK_INT && p->t.len == 4) {
+        value y = lex_number(&p->lx, &p->t);
+        *out = period_of(U_YEAR, days_from_civil(y.i, 1, 1));
+        next(p);
+        return true;
+    }
+    if (!(e = subexpr(p, CMP_PRIORITY))) return false;
+    if (e->kind == N_LIT && e->v.type == T_INT && e->v.i >= 1 && e->v.i <= 9999) {
+        *out = period_of(U_YEAR, days_from_civil(e->v.i, 1, 1)); /* $year */
+        return true;
+    }
+    if (e->kind == N_LIT && e->v.type == T_DATE) {
+        *out = period_of(U_DAY, e->v.i);
+        return true;
+    }
+    if (e->kind != N_LIT || e->v.type != T_PERIOD) {
+        diag_set(p->d, DIAG_SEMANTIC, e->off, e->len,
+                 "expected a period such as 2024-Q3, 2024-03, 2024-W05 or 2024");
+        return false;
+    }
+    *out = e->v;
+    return true;
+}
+
+/* kpi -> KPI kpi_name { ',' kpi_name } [ BY item { ',' item } ]
+ *        ( OVER period_arg | PER ( MONTH | QUARTER | YEAR ) FROM period_arg TO period_arg ) */
+static bool kpi_stage(parser *p, stage *s)
+{
+    static const char *const units[] = {"month", "quarter", "year"};
+    s->kind = S_KPI;
+    int cap = 0;
+    do {
+        if (p->t.kind != TK_IDENT && p->t.kind != TK_QIDENT)
+            return expected(p, "a KPI name"), false;
+        const char *nm = ident_text(p, &p->t);
+        int k = kpi_lookup(nm, strlen(nm));
+        if (k < 0) {
+            diag_set(p->d, DIAG_SEMANTIC, p->t.off, p->t.len,
+                     "unknown KPI '%.40s' (customers, new_customers, churned, retention_rate, "
+                     "churn_rate, revenue, orders, aov, nps, csat, csat_avg, clv, cac, "
+                     "upsell_rate, grr, nrr)",
+                     nm);
+            return false;
+        }
+        *(uint8_t *)push_elem(p, &s->kpis, s->nkpis++, &cap, 1) = (uint8_t)k;
+        next(p);
+    } while (accept(p, TK_COMMA));
+    if (accept_kw(p, "by") && !item_list(p, &s->items, &s->nitems, false)) return false;
+    s->per_off = p->t.off;
+    if (accept_kw(p, "over")) {
+        if (!period_arg(p, &s->period)) return false;
+    } else if (accept_kw(p, "per")) {
+        for (int u = 0; u < 3 && !s->unit; u++)
+            if (accept_kw(p, units[u])) s->unit = (uint8_t)(U_MONTH + u);
+        if (!s->unit) return expected(p, "month, quarter or year"), false;
+        if (!expect_kw(p, "from") || !period_arg(p, &s->period)) return false;
+        if (!expect_kw(p, "to") || !period_arg(p, &s->period_to)) return false;
+    } else {
+        return expected(p, s->nitems ? "'over' or 'per'" : "',', 'by', 'over' or 'per'"), false;
+    }
+    s->per_len = p->prev.off + p->prev.len - s->per_off;
+    return true;
+}
+
+/* report -> REPORT FOR period_arg */
+static bool report_stage(parser *p, stage *s)
+{
+    s->kind = S_REPORT;
+    if (!expect_kw(p, "for")) return false;
+    s->per_off = p->t.off;
+    if (!period_arg(p, &s->period)) return false;
+    s->per_len = p->prev.off + p->prev.len - s->per_off;
+    return true;
+}
+
 /* stage -> WHERE expr
  *        | SORT expr [ASC|DESC] { ',' expr [ASC|DESC] }
  *        | LIMIT int [ OFFSET int ]
@@ -884,7 +978,7 @@ static bool retention_stage(parser *p, stage *s)
  *        | AGG item { ',' item }
  *        | COUNT
  *        | EXPORT string
- *        | set | retier | assign | retention */
+ *        | set | retier | assign | retention | kpi | report */
 static bool stage_rule(parser *p, stage *s)
 {
     memset(s, 0, sizeof *s);
@@ -932,8 +1026,10 @@ static bool stage_rule(parser *p, stage *s)
     if (accept_kw(p, "retier")) return retier_stage(p, s);
     if (accept_kw(p, "assign")) return assign_stage(p, s);
     if (accept_kw(p, "retention")) return retention_stage(p, s);
+    if (accept_kw(p, "kpi")) return kpi_stage(p, s);
+    if (accept_kw(p, "report")) return report_stage(p, s);
     expected(p, "a stage (where, sort, limit, select, group, agg, count, export, set, retier, "
-                "assign, retention)");
+                "assign, retention, kpi, report)");
     return false;
 }
 
@@ -969,6 +1065,19 @@ static bool query(parser *p, stmt *st)
         }
     }
     return true;
+}
+
+/* kpi_stmt    -> KPI …           (as accounts | kpi …)
+ * report_stmt -> REPORT FOR …    (as accounts | report for …) */
+static bool kpi_stmt(parser *p, stmt *st)
+{
+    st->kind = ST_QUERY;
+    st->source = SRC_ACCOUNTS;
+    st->src_off = p->t.off;
+    st->src_len = 0;
+    st->stages = arena_alloc(p->a, sizeof(stage));
+    st->nstages = 1;
+    return stage_rule(p, st->stages);
 }
 
 /* undo -> UNDO [ INT ] [ FORCE ] */
@@ -1096,7 +1205,7 @@ static void recover(const char *src, size_t len, size_t from, size_t *pos)
     *pos = lx.pos;
 }
 
-/* statement -> ( query | import | ';' ) ( ';' | end of input ) */
+/* statement -> ( query | import | undo | kpi_stmt | report_stmt | ';' ) ( ';' | end of input ) */
 int parse_statement(arena *a, const char *src, size_t len, size_t *pos, const parser_opts *o,
                     stmt **out, diag *d)
 {
@@ -1123,12 +1232,14 @@ int parse_statement(arena *a, const char *src, size_t len, size_t *pos, const pa
         ok = import_stmt(&p, st);
     else if (is_kw(&p, "undo"))
         ok = undo_stmt(&p, st);
+    else if (is_kw(&p, "kpi") || is_kw(&p, "report"))
+        ok = kpi_stmt(&p, st);
     else {
-        expected(&p, "a statement (a source such as accounts, import or undo)");
+        expected(&p, "a statement (a source such as accounts, import, undo, kpi or report)");
         ok = false;
     }
     if (ok && p.t.kind != TK_SEMI && p.t.kind != TK_EOF) {
-        expected(&p, st->kind == ST_QUERY ? "'|' or ';'" : "';'");
+        expected(&p, st->kind == ST_QUERY && st->src_len ? "'|' or ';'" : "';'");
         ok = false;
     }
     if (!ok || failed(&p)) {

@@ -85,7 +85,31 @@ typedef enum aggid {
     AG_NAGGS
 } aggid;
 
+/* KPIs of spec §10. kpi_names[] in parse.c is in the same order. */
+typedef enum kpiid {
+    K_CUSTOMERS,
+    K_NEW_CUSTOMERS,
+    K_CHURNED,
+    K_RETENTION_RATE,
+    K_CHURN_RATE,
+    K_REVENUE,
+    K_ORDERS,
+    K_AOV,
+    K_NPS,
+    K_CSAT,
+    K_CSAT_AVG,
+    K_CLV,
+    K_CAC,
+    K_UPSELL_RATE,
+    K_GRR,
+    K_NRR,
+    K_NKPIS
+} kpiid;
+
 extern const char *const fn_names[F_NFUNCS];
+extern const char *const kpi_names[K_NKPIS];
+/* The kpiid named NAME (exact, lower-case), or -1. */
+int kpi_lookup(const char *name, size_t len);
 extern const char *const agg_names[AG_NAGGS];
 
 typedef struct node node;
@@ -124,6 +148,8 @@ typedef enum skind {
     S_RETIER,
     S_ASSIGN,
     S_RETENTION, /* cohort retention (spec §9, cohort.h); ends a query */
+    S_KPI,       /* kpi … (spec §10, kpi.h); ends an accounts query */
+    S_REPORT,    /* report for PERIOD (spec §10, kpi.h); ends an accounts query */
     S_NKINDS
 } skind;
 
@@ -179,8 +205,17 @@ typedef struct stage {
     uint8_t ret;               /* RET_* */
     int64_t periods;           /* periods N: columns p0 … pN (when RET_PERIODS) */
     uint32_t act_off, act_len; /* the activity clause, for messages */
+    /* S_KPI: kpis[nkpis] (kpiid), items = the by keys, unit = U_MONTH/U_QUARTER/U_YEAR for
+     * `per UNIT from period to period_to`, else 0 (U_DAY) for `over period`.
+     * S_REPORT: period. */
+    uint8_t *kpis;
+    int nkpis;
+    value period, period_to;   /* T_PERIOD */
+    uint32_t per_off, per_len; /* the period (or from … to) clause, for messages */
 } stage;
 
+/* `kpi …;` and `report for P;` on their own are parsed as ST_QUERY statements over all
+ * accounts with that one stage (source accounts, src_len 0). */
 typedef enum stkind {
     ST_QUERY,
     ST_IMPORT,

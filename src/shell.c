@@ -635,7 +635,8 @@ static const dotcmd dotcmds[] = {
      "-D NAME=VALUE on the command line does the same.\n"},
     {"show", dot_show, ".show", "the current settings, as the commands that set them", NULL},
     {"stats", dot_stats, ".stats", "the database file and the size of each source", NULL},
-    {"target", dot_target, ".target KPI VALUE", "target of a KPI for the report (not yet)", NULL},
+    {"target", dot_target, ".target KPI VALUE",
+     "store a KPI target for the report (.target alone lists them)", NULL},
     {"timer", dot_timer, ".timer on|off", "print how long each statement took", NULL},
 };
 enum { NDOTCMDS = sizeof dotcmds / sizeof dotcmds[0] };
@@ -740,8 +741,8 @@ static int dot_command(shell *sh, const char *text, size_t at, size_t eol, arena
     l.arg = b;
     l.arg_end = end;
     l.args = arena_strndup(a, text + b, end - b);
-    bool files = strcmp(l.name, "read") == 0 || strcmp(l.name, "output") == 0 ||
-                 strcmp(l.name, "once") == 0;
+    bool files =
+        strcmp(l.name, "read") == 0 || strcmp(l.name, "output") == 0 || strcmp(l.name, "once") == 0;
     if (files && sh->s.safe)
         return dot_error(&l, at, e - at, ".%s is not allowed in --safe mode", l.name);
     for (int i = 0; i < NDOTCMDS; i++)

@@ -952,6 +952,50 @@ static void test_export(void **state)
     SYNTAX("accounts | export;", 17, 1, "expected a file name in quotes but found ';'");
 }
 
+/* kpi and report: as statements (over all accounts) and as stages (spec §10). */
+static void test_kpi_report(void **state)
+{
+    (void)state;
+    stmt *st = parse1("kpi retention_rate, nps by tier, manager.region as mr over 2024-Q3;");
+    assert_int_equal(st->kind, ST_QUERY);
+    assert_int_equal(st->source, SRC_ACCOUNTS);
+    assert_int_equal(st->nstages, 1);
+    stage *k = &st->stages[0];
+    assert_int_equal(k->kind, S_KPI);
+    assert_int_equal(k->nkpis, 2);
+    assert_int_equal(k->kpis[0], K_RETENTION_RATE);
+    assert_int_equal(k->kpis[1], K_NPS);
+    assert_int_equal(k->nitems, 2);
+    assert_string_equal(k->items[1].name, "mr");
+    assert_int_equal(k->unit, 0);
+    assert_int_equal(k->period.type, T_PERIOD);
+    assert_int_equal(k->period.unit, U_QUARTER);
+    assert_int_equal(k->period.p.start, days_from_civil(2024, 7, 1));
+    st = parse1("accounts where region = \"EMEA\" | kpi revenue per quarter from 2023 to 2024-03;");
+    assert_int_equal(st->nstages, 2);
+    k = &st->stages[1];
+    assert_int_equal(k->kind, S_KPI);
+    assert_int_equal(k->unit, U_QUARTER);
+    assert_int_equal(k->period.unit, U_YEAR);
+    assert_int_equal(k->period_to.unit, U_MONTH);
+    st = parse1("report for 2024-W05;");
+    assert_int_equal(st->stages[0].kind, S_REPORT);
+    assert_int_equal(st->stages[0].period.unit, U_WEEK);
+    st = parse1("accounts | report for $q;"); /* $q = 2024-Q3 (see lookup) */
+    assert_int_equal(st->stages[0].period.p.start, days_from_civil(2024, 7, 1));
+    assert_int_equal(st->stages[0].kind, S_REPORT);
+    SEMANTIC("kpi foo over 2024;", 4, 3,
+             "unknown KPI 'foo' (customers, new_customers, churned, retention_rate, churn_rate, "
+             "revenue, orders, aov, nps, csat, csat_avg, clv, cac, upsell_rate, grr, nrr)");
+    SYNTAX("kpi nps;", 7, 1, "expected ',', 'by', 'over' or 'per' but found ';'");
+    SYNTAX("kpi nps per week from 2024 to 2025;", 12, 4,
+           "expected month, quarter or year but found 'week'");
+    SEMANTIC("kpi nps over \"x\";", 13, 3,
+             "expected a period such as 2024-Q3, 2024-03, 2024-W05 or 2024");
+    SYNTAX("report 2024;", 7, 4, "expected 'for' but found '2024'");
+    SYNTAX("kpi nps over 2024 | count;", 18, 1, "expected ';' but found '|'");
+}
+
 /* Many stages (the stage array grows). */
 static void test_many_stages(void **state)
 {
@@ -1089,18 +1133,20 @@ static void test_statement_errors(void **state)
 {
     (void)state;
     SYNTAX("acounts;", 0, 7,
-           "expected a statement (a source such as accounts, import or undo) but found 'acounts'");
+           "expected a statement (a source such as accounts, import, undo, kpi or report) but found "
+           "'acounts'");
     SYNTAX("42;", 0, 2,
-           "expected a statement (a source such as accounts, import or undo) but found '42'");
+           "expected a statement (a source such as accounts, import, undo, kpi or report) but found "
+           "'42'");
     SYNTAX("accounts where;", 14, 1, "expected an expression but found ';'");
     SYNTAX("accounts where tier = ;", 22, 1, "expected an expression but found ';'");
     SYNTAX("accounts | frobnicate;", 11, 10,
            "expected a stage (where, sort, limit, select, group, agg, count, export, set, retier, "
-           "assign, retention) but found "
+           "assign, retention, kpi, report) but found "
            "'frobnicate'");
     SYNTAX("accounts |;", 10, 1,
            "expected a stage (where, sort, limit, select, group, agg, count, export, set, retier, "
-           "assign, retention) but found "
+           "assign, retention, kpi, report) but found "
            "';'");
     SYNTAX("accounts tier = 1;", 9, 4, "expected '|' or ';' but found 'tier'");
     SYNTAX("accounts where a = 1 b;", 21, 1, "expected '|' or ';' but found 'b'");
@@ -1115,7 +1161,7 @@ static void test_statement_errors(void **state)
     strcpy(longw + 91, ";");
     SYNTAX(longw, 11, 80,
            "expected a stage (where, sort, limit, select, group, agg, count, export, set, retier, "
-           "assign, retention) but found "
+           "assign, retention, kpi, report) but found "
            "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'");
 }
 
@@ -1219,7 +1265,8 @@ static void test_error_recovery(void **state)
     assert_int_equal(st->source, SRC_MANAGERS);
     assert_int_equal(next_stmt(&st), -1);
     assert_string_equal(D.msg,
-                        "expected a statement (a source such as accounts, import or undo) but found "
+                        "expected a statement (a source such as accounts, import, undo, kpi or report) but "
+                        "found "
                         "'bogus'");
     assert_int_equal(next_stmt(&st), 1);
     assert_int_equal(st->source, SRC_INTERACTIONS);
@@ -1376,6 +1423,7 @@ int main(void)
         T(test_select_items),
         T(test_group_and_agg),
         T(test_export),
+        T(test_kpi_report),
         T(test_many_stages),
         T(test_import),
         T(test_import_two_map_clauses),

@@ -1,0 +1,49 @@
+/* kpi.h: account-management KPIs and the report (spec §10), the engine of
+ * the `kpi` and `report` stages, and the targets of `.target`.
+ *
+ * A kpi object takes account records (the whole of `kpi …;`, or the rows of
+ * an accounts pipeline) one at a time. For each it reads the account's
+ * interactions once, in time order (store_interactions_of()), and folds them
+ * and the account's created/closed dates into per-group, per-period sums; the
+ * KPIs are ratios of those sums, computed at the end. Memory grows with the
+ * groups and periods asked for, not with interactions. See docs/metrics.md
+ * for the definitions. */
+#ifndef KASH_KPI_H
+#define KASH_KPI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "eval.h"
+#include "parse.h"
+#include "render.h"
+#include "store.h"
+
+typedef struct kpi kpi;
+
+/* Plans `kpi` or `report` stage ST over rows of ENTITY (ENT_ACCOUNTS records;
+ * anything else, or -1 for computed rows, is an error). NREST: how many stages
+ * follow ST (any is an error: kpi and report end the query). T, A (statement
+ * arena), SRC (statement text) and REGEXES (compiled regexes of the by keys,
+ * freed by the caller with eval_free_regexes()) outlive the object. Returns an
+ * object owned by the caller (kpi_free()), or NULL with D set. */
+kpi *kpi_plan(store_txn *t, arena *a, diag *d, const char *src, const stage *st, int nrest,
+              int entity, regex_obj **regexes);
+
+/* Folds in one account record (and its interactions). Returns 0, or -1 with D set. */
+int kpi_add(kpi *k, const uint8_t *rec, size_t len);
+
+/* Writes the result to OUT in the mode of RO. Returns 0, or -1 with D set. */
+int kpi_finish(kpi *k, FILE *out, const render_opts *ro);
+
+void kpi_free(kpi *k);
+
+/* The target of KPI (a kpiid) stored in T: 1 with *OUT set, 0 when none. */
+int kpi_target_get(store_txn *t, int kpi, double *out);
+
+/* kpi_target_command() (`.target`) is declared in exec.h, beside the other
+ * entry points the shell calls. */
+
+#endif
