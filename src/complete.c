@@ -522,18 +522,6 @@ static bool ends_operand(const cx *x, int i)
 {
     if (i < 0 || i >= x->n) return false;
     switch (x->t[i].kind) {
-    case TK_QIDENT:
-    case TK_VAR:
-    case TK_INT:
-    case TK_NUM:
-    case TK_PERCENT:
-    case TK_STRING:
-    case TK_REGEX:
-    case TK_DATE:
-    case TK_DATETIME:
-    case TK_PERIOD:
-    case TK_DURATION:
-    case TK_RPAREN: return true;
     case TK_IDENT: {
         static const char *const ops[] = {"and",   "or",     "not",   "in",     "is",   "between",
                                           "as",    "asc",    "desc",  "when",   "then", "else",
@@ -543,7 +531,7 @@ static bool ends_operand(const cx *x, int i)
             if (lex_is(&x->lx, &x->t[i], *o)) return false;
         return true;
     }
-    default: return false;
+    default: return lex_ends_operand(x->t[i].kind);
     }
 }
 

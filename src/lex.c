@@ -936,3 +936,22 @@ void lex_regex_parts(const lexer *lx, const token *tok, const char **pat, size_t
         }
     }
 }
+
+bool lex_ends_operand(int kind)
+{
+    switch (kind) {
+    case TK_QIDENT:
+    case TK_VAR:
+    case TK_INT:
+    case TK_NUM:
+    case TK_PERCENT:
+    case TK_STRING:
+    case TK_REGEX:
+    case TK_DATE:
+    case TK_DATETIME:
+    case TK_PERIOD:
+    case TK_DURATION:
+    case TK_RPAREN: return true;
+    default: return false;
+    }
+}

@@ -83,6 +83,10 @@ int lex_next(lexer *lx, token *tok);
  * or a flag is unknown. */
 int lex_regex(lexer *lx, token *tok);
 
+/* True for the kinds of token that end an operand without being words:
+ * literals, quoted identifiers, variables, ')'. After one, '/' divides. */
+bool lex_ends_operand(int kind);
+
 /* True when TOK is an identifier equal to KW, ignoring ASCII case. */
 bool lex_is(const lexer *lx, const token *tok, const char *kw);
 /* True for reserved words (and or not in is null true false between case

@@ -1280,19 +1280,7 @@ static bool operand_expected(const lexer *lx, const token *prev, bool first)
         for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++)
             if (lex_is(lx, prev, kws[i])) return true;
         return false;
-    case TK_QIDENT:
-    case TK_VAR:
-    case TK_INT:
-    case TK_NUM:
-    case TK_PERCENT:
-    case TK_STRING:
-    case TK_REGEX:
-    case TK_DATE:
-    case TK_DATETIME:
-    case TK_PERIOD:
-    case TK_DURATION:
-    case TK_RPAREN: return false;
-    default: return true;
+    default: return !lex_ends_operand(prev->kind);
     }
 }
 
