@@ -566,9 +566,50 @@ static void pend_keys(importer *im)
     }
 }
 
-static int pend_cmp(const void *a, const void *b, void *ctx)
+/* Sorts the pending rows by key (stable: a bottom-up merge sort), polling
+ * for Ctrl-C so that even a sort of ten million rows stops at once. */
+static int sort_pending(importer *im)
 {
-    return pend_cmp_key(ctx, a, b);
+    size_t n = im->npend;
+    struct pending *a = im->pend, *b = xmalloc(sizeof *b * (n ? n : 1));
+    enum { RUN = 32 };
+    for (size_t lo = 0; lo < n; lo += RUN) { /* insertion-sorted runs */
+        size_t hi = lo + RUN < n ? lo + RUN : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            struct pending x = a[i];
+            size_t j = i;
+            for (; j > lo && pend_cmp_key(im, &x, &a[j - 1]) < 0; j--)
+                a[j] = a[j - 1];
+            a[j] = x;
+        }
+    }
+    size_t polled = 0;
+    for (size_t w = RUN; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {
+                b[k++] = pend_cmp_key(im, &a[j], &a[i]) < 0 ? a[j++] : a[i++];
+                if ((++polled & 0xFFFF) == 0 && exec_cancelled(im->s)) {
+                    free(a == im->pend ? b : a);
+                    return diag_setf(im->d, DIAG_INTERRUPT, "interrupted: nothing was imported");
+                }
+            }
+            while (i < mid)
+                b[k++] = a[i++];
+            while (j < hi)
+                b[k++] = a[j++];
+        }
+        struct pending *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != im->pend) {
+        memcpy(im->pend, a, sizeof *a * n);
+        b = a;
+    }
+    free(b);
+    return 0;
 }
 
 static int store_fail(importer *im, int rc)
@@ -786,7 +827,9 @@ int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena 
     csv_close(r);
     if (ret == 0) {
         pend_keys(&im);
-        if (im.npend) qsort_r(im.pend, im.npend, sizeof *im.pend, pend_cmp, &im);
+        ret = sort_pending(&im);
+    }
+    if (ret == 0) {
         if (im.entity == ENT_INTERACTIONS) {
             /* seq numbers continue the database's own */
             for (size_t i = 0; i < im.npend; i++)
