@@ -814,7 +814,11 @@ static void query(cx *x)
         } else {
             add_kws(x->c, stage_kws);
             if (entity == ENT_ACCOUNTS || entity == ENT_INTERACTIONS) add_kw(x->c, "retention");
-            if (entity == ENT_ACCOUNTS) add_kws(x->c, mutation_kws);
+            if (entity == ENT_ACCOUNTS) {
+                add_kws(x->c, mutation_kws);
+                add_kw(x->c, "kpi");
+                add_kw(x->c, "report");
+            }
         }
         return;
     }
@@ -1051,6 +1055,8 @@ int complete_words(const complete_env *env, const char *text, size_t len, size_t
             add_kws(&c, source_kws);
             add_kw(&c, "import");
             add_kw(&c, "undo");
+            add_kw(&c, "kpi");
+            add_kw(&c, "report");
         }
     } else if (k == SCAN_STMT && kw(&x, 0, "import")) {
         import_stmt(&x);

@@ -230,11 +230,11 @@ comp() {
         echo "    want: $(echo $want)"
     fi
 }
-comp '' accounts history import interactions managers undo
+comp '' accounts history import interactions kpi managers report undo
 comp 'acc' accounts
 comp 'ACC' ACCOUNTS
 comp 'accounts ' where
-comp 'accounts | ' agg assign count export group limit preview retention retier select set sort where
+comp 'accounts | ' agg assign count export group kpi limit preview report retention retier select set sort where
 comp 'managers | s' select sort
 comp 'accounts where emp' employees
 comp 'accounts where we' website week\(
