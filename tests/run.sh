@@ -95,6 +95,31 @@ if [ -z "${KASH_NO_ASAN:-}" ]; then
         p=$(echo "$line" | sed -n 's/^golden: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
         f=$(echo "$line" | sed -n 's/^golden: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
         add "${p:-0}" "${f:-1}"
+        # Ctrl-C in the middle of a scan, an import and a sort: exit 130, no leak reports
+        tmp=$(mktemp -d)
+        "$build/kash-gen" --accounts 20000 --managers 20 --interactions 400000 --out "$tmp" 2>/dev/null
+        "$build/kash" "$tmp/i.db" -c "import managers from \"$tmp/managers.csv\"" \
+            -c "import accounts from \"$tmp/accounts.csv\"" >/dev/null
+        cp "$tmp/i.db" "$tmp/c.db"
+        "$build/kash" "$tmp/c.db" -c "import interactions from \"$tmp/interactions.csv\"" >/dev/null
+        for q in 'c.db|interactions | group by account, kind, at agg count() as n, sum(amount) | count' \
+                 "i.db|import interactions from \"$tmp/interactions.csv\"" \
+                 'c.db|interactions | sort amount desc, at | select account, amount'; do
+            "$asan/kash" "$tmp/${q%%|*}" -c "${q#*|}" >/dev/null 2>"$tmp/err" &
+            pid=$!
+            sleep 0.4
+            kill -INT "$pid" 2>/dev/null
+            wait "$pid"
+            rc=$?
+            if [ "$rc" -eq 130 ] && ! grep -q "Sanitizer\|runtime error" "$tmp/err"; then
+                add 1 0
+            else
+                echo "asan ctrl-c [$q]: exit $rc"
+                head -20 "$tmp/err"
+                add 0 1
+            fi
+        done
+        rm -rf "$tmp"
     else
         echo "asan build failed"
         add 0 1

@@ -17,6 +17,7 @@ have_pc readline || need+=(libreadline-dev)
 have_pc cmocka || need+=(libcmocka-dev)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v tmux >/dev/null || need+=(tmux)
+command -v mdb_stat >/dev/null || need+=(lmdb-utils)
 
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""

@@ -147,5 +147,63 @@ n=$("$kash" -m csv w.db -c 'interactions | count' | tail -1)
 t=$("$kash" -m csv w.db -c 'accounts where id = "A-000001" | select tier' | tail -1)
 [ "$t" = 1 ] && ok || bad "second writer's change lost"
 
+# -- several readers keep their snapshots while an import and a reassignment
+#    land; a reader killed meanwhile leaves a slot the next kash clears
+cp k0.db c.db
+rm -f c.db-lock
+mkfifo r1 r2 r3 r4
+"$kash" -m csv c.db -c 'accounts | select id, manager, orders' >r1 &
+p1=$!
+"$kash" -m csv c.db -c 'interactions | select account, at' >r2 &
+p2=$!
+"$kash" -m csv c.db -c 'managers | select id, load' >r3 &
+p3=$!
+"$kash" -m csv c.db -c 'accounts | select id' >r4 &
+p4=$!
+exec 5<r1 6<r3 7<r4 10<r2
+head -c 20 <&5 >/dev/null
+head -c 20 <&10 >/dev/null
+head -c 20 <&6 >/dev/null
+head -c 20 <&7 >/dev/null
+kill -9 "$p4" 2>/dev/null # dies holding its read transaction
+wait "$p4" 2>/dev/null
+exec 7<&-
+"$kash" c.db -c 'import interactions from "gen/interactions.csv"' >/dev/null || bad "import blocked by readers"
+"$kash" c.db -c 'accounts where manager in ("m01", "m02") | assign to "m03"' >/dev/null || bad "reassignment blocked by readers"
+got1=$(cat <&5)
+got3=$(cat <&6)
+got2=$(cat <&10 | wc -l) # rows after the first 20 bytes (which held the header)
+exec 5<&- 6<&- 10<&-
+wait "$p1" "$p2" "$p3"
+want1=$("$kash" -m csv k0.db -c 'accounts | select id, manager, orders' | tail -c +21)
+want3=$("$kash" -m csv k0.db -c 'managers | select id, load' | tail -c +21)
+[ "$got1" = "$want1" ] && ok || bad "a reader saw accounts change under it"
+[ "$got3" = "$want3" ] && ok || bad "a reader saw managers change under it"
+[ "$got2" -le 1 ] && ok || bad "a reader saw interactions arrive ($got2 rows)"
+n=$("$kash" -m csv c.db -c 'accounts where manager in ("m01", "m02") | count' | tail -1)
+[ "$n" = 0 ] && ok || bad "the reassignment did not land"
+if command -v mdb_stat >/dev/null; then
+    mkfifo r5
+    "$kash" -m csv c.db -c 'accounts | select id' >r5 & # keeps the environment open
+    p5=$!
+    exec 8<r5
+    head -c 20 <&8 >/dev/null
+    mkfifo r6
+    "$kash" -m csv c.db -c 'accounts | select id' >r6 &
+    p6=$!
+    exec 9<r6
+    head -c 20 <&9 >/dev/null
+    kill -9 "$p6" 2>/dev/null
+    wait "$p6" 2>/dev/null
+    exec 9<&-
+    mdb_stat -n -r c.db | grep -q "^ *$p6 " && ok || bad "no stale reader slot to clear (test setup)"
+    "$kash" c.db -c 'managers | count' >/dev/null
+    mdb_stat -n -r c.db | grep -q "^ *$p6 " && bad "kash left the stale reader slot of $p6" || ok
+    mdb_stat -n -r c.db | grep -q "^ *$p5 " && ok || bad "kash cleared a live reader's slot"
+    cat <&8 >/dev/null
+    exec 8<&-
+    wait "$p5"
+fi
+
 echo "hostile: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
