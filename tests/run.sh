@@ -66,8 +66,9 @@ for s in tests/suites/*.sh; do
     add "$p" "$f"
 done
 
-# The same unit, fuzz-replay and golden tests in a build with AddressSanitizer
-# and UndefinedBehaviorSanitizer (leaks included): any report fails the test.
+# The whole suite again (unit, fuzz replays, golden, Ctrl-C cases, every
+# script suite) in a build with AddressSanitizer and UndefinedBehaviorSanitizer
+# (leaks included): any report fails the test.
 # KASH_NO_ASAN=1 skips it.
 if [ -z "${KASH_NO_ASAN:-}" ]; then
     asan=$root/build-asan
@@ -120,6 +121,19 @@ if [ -z "${KASH_NO_ASAN:-}" ]; then
             fi
         done
         rm -rf "$tmp"
+        # the script-level suites too, against the sanitized binaries
+        for s in tests/suites/*.sh; do
+            out=$(KASH="$asan/kash" KASH_GEN="$asan/kash-gen" bash "$s" 2>&1)
+            rc=$?
+            line=$(printf '%s\n' "$out" | tail -1)
+            p=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+            f=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+            p=${p:-0} f=${f:-0}
+            if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+            [ "$f" -ne 0 ] && printf '%s\n' "$out" | tail -40
+            echo "asan suite $(basename "$s" .sh): $p passed, $f failed"
+            add "$p" "$f"
+        done
     else
         echo "asan build failed"
         add 0 1
