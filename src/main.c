@@ -48,19 +48,37 @@ static void define(shell *sh, char **defs, int n)
     }
 }
 
-/* A damaged database file can still end inside a page LMDB maps: say so
- * instead of dying silently. */
-static void on_sigbus(int sig)
+/* LMDB keeps no checksums: a damaged database file can end inside a page it
+ * maps (SIGBUS), hold pages that send its cursors astray (SIGSEGV) or trip
+ * its internal assertions (SIGABRT, after LMDB printed which). Say so instead
+ * of dying with a bare signal. Nothing has been written: a write transaction
+ * only reaches the file at its commit. */
+static void on_fault(int sig)
 {
-    (void)sig;
-    static const char msg[] = "kash: database file is damaged (a page lies past its end)\n";
-    if (write(2, msg, sizeof msg - 1) < 0) _exit(2);
+    static const char bus[] = "kash: database file is damaged (a page lies past its end)\n";
+    static const char segv[] = "kash: fatal error reading the database: the file is probably "
+                               "damaged (or this is a bug in kash: please report it)\n";
+    const char *msg = sig == SIGBUS ? bus : segv;
+    size_t len = sig == SIGBUS ? sizeof bus - 1 : sizeof segv - 1;
+    if (write(2, msg, len) < 0) _exit(2);
     _exit(2);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define KASH_SANITIZED 1 /* the sanitizer's own SIGSEGV report is worth more */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KASH_SANITIZED 1
+#endif
+#endif
+
 int main(int argc, char **argv)
 {
-    signal(SIGBUS, on_sigbus);
+    signal(SIGBUS, on_fault);
+    signal(SIGABRT, on_fault);
+#ifndef KASH_SANITIZED
+    signal(SIGSEGV, on_fault);
+#endif
     enum {
         O_READONLY = 256,
         O_BAIL,
