@@ -284,18 +284,6 @@ typedef struct group_op {
     bool always_one; /* agg: one row even without input */
 } group_op;
 
-static bool key_eq(const value *a, const value *b, int n)
-{
-    for (int i = 0; i < n; i++) {
-        if (a[i].type == T_NULL || b[i].type == T_NULL) {
-            if (a[i].type != b[i].type) return false;
-            continue;
-        }
-        if (!value_eq(&a[i], &b[i])) return false;
-    }
-    return true;
-}
-
 /* Copies text of V into arena A so it outlives the row. */
 static value keep_value(arena *a, value v)
 {
@@ -333,9 +321,7 @@ static bool dset_add(dset *s, value v, arena *a)
 static group *group_find(group_op *g, const value *keys, bool *created)
 {
     pipeline *p = g->o.p;
-    uint64_t h = 0x9E3779B97F4A7C15ULL;
-    for (int i = 0; i < g->nkeys; i++)
-        h = keys[i].type == T_NULL ? h * 31 + 7 : value_hash(&keys[i], h);
+    uint64_t h = keys_hash(keys, g->nkeys);
     if (g->ngroups * 2 >= g->tcap) {
         size_t cap = g->tcap ? g->tcap * 2 : 64;
         size_t *t = xcalloc(cap, sizeof *t);
@@ -352,7 +338,7 @@ static group *group_find(group_op *g, const value *keys, bool *created)
     size_t j = h & (g->tcap - 1);
     while (g->table[j]) {
         group *gr = &g->groups[g->table[j] - 1];
-        if (gr->hash == h && key_eq(gr->keys, keys, g->nkeys)) {
+        if (gr->hash == h && keys_eq(gr->keys, keys, g->nkeys)) {
             *created = false;
             return gr;
         }

@@ -303,24 +303,10 @@ void kpi_free(kpi *k)
 
 /* ---- groups ---- */
 
-static bool keys_eq(const value *a, const value *b, int n)
-{
-    for (int i = 0; i < n; i++) {
-        if (a[i].type == T_NULL || b[i].type == T_NULL) {
-            if (a[i].type != b[i].type) return false;
-        } else if (!value_eq(&a[i], &b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* The group of KEYS, created when new. */
 static kgroup *group_of(kpi *k, const value *keys)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ULL;
-    for (int i = 0; i < k->nkeys; i++)
-        h = keys[i].type == T_NULL ? h * 31 + 7 : value_hash(&keys[i], h);
+    uint64_t h = keys_hash(keys, k->nkeys);
     if (k->ngroups * 2 >= k->tcap) {
         size_t cap = k->tcap ? k->tcap * 2 : 64;
         size_t *t = xcalloc(cap, sizeof *t);

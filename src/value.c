@@ -1074,3 +1074,23 @@ size_t utf8_width(const char *s, size_t n)
     }
     return w;
 }
+
+uint64_t keys_hash(const value *keys, int n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL;
+    for (int i = 0; i < n; i++)
+        h = keys[i].type == T_NULL ? h * 31 + 7 : value_hash(&keys[i], h);
+    return h;
+}
+
+bool keys_eq(const value *a, const value *b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (a[i].type == T_NULL || b[i].type == T_NULL) {
+            if (a[i].type != b[i].type) return false;
+        } else if (!value_eq(&a[i], &b[i])) {
+            return false;
+        }
+    }
+    return true;
+}

@@ -134,6 +134,11 @@ int format_value(const value *v, char *buf);
 int value_cmp(const value *a, const value *b);
 /* Equality consistent with value_cmp() == 0. */
 bool value_eq(const value *a, const value *b);
+/* Grouping keys: a row of N values in which null is a key like any other
+ * (null equals null). keys_hash is consistent with keys_eq. */
+uint64_t keys_hash(const value *keys, int n);
+bool keys_eq(const value *a, const value *b, int n);
+
 /* Hash consistent with value_eq (1 and 1.0 hash alike; a date and its midnight datetime alike). */
 uint64_t value_hash(const value *v, uint64_t seed);
 

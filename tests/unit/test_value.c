@@ -877,6 +877,22 @@ static void test_cmp_families(void **state)
               (value){.type = T_DURATION, .unit = U_MONTH, .i = 11}, 1);
 }
 
+/* Grouping keys: null is a key equal only to null; equal keys hash alike. */
+static void test_group_keys(void **state)
+{
+    (void)state;
+    value a[3] = {v_int(1), v_null(), v_text("x", 1)};
+    value b[3] = {v_num(1.0), v_null(), v_text("x", 1)};
+    value c[3] = {v_int(1), v_int(0), v_text("x", 1)};
+    assert_true(keys_eq(a, b, 3));
+    assert_true(keys_hash(a, 3) == keys_hash(b, 3));
+    assert_false(keys_eq(a, c, 3));
+    assert_false(keys_eq(c, a, 3));
+    assert_false(keys_hash(a, 3) == keys_hash(c, 3));
+    assert_true(keys_eq(a, c, 1));
+    assert_true(keys_eq(NULL, NULL, 0));
+}
+
 /* value_hash of a value that is not an lvalue. */
 static uint64_t hash_of(value v, uint64_t seed)
 {
@@ -1054,6 +1070,7 @@ int main(void)
         cmocka_unit_test(test_cmp_numbers),
         cmocka_unit_test(test_cmp_families),
         cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_group_keys),
         cmocka_unit_test(test_hash_collisions),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_utf8_len_width),
