@@ -31,6 +31,10 @@ void arena_free(arena *a);
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
+/* Advises the kernel to back the big buffer P of N bytes with huge pages (a
+ * table read or written at random: one TLB entry per 2 MB). A no-op for small
+ * buffers and where unsupported. */
+void mem_huge(void *p, size_t n);
 char *xstrdup(const char *s);
 
 #endif

@@ -108,14 +108,6 @@ static bool day_of(value v, int64_t *day)
 
 /* ---- accounts ---- */
 
-static uint64_t id_hash(const char *s, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
-    return h;
-}
-
 /* The account with id S, created (with *CREATED set) when new. */
 static acct *acct_find(cohort *c, const char *s, size_t n, bool *created)
 {
@@ -128,7 +120,7 @@ static acct *acct_find(cohort *c, const char *s, size_t n, bool *created)
         size_t cap = c->tcap ? c->tcap * 2 : 1024;
         uint32_t *t = xcalloc(cap, sizeof *t);
         for (size_t i = 0; i < c->naccts; i++) {
-            size_t j = id_hash(c->accts[i].id, c->accts[i].idlen) & (cap - 1);
+            size_t j = hash_bytes(c->accts[i].id, c->accts[i].idlen, 0) & (cap - 1);
             while (t[j])
                 j = (j + 1) & (cap - 1);
             t[j] = (uint32_t)(i + 1);
@@ -137,7 +129,7 @@ static acct *acct_find(cohort *c, const char *s, size_t n, bool *created)
         c->table = t;
         c->tcap = cap;
     }
-    size_t j = id_hash(s, n) & (c->tcap - 1);
+    size_t j = hash_bytes(s, n, 0) & (c->tcap - 1);
     while (c->table[j]) {
         acct *a = &c->accts[c->table[j] - 1];
         if (a->idlen == n && memcmp(a->id, s, n) == 0) {

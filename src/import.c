@@ -612,6 +612,130 @@ static int sort_pending(importer *im)
     return 0;
 }
 
+/* Key text of pending row P. */
+static const uint8_t *pend_key(const importer *im, const struct pending *p)
+{
+    return im->recs.data + p->off + p->koff;
+}
+
+static int at_cmp(const void *x, const void *y)
+{
+    const struct pending *a = x, *b = y;
+    if (a->at != b->at) return a->at < b->at ? -1 : 1;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* One account met in an import of interactions: the key prefix of its rows,
+ * so that most comparisons touch no record. */
+struct acct_key {
+    uint64_t kprefix[2];
+    uint32_t klen;
+    uint32_t row; /* one of its rows */
+    uint32_t g;   /* its number in order of appearance */
+};
+
+static bool acct_key_eq(const importer *im, const struct acct_key *a, const struct pending *p)
+{
+    if (a->kprefix[0] != p->kprefix[0] || a->kprefix[1] != p->kprefix[1] || a->klen != p->klen)
+        return false;
+    return a->klen <= 16 ||
+           memcmp(pend_key(im, &im->pend[a->row]) + 16, pend_key(im, p) + 16, a->klen - 16) == 0;
+}
+
+static int acct_key_cmp(const void *x, const void *y, void *ctx)
+{
+    const struct acct_key *a = x, *b = y;
+    const importer *im = ctx;
+    for (int i = 0; i < 2; i++)
+        if (a->kprefix[i] != b->kprefix[i]) return a->kprefix[i] < b->kprefix[i] ? -1 : 1;
+    if (a->klen > 16 && b->klen > 16) {
+        int c = memcmp(pend_key(im, &im->pend[a->row]), pend_key(im, &im->pend[b->row]),
+                       a->klen < b->klen ? a->klen : b->klen);
+        if (c) return c;
+    }
+    return (a->klen > b->klen) - (a->klen < b->klen);
+}
+
+/* Sorts pending interactions into key order (account, at, file order) in
+ * linear time: a hash table finds each row's account, a counting sort groups
+ * the rows by account (the accounts themselves sorted by id), then each
+ * account's rows are sorted by time, which in a CRM export they usually
+ * already are. Polls for Ctrl-C. */
+static int sort_interactions(importer *im)
+{
+    size_t n = im->npend, cap = 1024, nacc = 0, acap = 0;
+    uint32_t *grp = xmalloc(sizeof *grp * (n ? n : 1)); /* row -> account */
+    struct acct_key *acc = NULL;                        /* accounts, as met */
+    uint32_t *table = xcalloc(cap, sizeof *table);      /* 1 + account, 0 = empty */
+    int ret = 0;
+    for (size_t i = 0; i < n && ret == 0; i++) {
+        if ((i & 0xFFFF) == 0 && exec_cancelled(im->s)) ret = -1;
+        if (2 * nacc >= cap) {
+            cap *= 2;
+            free(table);
+            table = xcalloc(cap, sizeof *table);
+            for (size_t g = 0; g < nacc; g++) {
+                size_t j = hash_bytes(acc[g].kprefix, 16, acc[g].klen) & (cap - 1);
+                while (table[j])
+                    j = (j + 1) & (cap - 1);
+                table[j] = (uint32_t)g + 1;
+            }
+        }
+        const struct pending *p = &im->pend[i];
+        size_t j = hash_bytes(p->kprefix, 16, p->klen) & (cap - 1);
+        while (table[j] && !acct_key_eq(im, &acc[table[j] - 1], p))
+            j = (j + 1) & (cap - 1);
+        if (!table[j]) {
+            if (nacc == acap) acc = xrealloc(acc, sizeof *acc * (acap = acap ? 2 * acap : 1024));
+            acc[nacc] = (struct acct_key){{p->kprefix[0], p->kprefix[1]}, p->klen, (uint32_t)i,
+                                          (uint32_t)nacc};
+            table[j] = (uint32_t)++nacc;
+        }
+        grp[i] = table[j] - 1;
+    }
+    free(table);
+    uint32_t *cnt = xcalloc(nacc + 1, sizeof *cnt);   /* account -> its rows */
+    uint32_t *start = xmalloc(sizeof *start * (nacc + 1)); /* account -> next slot */
+    if (ret == 0) {
+        qsort_r(acc, nacc, sizeof *acc, acct_key_cmp, im);
+        for (size_t i = 0; i < n; i++)
+            cnt[grp[i]]++;
+        uint32_t pos = 0;
+        for (size_t o = 0; o < nacc; o++) {
+            start[acc[o].g] = pos;
+            pos += cnt[acc[o].g];
+        }
+    }
+    struct pending *out = ret == 0 ? xmalloc(sizeof *out * (n ? n : 1)) : NULL;
+    if (out) mem_huge(out, sizeof *out * n); /* written at random */
+    for (size_t i = 0; i < n && ret == 0; i++) {
+        if ((i & 0xFFFF) == 0 && exec_cancelled(im->s)) ret = -1;
+        out[start[grp[i]]++] = im->pend[i]; /* stable: file order within an account */
+    }
+    /* each account's rows by time */
+    for (size_t o = 0, lo = 0; o < nacc && ret == 0; o++) {
+        if ((o & 0x3FFF) == 0 && exec_cancelled(im->s)) ret = -1;
+        size_t hi = lo + cnt[acc[o].g];
+        bool sorted = true;
+        for (size_t i = lo + 1; i < hi && sorted; i++)
+            sorted = at_cmp(&out[i - 1], &out[i]) <= 0;
+        if (!sorted) qsort(out + lo, hi - lo, sizeof *out, at_cmp);
+        lo = hi;
+    }
+    if (ret == 0) {
+        free(im->pend);
+        im->pend = out;
+        im->cappend = n;
+    } else {
+        free(out);
+    }
+    free(grp);
+    free(acc);
+    free(cnt);
+    free(start);
+    return ret ? diag_setf(im->d, DIAG_INTERRUPT, "interrupted: nothing was imported") : 0;
+}
+
 static int store_fail(importer *im, int rc)
 {
     if (rc == STORE_EKEY)
@@ -670,52 +794,64 @@ static int write_keyed(importer *im)
     return ret;
 }
 
-/* Writes interactions in key order, creating unknown accounts and folding
- * each account's activity into its derived fields. */
+/* Writes interactions in key order (LMDB appends), then creates unknown
+ * accounts and folds each account's activity into its derived fields, in id
+ * order: the account pages rewritten stay together in the file instead of
+ * being interleaved with interaction pages. */
 static int write_interactions(importer *im)
 {
-    activity act;
-    const char *cur = NULL;
-    size_t curlen = 0;
+    struct acct_act {
+        const char *id;
+        size_t len;
+        activity act;
+    } *accts = NULL;
+    size_t nacc = 0, cap = 0;
     int rc = 0;
-    value acc_vals[A_NBUILTIN];
-    rbuf nb = {0};
-    for (size_t i = 0; i <= im->npend && rc == 0; i++) {
+    for (size_t i = 0; i < im->npend && rc == 0; i++) {
         if ((i & 0x3FFF) == 0 && exec_cancelled(im->s)) {
-            rbuf_free(&nb);
+            free(accts);
             return diag_setf(im->d, DIAG_INTERRUPT, "interrupted: nothing was imported");
         }
-        const uint8_t *rec = i < im->npend ? im->recs.data + im->pend[i].off : NULL;
-        size_t len = i < im->npend ? im->pend[i].len : 0;
-        value acc = rec ? rec_get(rec, len, I_ACCOUNT) : v_null();
-        bool same = cur && rec && acc.len == curlen && memcmp(acc.s, cur, curlen) == 0;
-        if (cur && !same) rc = store_activity_add(im->t, cur, curlen, &act);
-        if (!rec || rc) break;
-        if (!same) {
-            cur = acc.s;
-            curlen = acc.len;
-            activity_init(&act);
-            const uint8_t *ar;
-            size_t al;
-            rc = store_get(im->t, ENT_ACCOUNTS, acc.s, acc.len, &ar, &al);
-            if (rc == STORE_NOTFOUND) {
-                for (int k = 0; k < A_NBUILTIN; k++)
-                    acc_vals[k] = v_null();
-                acc_vals[A_ID] = acc;
-                rec_encode(&nb, acc_vals, A_NBUILTIN);
-                rc = store_put(im->t, ENT_ACCOUNTS, nb.data, nb.len);
-                im->created++;
-            }
-            if (rc) break;
+        if (i + 16 < im->npend) __builtin_prefetch(im->recs.data + im->pend[i + 16].off);
+        const uint8_t *rec = im->recs.data + im->pend[i].off;
+        size_t len = im->pend[i].len;
+        value acc = rec_get(rec, len, I_ACCOUNT);
+        if (!nacc || accts[nacc - 1].len != acc.len || memcmp(accts[nacc - 1].id, acc.s, acc.len)) {
+            if (nacc == cap) accts = xrealloc(accts, sizeof *accts * (cap = cap ? 2 * cap : 1024));
+            accts[nacc].id = acc.s;
+            accts[nacc].len = acc.len;
+            activity_init(&accts[nacc++].act);
         }
         value kind = rec_get(rec, len, I_KIND), at = rec_get(rec, len, I_AT),
               amount = rec_get(rec, len, I_AMOUNT);
-        activity_add(&act, kind.type == T_TEXT ? kind.s : "", kind.type == T_TEXT ? kind.len : 0,
-                     &at, &amount);
+        activity_add(&accts[nacc - 1].act, kind.type == T_TEXT ? kind.s : "",
+                     kind.type == T_TEXT ? kind.len : 0, &at, &amount);
         rc = store_put_interaction(im->t, rec, len, im->pend[i].seq);
         if (rc == 0) im->imported++;
     }
+    value acc_vals[A_NBUILTIN];
+    rbuf nb = {0};
+    for (size_t i = 0; i < nacc && rc == 0; i++) {
+        if ((i & 0x3FFF) == 0 && exec_cancelled(im->s)) {
+            rbuf_free(&nb);
+            free(accts);
+            return diag_setf(im->d, DIAG_INTERRUPT, "interrupted: nothing was imported");
+        }
+        const uint8_t *ar;
+        size_t al;
+        rc = store_get(im->t, ENT_ACCOUNTS, accts[i].id, accts[i].len, &ar, &al);
+        if (rc == STORE_NOTFOUND) {
+            for (int k = 0; k < A_NBUILTIN; k++)
+                acc_vals[k] = v_null();
+            acc_vals[A_ID] = v_text(accts[i].id, accts[i].len);
+            rec_encode(&nb, acc_vals, A_NBUILTIN);
+            rc = store_put(im->t, ENT_ACCOUNTS, nb.data, nb.len);
+            im->created++;
+        }
+        if (rc == 0) rc = store_activity_add(im->t, accts[i].id, accts[i].len, &accts[i].act);
+    }
     rbuf_free(&nb);
+    free(accts);
     return rc ? store_fail(im, rc) : 0;
 }
 
@@ -818,6 +954,7 @@ int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena 
             if (im.npend == im.cappend) {
                 im.cappend = im.cappend ? im.cappend * 2 : 1024;
                 im.pend = xrealloc(im.pend, im.cappend * sizeof *im.pend);
+                mem_huge(im.pend, im.cappend * sizeof *im.pend);
             }
             im.pend[im.npend++] =
                 (struct pending){.off = off, .len = (uint32_t)one.len, .seq = ++seq};
@@ -827,7 +964,7 @@ int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena 
     csv_close(r);
     if (ret == 0) {
         pend_keys(&im);
-        ret = sort_pending(&im);
+        ret = im.entity == ENT_INTERACTIONS ? sort_interactions(&im) : sort_pending(&im);
     }
     if (ret == 0) {
         if (im.entity == ENT_INTERACTIONS) {

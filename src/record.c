@@ -13,6 +13,7 @@ void rbuf_reserve(rbuf *b, size_t extra)
         cap *= 2;
     b->data = xrealloc(b->data, cap);
     b->cap = cap;
+    mem_huge(b->data, cap); /* an import's rows are read back in sorted order */
 }
 
 void rbuf_free(rbuf *b)

@@ -523,14 +523,6 @@ static int key_of(const uint8_t *rec, size_t len, MDB_val *k)
 
 /* ---- manager load deltas ---- */
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
 static mgr_delta *delta_slot(store_txn *t, const char *id, size_t n)
 {
     if (t->ndeltas * 2 >= t->delta_cap) {
@@ -541,14 +533,14 @@ static mgr_delta *delta_slot(store_txn *t, const char *id, size_t n)
         t->delta_cap = cap;
         for (size_t i = 0; i < oldcap; i++) {
             if (!old[i].id) continue;
-            size_t j = hash_bytes(old[i].id, strlen(old[i].id)) & (cap - 1);
+            size_t j = hash_bytes(old[i].id, strlen(old[i].id), 0) & (cap - 1);
             while (t->deltas[j].id)
                 j = (j + 1) & (cap - 1);
             t->deltas[j] = old[i];
         }
         free(old);
     }
-    size_t j = hash_bytes(id, n) & (t->delta_cap - 1);
+    size_t j = hash_bytes(id, n, 0) & (t->delta_cap - 1);
     while (t->deltas[j].id) {
         if (strlen(t->deltas[j].id) == n && memcmp(t->deltas[j].id, id, n) == 0)
             return &t->deltas[j];

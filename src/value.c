@@ -761,7 +761,7 @@ static inline uint64_t load64(const unsigned char *p)
 
 /* MurmurHash3 x64_128 over N bytes, folded to 64 bits: two lanes of 8 bytes
  * per step, fast on long strings and well mixed on short ones. */
-static uint64_t hash_bytes(const void *data, size_t n, uint64_t seed)
+uint64_t hash_bytes(const void *data, size_t n, uint64_t seed)
 {
     const unsigned char *p = data;
     const uint64_t c1 = UINT64_C(0x87c37b91114253d5), c2 = UINT64_C(0x4cf5ad432745937f);

@@ -137,6 +137,8 @@ bool value_eq(const value *a, const value *b);
 /* Grouping keys: a row of N values in which null is a key like any other
  * (null equals null). keys_hash is consistent with keys_eq. */
 uint64_t keys_hash(const value *keys, int n);
+/* A well-mixed 64-bit hash of N bytes (MurmurHash3 x64_128, folded). */
+uint64_t hash_bytes(const void *data, size_t n, uint64_t seed);
 bool keys_eq(const value *a, const value *b, int n);
 
 /* Hash consistent with value_eq (1 and 1.0 hash alike; a date and its midnight datetime alike). */
