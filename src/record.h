@@ -6,12 +6,16 @@
  *   u16 nslots | u8 flags | u8 tag[nslots] | end[nslots] | data
  *
  * tag is the slot's vtype (T_NULL for null); end[i] is the offset in data
- * where slot i's bytes end (slot i starts where slot i-1 ends), u16 each, or
- * u32 when flags & REC_WIDE. Data per tag: T_BOOL, T_INT, T_DATE and
- * T_DATETIME as a sign-extended integer of 0 (zero), 1, 2, 4 or 8 bytes; T_NUM
- * as an 8-byte double; T_TEXT as its bytes. Reading a slot is O(1) and
- * allocation-free; a record shorter than the schema reads as null in the
- * missing slots, so adding a custom field rewrites nothing. */
+ * where slot i's bytes end (slot i starts where slot i-1 ends): u8 each when
+ * flags & REC_NARROW (data up to 255 bytes, the common case), u32 when
+ * flags & REC_WIDE, else u16. Data per tag: T_BOOL, T_INT, T_DATE and
+ * T_DATETIME as a sign-extended integer of 0 (zero), 1, 2, 4 or 8 bytes;
+ * T_NUM as an 8-byte double, or, when the number is a whole count of
+ * hundredths (a price, a score), as that count in 0, 1, 2 or 4 bytes, read
+ * back as count / 100.0, the same double bit for bit; T_TEXT as its bytes.
+ * Reading a slot is O(1) and allocation-free; a record shorter than the
+ * schema reads as null in the missing slots, so adding a custom field
+ * rewrites nothing. */
 #ifndef KASH_RECORD_H
 #define KASH_RECORD_H
 
@@ -21,7 +25,7 @@
 
 #include "value.h"
 
-enum { REC_WIDE = 1 };
+enum { REC_WIDE = 1, REC_NARROW = 2 };
 
 /* A growable output buffer; owned by whoever declares it, freed with rbuf_free(). */
 typedef struct rbuf {
@@ -50,14 +54,17 @@ __attribute__((always_inline)) static inline value rec_get(const uint8_t *r, siz
     value v = {.type = T_NULL};
     unsigned ns = rec_nslots(r, n);
     if (slot >= ns) return v;
-    int wide = r[2] & REC_WIDE;
+    unsigned esz = r[2] & REC_NARROW ? 1 : r[2] & REC_WIDE ? 4 : 2;
     const uint8_t *ends = r + 3 + ns;
-    size_t data = 3 + (size_t)ns + (size_t)ns * (wide ? 4 : 2);
+    size_t data = 3 + (size_t)ns + (size_t)ns * esz;
     if (data > n) return v; /* a header longer than the record: malformed */
     unsigned tag = r[3 + slot];
     if (tag == T_NULL) return v;
     uint32_t start = 0, end;
-    if (wide) {
+    if (esz == 1) {
+        end = ends[slot];
+        if (slot) start = ends[slot - 1];
+    } else if (esz == 4) {
         memcpy(&end, ends + 4 * slot, 4);
         if (slot) memcpy(&start, ends + 4 * (slot - 1), 4);
     } else {
@@ -72,8 +79,24 @@ __attribute__((always_inline)) static inline value rec_get(const uint8_t *r, siz
     v.type = (uint8_t)tag;
     switch (tag) {
     case T_NUM:
-        if (len != 8) return (value){.type = T_NULL};
-        memcpy(&v.n, p, 8);
+        switch (len) {
+        case 8: memcpy(&v.n, p, 8); break;
+        case 0: v.n = 0; break;
+        case 1: v.n = (int8_t)p[0] / 100.0; break;
+        case 2: {
+            int16_t x;
+            memcpy(&x, p, 2);
+            v.n = x / 100.0;
+            break;
+        }
+        case 4: {
+            int32_t x;
+            memcpy(&x, p, 4);
+            v.n = x / 100.0;
+            break;
+        }
+        default: return (value){.type = T_NULL};
+        }
         break;
     case T_TEXT:
         v.s = (const char *)p;

@@ -277,7 +277,8 @@ static int env_open(store *s, bool create)
             v = STORE_VERSION;
             rc = meta_put_u64(txn, s->dbi[DB_META], "version", v);
         }
-        if (rc == 0 && v != STORE_VERSION) rc = v == 0 ? STORE_ENOTKASH : STORE_EVERSION;
+        if (rc == 0 && (v < STORE_VERSION_READ || v > STORE_VERSION))
+            rc = v == 0 ? STORE_ENOTKASH : STORE_EVERSION;
     }
     if (rc == 0) rc = schema_load(s, txn);
     if (rc) {
@@ -363,6 +364,10 @@ int store_begin(store *s, bool write, store_txn **out)
     if (s->env) {
         int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
         if (rc == 0) rc = schema_load(s, t->txn);
+        /* whatever this transaction writes is in the current format: an older
+         * database is upgraded with it (older kash then refuses the file) */
+        if (rc == 0 && write && meta_u64(t->txn, s->dbi[DB_META], "version") < STORE_VERSION)
+            rc = meta_put_u64(t->txn, s->dbi[DB_META], "version", STORE_VERSION);
         if (rc) {
             if (t->txn) mdb_txn_abort(t->txn);
             free(t);

@@ -28,7 +28,9 @@
 #include "value.h"
 
 enum {
-    STORE_VERSION = 1, /* schema version written into new databases */
+    STORE_VERSION = 2, /* schema version written into new databases */
+    STORE_VERSION_READ = 1, /* oldest version still read, upgraded by the first write
+                             * (version 2: narrow record headers, numbers in hundredths) */
 };
 
 enum {

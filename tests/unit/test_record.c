@@ -126,7 +126,7 @@ static void roundtrip1(value v, size_t expect_len)
 }
 
 /* Header of a one-slot narrow record: nslots, flags, tag, end. */
-enum { HDR1 = 3 + 1 + 2 };
+enum { HDR1 = 3 + 1 + 1 }; /* one slot: nslots, flags, tag, a u8 end */
 
 /* ---- round trips ---- */
 
@@ -202,11 +202,29 @@ static void test_int_boundaries(void **state)
 static void test_num(void **state)
 {
     (void)state;
-    static const double cases[] = {0.0,     1.0,      -1.0,     0.1,     2.5,     -1e-300,
-                                   1e308,   DBL_MAX,  -DBL_MAX, DBL_MIN, 4.9e-324, 123456789.125,
+    /* doubles stored whole */
+    static const double cases[] = {-1e-300, 1e308, DBL_MAX, -DBL_MAX, DBL_MIN, 4.9e-324,
+                                   123456789.125, 0.125, 1.0 / 3, 2e7, -2e7, 21474836.48,
                                    INFINITY, -INFINITY};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         roundtrip1(v_num(cases[k]), HDR1 + 8);
+    /* whole counts of hundredths: the count, in as few bytes as it needs */
+    static const struct {
+        double d;
+        size_t width;
+    } cents[] = {{0.0, 0},      {1.0, 1},          {-1.0, 1},         {0.1, 1},
+                 {2.5, 2},      {-1.27, 1},        {1.28, 2},         {327.67, 2},
+                 {327.68, 4},   {146924.69, 4},    {-99999.99, 4},    {19999999.99, 4},
+                 {0.07, 1},     {1234.56, 4},      {6.6, 2},          {0.01, 1}};
+    for (size_t k = 0; k < sizeof cents / sizeof cents[0]; k++)
+        roundtrip1(v_num(cents[k].d), HDR1 + cents[k].width);
+    /* every price of 0.00 .. 99.99 and a sweep of bigger ones read back bit for bit */
+    for (int64_t c = -10000; c <= 10000; c++) roundtrip1(v_num((double)c / 100), 0);
+    for (double d = 0.005; d < 2e7; d = d * 1.37 + 0.01) roundtrip1(v_num(d), 0);
+    /* the same numbers parsed from text, as an import does */
+    static const char *const texts[] = {"146924.69", "0.3", "17850.0", "2.55", "99.99", "1e-2"};
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+        roundtrip1(v_num(strtod(texts[k], NULL)), 0);
     /* -0.0 keeps its sign */
     size_t len;
     value nz = v_num(-0.0);
@@ -248,6 +266,7 @@ static void test_text(void **state)
     assert_true((const uint8_t *)got.s >= r && (const uint8_t *)got.s + got.len <= r + len);
     assert_memory_equal(got.s, "pointer", 7);
     assert_int_equal(r[2] & REC_WIDE, 0);
+    assert_true(r[2] & REC_NARROW);
 }
 
 /* 70 KB of text pushes the data past 64 KiB: the end offsets become u32. */
@@ -263,7 +282,7 @@ static void test_wide_record(void **state)
     size_t len;
     const uint8_t *r = encode(vals, 6, &len);
     assert_true(r[2] & REC_WIDE);
-    assert_int_equal(len, 3 + 6 + 6 * 4 + 1 + big + 8 + 4 + 1);
+    assert_int_equal(len, 3 + 6 + 6 * 4 + 1 + big + 2 + 4 + 1);
     for (int i = 0; i < 6; i++) {
         value got = rec_get(r, len, (unsigned)i);
         check_same(&got, &vals[i], "wide", i);
@@ -285,6 +304,20 @@ static void test_wide_threshold(void **state)
         const uint8_t *r = encode(vals, 2, &len);
         bool wide = n + 1 > 65535;
         if (!!(r[2] & REC_WIDE) != wide) fail_msg("%zu+1 data bytes: wide flag %d", n, r[2]);
+        if (r[2] & REC_NARROW) fail_msg("%zu+1 data bytes: narrow flag", n);
+        for (int i = 0; i < 2; i++) {
+            value got = rec_get(r, len, (unsigned)i);
+            check_same(&got, &vals[i], "threshold", i);
+        }
+    }
+    for (size_t n = 252; n <= 256; n++) { /* u8 ends up to 255 data bytes, then u16 */
+        value vals[2] = {v_text(t, n), v_text("z", 1)};
+        size_t len;
+        const uint8_t *r = encode(vals, 2, &len);
+        bool narrow = n + 1 <= 255;
+        if (!!(r[2] & REC_NARROW) != narrow || (r[2] & REC_WIDE))
+            fail_msg("%zu+1 data bytes: flags %d", n, r[2]);
+        assert_int_equal(len, 3 + 2 + 2 * (narrow ? 1 : 2) + n + 1);
         for (int i = 0; i < 2; i++) {
             value got = rec_get(r, len, (unsigned)i);
             check_same(&got, &vals[i], "threshold", i);
@@ -407,6 +440,23 @@ static void test_past_the_end(void **state)
     assert_int_equal(rec_get(r, len, 2).type, T_NUM);
 }
 
+/* Data of 256 to 65535 bytes: u16 ends (neither flag). */
+static void test_medium_record(void **state)
+{
+    (void)state;
+    char t[300];
+    memset(t, 'm', sizeof t);
+    value vals[3] = {v_text(t, sizeof t), v_num(0.5), v_int(-3)};
+    size_t len;
+    const uint8_t *r = encode(vals, 3, &len);
+    assert_int_equal(r[2] & (REC_WIDE | REC_NARROW), 0);
+    assert_int_equal(len, 3 + 3 + 3 * 2 + 300 + 1 + 1);
+    for (int i = 0; i < 3; i++) {
+        value got = rec_get(r, len, (unsigned)i);
+        check_same(&got, &vals[i], "medium", i);
+    }
+}
+
 /* Encoding into a used buffer replaces its contents. */
 static void test_rbuf_reuse(void **state)
 {
@@ -503,9 +553,9 @@ static void test_truncated_data(void **state)
     value vals[4] = {v_int(1000), v_text("hello", 5), v_num(3.25), v_datetime(1711893900)};
     rbuf b = {0};
     rec_encode(&b, vals, 4);
-    size_t hdr = 3 + 4 + 4 * 2;
-    uint32_t ends[4] = {2, 7, 15, 19};
-    assert_int_equal(b.len, hdr + 19);
+    size_t hdr = 3 + 4 + 4 * 1; /* narrow: u8 ends */
+    uint32_t ends[4] = {2, 7, 9, 13}; /* 3.25 is 325 hundredths: 2 bytes */
+    assert_int_equal(b.len, hdr + 13);
     for (size_t n = hdr; n <= b.len; n++) {
         const uint8_t *r = guarded(b.data, n);
         for (int i = 0; i < 4; i++) {
@@ -537,7 +587,7 @@ static void test_truncated_header(void **state)
     value vals[3] = {v_int(5), v_text("abc", 3), v_num(1)};
     rbuf b = {0};
     rec_encode(&b, vals, 3);
-    size_t hdr = 3 + 3 + 3 * 2;
+    size_t hdr = 3 + 3 + 3 * 1;
     for (size_t n = 3; n < hdr; n++) {
         r = guarded(b.data, n);
         for (unsigned i = 0; i < 3; i++)
@@ -585,6 +635,7 @@ int main(void)
         cmocka_unit_test_teardown(test_text, teardown),
         cmocka_unit_test_teardown(test_wide_record, teardown),
         cmocka_unit_test_teardown(test_wide_threshold, teardown),
+        cmocka_unit_test_teardown(test_medium_record, teardown),
         cmocka_unit_test_teardown(test_dates, teardown),
         cmocka_unit_test_teardown(test_mixed_row, teardown),
         cmocka_unit_test_teardown(test_zero_slots, teardown),

@@ -470,6 +470,34 @@ static void test_version_mismatch(void **state)
     set_version_raw(0xFFFFFFFFFFFFFFFFull, false);
     assert_int_equal(store_open(PATH, 0, &s), STORE_EVERSION);
     assert_non_null(strstr(store_strerror(STORE_EVERSION), "version"));
+    /* an older version still read opens as it is, and is upgraded by a write */
+    set_version_raw(STORE_VERSION_READ, false);
+    s = open_store(STORE_RDONLY);
+    store_txn *t = begin(s, false);
+    const void *v;
+    size_t n;
+    uint64_t ver;
+    assert_int_equal(store_meta_get(t, "version", &v, &n), 0);
+    memcpy(&ver, v, 8);
+    assert_int_equal(ver, STORE_VERSION_READ);
+    store_abort(t);
+    store_close(s);
+    s = open_store(0);
+    t = begin(s, true);
+    store_abort(t); /* an aborted write changes nothing */
+    t = begin(s, false);
+    assert_int_equal(store_meta_get(t, "version", &v, &n), 0);
+    memcpy(&ver, v, 8);
+    assert_int_equal(ver, STORE_VERSION_READ);
+    store_abort(t);
+    t = begin(s, true);
+    assert_int_equal(store_commit(t), 0);
+    t = begin(s, false);
+    assert_int_equal(store_meta_get(t, "version", &v, &n), 0);
+    memcpy(&ver, v, 8);
+    assert_int_equal(ver, STORE_VERSION);
+    store_abort(t);
+    store_close(s);
     /* the right version opens again */
     set_version_raw(STORE_VERSION, false);
     assert_int_equal(store_open(PATH, 0, &s), 0);
