@@ -794,24 +794,22 @@ static int write_keyed(importer *im)
     return ret;
 }
 
+static int import_cancelled(void *ctx)
+{
+    return exec_cancelled(ctx);
+}
+
 /* Writes interactions in key order (LMDB appends), then creates unknown
- * accounts and folds each account's activity into its derived fields, in id
- * order: the account pages rewritten stay together in the file instead of
- * being interleaved with interaction pages. */
+ * accounts and folds each account's activity into its derived fields, all in
+ * id order: the account pages rewritten stay together (and packed, see
+ * store_activity_add_all) instead of being interleaved with interactions. */
 static int write_interactions(importer *im)
 {
-    struct acct_act {
-        const char *id;
-        size_t len;
-        activity act;
-    } *accts = NULL;
+    account_activity *accts = NULL;
     size_t nacc = 0, cap = 0;
     int rc = 0;
     for (size_t i = 0; i < im->npend && rc == 0; i++) {
-        if ((i & 0x3FFF) == 0 && exec_cancelled(im->s)) {
-            free(accts);
-            return diag_setf(im->d, DIAG_INTERRUPT, "interrupted: nothing was imported");
-        }
+        if ((i & 0x3FFF) == 0 && exec_cancelled(im->s)) rc = STORE_ECANCELLED;
         if (i + 16 < im->npend) __builtin_prefetch(im->recs.data + im->pend[i + 16].off);
         const uint8_t *rec = im->recs.data + im->pend[i].off;
         size_t len = im->pend[i].len;
@@ -826,21 +824,17 @@ static int write_interactions(importer *im)
               amount = rec_get(rec, len, I_AMOUNT);
         activity_add(&accts[nacc - 1].act, kind.type == T_TEXT ? kind.s : "",
                      kind.type == T_TEXT ? kind.len : 0, &at, &amount);
-        rc = store_put_interaction(im->t, rec, len, im->pend[i].seq);
+        if (rc == 0) rc = store_put_interaction(im->t, rec, len, im->pend[i].seq);
         if (rc == 0) im->imported++;
     }
     value acc_vals[A_NBUILTIN];
     rbuf nb = {0};
     for (size_t i = 0; i < nacc && rc == 0; i++) {
-        if ((i & 0x3FFF) == 0 && exec_cancelled(im->s)) {
-            rbuf_free(&nb);
-            free(accts);
-            return diag_setf(im->d, DIAG_INTERRUPT, "interrupted: nothing was imported");
-        }
+        if ((i & 0x3FFF) == 0 && exec_cancelled(im->s)) rc = STORE_ECANCELLED;
         const uint8_t *ar;
         size_t al;
-        rc = store_get(im->t, ENT_ACCOUNTS, accts[i].id, accts[i].len, &ar, &al);
-        if (rc == STORE_NOTFOUND) {
+        if (rc == 0) rc = store_get(im->t, ENT_ACCOUNTS, accts[i].id, accts[i].len, &ar, &al);
+        if (rc == STORE_NOTFOUND) { /* an unknown account: created */
             for (int k = 0; k < A_NBUILTIN; k++)
                 acc_vals[k] = v_null();
             acc_vals[A_ID] = v_text(accts[i].id, accts[i].len);
@@ -848,10 +842,12 @@ static int write_interactions(importer *im)
             rc = store_put(im->t, ENT_ACCOUNTS, nb.data, nb.len);
             im->created++;
         }
-        if (rc == 0) rc = store_activity_add(im->t, accts[i].id, accts[i].len, &accts[i].act);
     }
     rbuf_free(&nb);
+    if (rc == 0) rc = store_activity_add_all(im->t, accts, nacc, import_cancelled, im->s);
     free(accts);
+    if (rc == STORE_ECANCELLED)
+        return diag_setf(im->d, DIAG_INTERRUPT, "interrupted: nothing was imported");
     return rc ? store_fail(im, rc) : 0;
 }
 

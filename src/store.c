@@ -112,6 +112,7 @@ const char *store_strerror(int rc)
         return "database was written by another version of kash (schema version mismatch)";
     case STORE_ENOTKASH: return "not a kash database";
     case STORE_EKEY: return "key is empty or longer than 480 bytes";
+    case STORE_ECANCELLED: return "interrupted";
     case STORE_EREADONLY: return "database is open read-only";
     case STORE_ETRUNCATED: return "database file is truncated (shorter than its pages)";
     case MDB_INVALID: return "not a kash database (not an LMDB file, or corrupted)";
@@ -909,15 +910,13 @@ void activity_add(activity *a, const char *kind, size_t kindlen, const value *at
     }
 }
 
-int store_activity_add(store_txn *t, const char *id, size_t idlen, const activity *a)
+/* Encodes into OUT the account record REC with activity A folded into its
+ * derived fields. */
+static void fold_activity(const uint8_t *rec, size_t len, const activity *a, rbuf *out)
 {
-    if (!t->write) return STORE_EREADONLY;
-    MDB_val k = {idlen, (void *)id}, v;
-    int rc = mdb_get(t->txn, t->s->dbi[DB_ACCOUNTS], &k, &v);
-    if (rc) return rc;
-    int n = (int)rec_nslots(v.mv_data, v.mv_size);
+    int n = (int)rec_nslots(rec, len);
     value *vals = xmalloc(sizeof(value) * (size_t)(n > A_NBUILTIN ? n : A_NBUILTIN));
-    rec_decode(v.mv_data, v.mv_size, vals, n);
+    rec_decode(rec, len, vals, n);
     for (int i = n; i < A_NBUILTIN; i++)
         vals[i] = v_null();
     if (n < A_NBUILTIN) n = A_NBUILTIN;
@@ -931,9 +930,88 @@ int store_activity_add(store_txn *t, const char *id, size_t idlen, const activit
     vals[A_ORDERS] = v_int((vals[A_ORDERS].type == T_INT ? vals[A_ORDERS].i : 0) + a->orders);
     double rev = vals[A_LIFETIME_REVENUE].type == T_NUM ? vals[A_LIFETIME_REVENUE].n : 0;
     vals[A_LIFETIME_REVENUE] = v_num(rev + a->revenue);
-    rec_encode(&t->buf, vals, n);
+    rec_encode(out, vals, n);
     free(vals);
+}
+
+int store_activity_add(store_txn *t, const char *id, size_t idlen, const activity *a)
+{
+    if (!t->write) return STORE_EREADONLY;
+    MDB_val k = {idlen, (void *)id}, v;
+    int rc = mdb_get(t->txn, t->s->dbi[DB_ACCOUNTS], &k, &v);
+    if (rc) return rc;
+    fold_activity(v.mv_data, v.mv_size, a, &t->buf);
     return put_raw(t, DB_ACCOUNTS, &k, t->buf.data, t->buf.len);
+}
+
+static int key_cmp(const void *a, size_t an, const void *b, size_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? c : (an > bn) - (an < bn);
+}
+
+int store_activity_add_all(store_txn *t, const account_activity *items, size_t n,
+                           int (*cancelled)(void *ctx), void *ctx)
+{
+    if (!t->write) return STORE_EREADONLY;
+    MDB_dbi dbi = t->s->dbi[DB_ACCOUNTS];
+    if (4 * n < store_count(t, ENT_ACCOUNTS)) {
+        for (size_t i = 0; i < n; i++) {
+            if ((i & 0x3FFF) == 0 && cancelled && cancelled(ctx)) return STORE_ECANCELLED;
+            int rc = store_activity_add(t, items[i].id, items[i].len, &items[i].act);
+            if (rc) return rc;
+        }
+        return 0;
+    }
+    /* Most accounts change and each grows: updated in place, nearly every
+     * page would split in two. Instead every record is copied (changed or
+     * not) and the database refilled by appends, which leaves it packed. */
+    struct kv {
+        size_t koff, klen, voff, vlen;
+    } *kv = NULL;
+    size_t nkv = 0, cap = 0, next = 0;
+    rbuf all = {0}, one = {0};
+    MDB_cursor *c;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(t->txn, dbi, &c);
+    if (rc) return rc;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if ((nkv & 0x3FFF) == 0 && cancelled && cancelled(ctx)) {
+            rc = STORE_ECANCELLED;
+            break;
+        }
+        while (next < n && key_cmp(items[next].id, items[next].len, k.mv_data, k.mv_size) < 0)
+            next++; /* no such account: callers create them first */
+        const uint8_t *rec = v.mv_data;
+        size_t len = v.mv_size;
+        if (next < n && key_cmp(items[next].id, items[next].len, k.mv_data, k.mv_size) == 0) {
+            fold_activity(rec, len, &items[next++].act, &one);
+            rec = one.data;
+            len = one.len;
+        }
+        if (nkv == cap) kv = xrealloc(kv, sizeof *kv * (cap = cap ? 2 * cap : 4096));
+        rbuf_reserve(&all, k.mv_size + len);
+        kv[nkv++] = (struct kv){all.len, k.mv_size, all.len + k.mv_size, len};
+        memcpy(all.data + all.len, k.mv_data, k.mv_size);
+        memcpy(all.data + all.len + k.mv_size, rec, len);
+        all.len += k.mv_size + len;
+    }
+    mdb_cursor_close(c);
+    if (rc == MDB_NOTFOUND) rc = mdb_drop(t->txn, dbi, 0);
+    if (rc == 0) rc = mdb_cursor_open(t->txn, dbi, &c);
+    if (rc == 0) {
+        for (size_t i = 0; i < nkv && rc == 0; i++) {
+            k = (MDB_val){kv[i].klen, all.data + kv[i].koff};
+            v = (MDB_val){kv[i].vlen, all.data + kv[i].voff};
+            rc = mdb_cursor_put(c, &k, &v, MDB_APPEND);
+        }
+        mdb_cursor_close(c);
+    }
+    free(kv);
+    rbuf_free(&all);
+    rbuf_free(&one);
+    return rc;
 }
 
 /* ---- the audit trail ---- */

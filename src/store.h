@@ -40,6 +40,7 @@ enum {
     STORE_EKEY,              /* key empty or too long */
     STORE_EREADONLY,         /* write attempted on a read-only store */
     STORE_ETRUNCATED,        /* the file is shorter than its own page count says */
+    STORE_ECANCELLED,        /* the caller's cancel callback said stop */
 };
 
 typedef enum entity_kind {
@@ -151,6 +152,17 @@ void activity_add(activity *a, const char *kind, size_t kindlen, const value *at
                   const value *amount);
 /* Folds A into account ID's derived fields (the account must exist). */
 int store_activity_add(store_txn *t, const char *id, size_t idlen, const activity *a);
+/* The same for N accounts, ITEMS sorted by id (accounts missing are passed
+ * over: create them first). A bulk fold rewrites the accounts database
+ * packed rather than splitting its pages. CANCELLED (may be NULL) is polled:
+ * when it returns non-zero, STORE_ECANCELLED. */
+typedef struct account_activity {
+    const char *id;
+    size_t len;
+    activity act;
+} account_activity;
+int store_activity_add_all(store_txn *t, const account_activity *items, size_t n,
+                           int (*cancelled)(void *ctx), void *ctx);
 
 /* Scans every row of ENTITY in key order, or with PREFIX only the rows whose
  * key starts with it (an account's interactions: its id then a NUL byte; see

@@ -568,7 +568,7 @@ static void test_strerror(void **state)
 {
     (void)state;
     const int codes[] = {0, STORE_NOTFOUND, STORE_EVERSION, STORE_ENOTKASH, STORE_EKEY,
-                         STORE_EREADONLY, MDB_INVALID, ENOENT};
+                         STORE_EREADONLY, STORE_ETRUNCATED, STORE_ECANCELLED, MDB_INVALID, ENOENT};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         const char *m = store_strerror(codes[i]);
         assert_non_null(m);
