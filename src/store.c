@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,10 +100,50 @@ struct store_txn {
 
 struct store_cursor {
     MDB_cursor *cur;
+    store *s;           /* read transactions only: see release_pages() */
+    size_t since;       /* bytes read since the last release */
     const char *prefix; /* owned copy */
     size_t plen;
     bool started;
 };
+
+/* Bytes a scan reads between two release_pages(): 64 MB, or $KASH_RELEASE_BYTES
+ * (tests set it small to release all the time). */
+static size_t release_every(void)
+{
+    static size_t every;
+    if (!every) {
+        const char *e = getenv("KASH_RELEASE_BYTES");
+        every = e && *e && strtoull(e, NULL, 10) > 0 ? (size_t)strtoull(e, NULL, 10) : 64 << 20;
+    }
+    return every;
+}
+
+/* Drops this process's mappings of the file's pages, P being any pointer
+ * into the map: a long scan touches every page of the file and would
+ * otherwise keep them all in its resident set. The page cache keeps them; a
+ * pointer into the map still reads the same bytes (the page faults back in),
+ * and a read transaction's pages never change under it. The map's bounds come
+ * from /proc/self/maps, looked up each time (mdb_env_info() gives its address
+ * only with MDB_FIXEDMAP, and a map can move when it grows). */
+static void release_pages(store *s, const void *p)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st)) return;
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f) return;
+    unsigned long lo, hi;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || (uintptr_t)p < lo || (uintptr_t)p >= hi)
+            continue;
+        size_t used = (size_t)(info.me_last_pgno + 1) * st.ms_psize;
+        madvise((void *)lo, used < hi - lo ? used : hi - lo, MADV_DONTNEED);
+        break;
+    }
+    fclose(f);
+}
 
 const char *store_strerror(int rc)
 {
@@ -684,6 +725,7 @@ int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_
             free(c);
             return rc;
         }
+        if (!t->write) c->s = t->s;
     }
     if (plen) {
         char *p = xmalloc(plen);
@@ -724,6 +766,10 @@ int store_next(store_cursor *c, const uint8_t **rec, size_t *reclen)
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) return rc > 0 ? -rc : rc;
     if (c->plen && (k.mv_size < c->plen || memcmp(k.mv_data, c->prefix, c->plen) != 0)) return 0;
+    if (c->s && (c->since += v.mv_size + k.mv_size) >= release_every()) {
+        release_pages(c->s, v.mv_data);
+        c->since = 0;
+    }
     *rec = v.mv_data;
     *reclen = v.mv_size;
     return 1;
