@@ -62,6 +62,17 @@ if [ "${KASH_DEMO_REBUILD:-0}" = 1 ]; then
     rm -f -- "$db" "$db-lock"
 fi
 
+# A database of an older kash (another schema version) is rebuilt, not kept.
+if [ -f "$db" ]; then
+    why=$("$kash" --no-init --readonly "$db" -c 'managers | limit 0' 2>&1 >/dev/null || true)
+    case $why in
+    *"schema version"*)
+        say "examples/demo.db was written by another version of kash: rebuilding it"
+        rm -f -- "$db" "$db-lock"
+        ;;
+    esac
+fi
+
 # 2. Sample data, generated into a scratch directory and moved into place
 # only when complete.
 missing=0

@@ -1183,6 +1183,15 @@ filter *filter_compile(arena *a, const node *n)
     return out;
 }
 
+/* Equality of N bytes; short texts (kinds, stages, regions) without a call. */
+static inline bool text_eq(const char *a, const char *b, size_t n)
+{
+    if (n > 16) return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 int filter_run(const filter *f, const uint8_t *rec, size_t len)
 {
     for (int i = 0; i < f->n; i++) {
@@ -1199,7 +1208,7 @@ int filter_run(const filter *f, const uint8_t *rec, size_t len)
         case FT_CMP:
             if (v.type == T_TEXT) {
                 if (t->op == OP_EQ || t->op == OP_NE) {
-                    bool eq = v.len == t->k.len && memcmp(v.s, t->k.s, v.len) == 0;
+                    bool eq = v.len == t->k.len && text_eq(v.s, t->k.s, v.len);
                     if (eq != (t->op == OP_EQ)) return 0;
                     continue;
                 }
@@ -1246,7 +1255,7 @@ int filter_run(const filter *f, const uint8_t *rec, size_t len)
         case FT_INLIST: {
             bool in = false;
             for (int k = 0; k < t->nlist && !in; k++)
-                in = v.len == t->list[k].len && memcmp(v.s, t->list[k].s, v.len) == 0;
+                in = v.len == t->list[k].len && text_eq(v.s, t->list[k].s, v.len);
             if (in == t->op) return 0;
             break;
         }

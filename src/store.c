@@ -96,6 +96,23 @@ struct store_txn {
     MDB_cursor *icur; /* interactions cursor for ordered inserts */
     rbuf buf;         /* scratch for re-encoding records */
     rbuf key;         /* scratch for keys */
+    /* Interactions of one account waiting to join its blocks (see iflush()). */
+    struct irow {
+        uint64_t atk; /* at as in keys */
+        uint32_t seq;
+        uint32_t len;
+        size_t off; /* record at ipend.data + off */
+    } *irows;
+    size_t nirows, capirows;
+    rbuf ipend;       /* their records, and the account's id at iacct */
+    char *iacct;      /* owned */
+    size_t iacctlen;
+    rbuf iblk;        /* the block being built */
+    rbuf imerge;      /* rows of blocks being rewritten */
+    rbuf ilast;       /* the last key appended, while appends hold (see iflush) */
+    bool ilast_valid;
+    bool txn_appends_checked;
+    uint64_t iadded;  /* rows added in this transaction */
 };
 
 struct store_cursor {
@@ -105,6 +122,9 @@ struct store_cursor {
     const char *prefix; /* owned copy */
     size_t plen;
     bool started;
+    bool blocks;          /* interactions: values are blocks of rows */
+    const uint8_t *blk;   /* the current block */
+    size_t blklen, off;   /* its size, and where its next row starts */
 };
 
 /* Bytes a scan reads between two release_pages(): 64 MB, or $KASH_RELEASE_BYTES
@@ -154,6 +174,7 @@ const char *store_strerror(int rc)
     case STORE_ENOTKASH: return "not a kash database";
     case STORE_EKEY: return "key is empty or longer than 480 bytes";
     case STORE_ECANCELLED: return "interrupted";
+    case STORE_ECORRUPT: return "database file is damaged (a malformed block of interactions)";
     case STORE_EREADONLY: return "database is open read-only";
     case STORE_ETRUNCATED: return "database file is truncated (shorter than its pages)";
     case MDB_INVALID: return "not a kash database (not an LMDB file, or corrupted)";
@@ -432,17 +453,28 @@ static void txn_free(store_txn *t)
     free(t->deltas);
     rbuf_free(&t->buf);
     rbuf_free(&t->key);
+    free(t->irows);
+    free(t->iacct);
+    rbuf_free(&t->ipend);
+    rbuf_free(&t->iblk);
+    rbuf_free(&t->imerge);
+    rbuf_free(&t->ilast);
     free(t);
 }
 
 static int flush_deltas(store_txn *t);
+static int iflush(store_txn *t);
 
 int store_commit(store_txn *t)
 {
     int rc = 0;
     if (t->txn) {
         if (t->write) {
-            rc = flush_deltas(t);
+            rc = iflush(t);
+            if (rc == 0) rc = flush_deltas(t);
+            if (rc == 0 && t->iadded)
+                rc = meta_put_u64(t->txn, t->s->dbi[DB_META], "interactions",
+                                  meta_u64(t->txn, t->s->dbi[DB_META], "interactions") + t->iadded);
             if (rc == 0 && t->seq_loaded) {
                 rc = meta_put_u64(t->txn, t->s->dbi[DB_META], "seq", t->seq);
             }
@@ -540,25 +572,6 @@ static void be32(uint8_t *p, uint32_t x)
 }
 
 /* The key of an interaction: account, NUL, at (sign-flipped big-endian, 0 for null), seq. */
-static int interaction_key(store_txn *t, const uint8_t *rec, size_t len, uint32_t seq, MDB_val *k)
-{
-    value acc = rec_get(rec, len, I_ACCOUNT), at = rec_get(rec, len, I_AT);
-    if (acc.type != T_TEXT || acc.len == 0 || acc.len > KEY_MAX || memchr(acc.s, 0, acc.len))
-        return STORE_EKEY;
-    t->key.len = 0;
-    rbuf_reserve(&t->key, acc.len + 13);
-    uint8_t *p = t->key.data;
-    memcpy(p, acc.s, acc.len);
-    p[acc.len] = 0;
-    uint64_t a = at.type == T_NULL ? 0 : (uint64_t)at.i ^ (UINT64_C(1) << 63);
-    if (at.type == T_DATE) a = (uint64_t)(at.i * 86400) ^ (UINT64_C(1) << 63);
-    be64(p + acc.len + 1, a);
-    be32(p + acc.len + 9, seq);
-    k->mv_data = p;
-    k->mv_size = acc.len + 13;
-    return 0;
-}
-
 static int key_of(const uint8_t *rec, size_t len, MDB_val *k)
 {
     value id = rec_get(rec, len, 0);
@@ -706,6 +719,10 @@ int store_get(store_txn *t, int entity, const char *key, size_t klen, const uint
 
 size_t store_count(store_txn *t, int entity)
 {
+    if (entity == ENT_INTERACTIONS)
+        return t->txn ? (size_t)(meta_u64(t->txn, t->s->dbi[DB_META], "interactions") + t->iadded +
+                                 t->nirows)
+                      : 0;
     MDB_stat st;
     if (!t->txn || mdb_stat(t->txn, t->s->dbi[entity_db[entity]], &st)) return 0;
     return st.ms_entries;
@@ -718,7 +735,12 @@ int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_
         int rc = flush_deltas(t);
         if (rc) return rc;
     }
+    if (entity == ENT_INTERACTIONS && t->nirows) {
+        int rc = iflush(t);
+        if (rc) return rc;
+    }
     store_cursor *c = xcalloc(1, sizeof *c);
+    c->blocks = entity == ENT_INTERACTIONS;
     if (t->txn) {
         int rc = mdb_cursor_open(t->txn, t->s->dbi[entity_db[entity]], &c->cur);
         if (rc) {
@@ -746,33 +768,58 @@ int store_interactions_of(store_txn *t, const char *account, size_t len, store_c
     return store_scan(t, ENT_INTERACTIONS, buf, len + 1, out);
 }
 
-int store_next(store_cursor *c, const uint8_t **rec, size_t *reclen)
+static int block_row(const uint8_t *b, size_t n, size_t *off, uint32_t *seq, const uint8_t **rec,
+                     size_t *len);
+
+/* Steps C to its next LMDB item: 1 with K and V, 0 past the end or the prefix. */
+static int cursor_step(store_cursor *c, MDB_val *k, MDB_val *v)
 {
-    if (!c->cur) return 0;
-    MDB_val k, v;
     int rc;
     if (!c->started) {
         c->started = true;
         if (c->plen) {
-            k.mv_data = (void *)c->prefix;
-            k.mv_size = c->plen;
-            rc = mdb_cursor_get(c->cur, &k, &v, MDB_SET_RANGE);
+            k->mv_data = (void *)c->prefix;
+            k->mv_size = c->plen;
+            rc = mdb_cursor_get(c->cur, k, v, MDB_SET_RANGE);
         } else {
-            rc = mdb_cursor_get(c->cur, &k, &v, MDB_FIRST);
+            rc = mdb_cursor_get(c->cur, k, v, MDB_FIRST);
         }
     } else {
-        rc = mdb_cursor_get(c->cur, &k, &v, MDB_NEXT);
+        rc = mdb_cursor_get(c->cur, k, v, MDB_NEXT);
     }
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) return rc > 0 ? -rc : rc;
-    if (c->plen && (k.mv_size < c->plen || memcmp(k.mv_data, c->prefix, c->plen) != 0)) return 0;
-    if (c->s && (c->since += v.mv_size + k.mv_size) >= release_every()) {
-        release_pages(c->s, v.mv_data);
+    if (c->plen && (k->mv_size < c->plen || memcmp(k->mv_data, c->prefix, c->plen) != 0)) return 0;
+    if (c->s && (c->since += v->mv_size + k->mv_size) >= release_every()) {
+        release_pages(c->s, v->mv_data);
         c->since = 0;
     }
-    *rec = v.mv_data;
-    *reclen = v.mv_size;
     return 1;
+}
+
+int store_next(store_cursor *c, const uint8_t **rec, size_t *reclen)
+{
+    if (!c->cur) return 0;
+    MDB_val k, v;
+    if (!c->blocks) {
+        int rc = cursor_step(c, &k, &v);
+        if (rc == 1) {
+            *rec = v.mv_data;
+            *reclen = v.mv_size;
+        }
+        return rc;
+    }
+    for (;;) {
+        uint32_t seq;
+        int r = block_row(c->blk, c->blklen, &c->off, &seq, rec, reclen);
+        if (r > 0) return 1;
+        if (r < 0) return STORE_ECORRUPT;
+        int rc = cursor_step(c, &k, &v);
+        if (rc != 1) return rc;
+        c->blk = v.mv_data;
+        c->blklen = v.mv_size;
+        c->off = 0;
+    }
 }
 
 void store_cursor_close(store_cursor *c)
@@ -905,20 +952,270 @@ uint32_t store_next_seq(store_txn *t)
     return ++t->seq;
 }
 
+/* ---- interactions, in blocks ----
+ *
+ * An account's interactions are kept in blocks of consecutive rows, each block
+ * one LMDB value keyed by its first row (account NUL at seq, see
+ * at_key()), so that a scan steps the cursor once per block rather
+ * than once per row and rows carry no key of their own. A block holds rows
+ * back to back, each
+ *
+ *   u32 seq | len (LEB128) | record of LEN bytes
+ *
+ * in (at, seq) order, within a block and across an account's blocks, and is
+ * at most BLOCK_MAX bytes unless one row alone is bigger. Writes collect one
+ * account's new rows in the transaction (irows) and merge them into its
+ * blocks when a row of another account comes, before any read of
+ * interactions, and at commit. */
+enum { BLOCK_MAX = 1800 };
+
+static uint64_t at_key(value at)
+{
+    if (at.type == T_DATE) return (uint64_t)(at.i * 86400) ^ (UINT64_C(1) << 63);
+    return at.type == T_NULL ? 0 : (uint64_t)at.i ^ (UINT64_C(1) << 63);
+}
+
+static int irow_cmp(const void *x, const void *y)
+{
+    const struct irow *a = x, *b = y;
+    if (a->atk != b->atk) return a->atk < b->atk ? -1 : 1;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Reads the row at *OFF of block B (N bytes): 1 with the row, 0 at the end,
+ * -1 when malformed. */
+static int block_row(const uint8_t *b, size_t n, size_t *off, uint32_t *seq, const uint8_t **rec,
+                     size_t *len)
+{
+    size_t o = *off;
+    if (o >= n) return 0;
+    if (n - o < 5) return -1;
+    memcpy(seq, b + o, 4);
+    o += 4;
+    uint64_t l = 0;
+    for (int shift = 0;; shift += 7) {
+        if (o >= n || shift > 28) return -1;
+        uint8_t c = b[o++];
+        l |= (uint64_t)(c & 0x7F) << shift;
+        if (!(c & 0x80)) break;
+    }
+    if (l > n - o) return -1;
+    *rec = b + o;
+    *len = (size_t)l;
+    *off = o + (size_t)l;
+    return 1;
+}
+
+static void block_add(rbuf *b, uint32_t seq, const uint8_t *rec, size_t len)
+{
+    rbuf_reserve(b, 4 + 5 + len);
+    uint8_t *p = b->data + b->len;
+    memcpy(p, &seq, 4);
+    p += 4;
+    size_t l = len;
+    do {
+        *p++ = (uint8_t)((l & 0x7F) | (l > 0x7F ? 0x80 : 0));
+        l >>= 7;
+    } while (l);
+    memcpy(p, rec, len);
+    b->len = (size_t)(p - b->data) + len;
+}
+
+/* Writes the block being built (its first row gives the key). */
+static int block_emit(store_txn *t, const char *acct, size_t alen)
+{
+    if (!t->iblk.len) return 0;
+    size_t off = 0;
+    uint32_t seq;
+    const uint8_t *rec;
+    size_t len;
+    if (block_row(t->iblk.data, t->iblk.len, &off, &seq, &rec, &len) != 1) return MDB_CORRUPTED;
+    rbuf_reserve(&t->key, alen + 13);
+    uint8_t *k = t->key.data;
+    memcpy(k, acct, alen);
+    k[alen] = 0;
+    be64(k + alen + 1, at_key(rec_get(rec, len, I_AT)));
+    be32(k + alen + 9, seq);
+    MDB_val kv = {alen + 13, k}, v = {t->iblk.len, t->iblk.data};
+    int rc = MDB_KEYEXIST;
+    if (t->ilast_valid) rc = mdb_cursor_put(t->icur, &kv, &v, MDB_APPEND);
+    if (rc == MDB_KEYEXIST) {
+        rc = mdb_cursor_put(t->icur, &kv, &v, 0);
+        t->ilast_valid = false;
+    } else if (rc == 0) {
+        t->ilast.len = 0;
+        rbuf_reserve(&t->ilast, kv.mv_size);
+        memcpy(t->ilast.data, k, kv.mv_size);
+        t->ilast.len = kv.mv_size;
+    }
+    t->iblk.len = 0;
+    return rc;
+}
+
+/* Adds one row to the blocks being built, emitting the block when full. */
+static int block_push(store_txn *t, uint32_t seq, const uint8_t *rec, size_t len)
+{
+    if (t->iblk.len && t->iblk.len + 9 + len > BLOCK_MAX) {
+        int rc = block_emit(t, t->iacct, t->iacctlen);
+        if (rc) return rc;
+    }
+    block_add(&t->iblk, seq, rec, len);
+    return 0;
+}
+
+/* Whether K is the key of a block of account ACCT (ALEN bytes). */
+static bool is_block_of(const MDB_val *k, const char *acct, size_t alen)
+{
+    return k->mv_size == alen + 13 && memcmp(k->mv_data, acct, alen) == 0 &&
+           ((const uint8_t *)k->mv_data)[alen] == 0;
+}
+
+/* Merges the pending rows of account iacct into its blocks: the blocks from
+ * the one where the first new row goes to the account's last are read,
+ * deleted and written again with the new rows among them; earlier blocks stay
+ * as they are. While every block written so far went at the end of the
+ * database (an import in key order), a later account cannot have blocks yet,
+ * and the search is skipped. */
+static int iflush(store_txn *t)
+{
+    if (!t->nirows) return 0;
+    int rc = 0;
+    const char *acct = t->iacct;
+    size_t alen = t->iacctlen;
+    bool sorted = true;
+    for (size_t i = 1; i < t->nirows && sorted; i++)
+        sorted = irow_cmp(&t->irows[i - 1], &t->irows[i]) < 0;
+    if (!sorted) qsort(t->irows, t->nirows, sizeof *t->irows, irow_cmp);
+    if (!t->icur && (rc = mdb_cursor_open(t->txn, t->s->dbi[DB_INTERACTIONS], &t->icur)) != 0)
+        return rc;
+
+    /* the blocks to rewrite, rows copied into imerge (their keys after them) */
+    t->imerge.len = 0;
+    /* acct NUL past the last key appended: no blocks of it can exist */
+    int vs_last = 1;
+    if (t->ilast_valid && t->ilast.len)
+        vs_last = memcmp(acct, t->ilast.data, alen + 1 < t->ilast.len ? alen + 1 : t->ilast.len);
+    if (vs_last < 0) t->ilast_valid = false;
+    bool fresh = t->ilast_valid && vs_last > 0;
+    rbuf keys = {0};
+    if (!fresh) {
+        uint8_t first[KEY_MAX + 14];
+        memcpy(first, acct, alen);
+        first[alen] = 0;
+        be64(first + alen + 1, t->irows[0].atk);
+        be32(first + alen + 9, t->irows[0].seq);
+        MDB_val k = {alen + 13, first}, v, pk, pv;
+        int r = mdb_cursor_get(t->icur, &k, &v, MDB_SET_RANGE);
+        bool start = false;
+        if (r == 0 || r == MDB_NOTFOUND) {
+            /* the block before the first new row may hold rows after it */
+            int r2 = mdb_cursor_get(t->icur, &pk, &pv, r == 0 ? MDB_PREV : MDB_LAST);
+            if (r2 == 0 && is_block_of(&pk, acct, alen)) {
+                k = pk, v = pv, start = true;
+            } else if (r2 != 0 && r2 != MDB_NOTFOUND) {
+                rc = r2;
+            } else if (r == 0) {
+                k = (MDB_val){alen + 13, first};
+                r = mdb_cursor_get(t->icur, &k, &v, MDB_SET_RANGE);
+                start = r == 0;
+                if (r != MDB_NOTFOUND) rc = r;
+            }
+        } else {
+            rc = r;
+        }
+        for (; start && rc == 0 && is_block_of(&k, acct, alen);
+             rc = mdb_cursor_get(t->icur, &k, &v, MDB_NEXT)) {
+            rbuf_reserve(&t->imerge, v.mv_size);
+            memcpy(t->imerge.data + t->imerge.len, v.mv_data, v.mv_size);
+            t->imerge.len += v.mv_size;
+            uint16_t kl = (uint16_t)k.mv_size;
+            rbuf_reserve(&keys, 2 + k.mv_size);
+            memcpy(keys.data + keys.len, &kl, 2);
+            memcpy(keys.data + keys.len + 2, k.mv_data, k.mv_size);
+            keys.len += 2 + k.mv_size;
+        }
+        if (rc == MDB_NOTFOUND) rc = 0;
+        for (size_t o = 0; rc == 0 && o < keys.len;) {
+            uint16_t kl;
+            memcpy(&kl, keys.data + o, 2);
+            MDB_val dk = {kl, keys.data + o + 2};
+            o += 2 + kl;
+            rc = mdb_del(t->txn, t->s->dbi[DB_INTERACTIONS], &dk, NULL);
+            t->ilast_valid = false;
+        }
+    }
+    rbuf_free(&keys);
+
+    /* merge the old rows (in order) with the new ones */
+    size_t off = 0, ni = 0;
+    uint32_t oseq = 0;
+    const uint8_t *orec = NULL;
+    size_t olen = 0;
+    int have = rc == 0 ? block_row(t->imerge.data, t->imerge.len, &off, &oseq, &orec, &olen) : 0;
+    t->iblk.len = 0;
+    while (rc == 0 && (have > 0 || ni < t->nirows)) {
+        bool take_old = have > 0;
+        if (have > 0 && ni < t->nirows) {
+            struct irow o = {at_key(rec_get(orec, olen, I_AT)), oseq, 0, 0};
+            take_old = irow_cmp(&o, &t->irows[ni]) < 0;
+        }
+        if (take_old) {
+            rc = block_push(t, oseq, orec, olen);
+            have = block_row(t->imerge.data, t->imerge.len, &off, &oseq, &orec, &olen);
+        } else {
+            const struct irow *r = &t->irows[ni++];
+            rc = block_push(t, r->seq, t->ipend.data + r->off, r->len);
+        }
+    }
+    if (have < 0) rc = MDB_CORRUPTED;
+    if (rc == 0) rc = block_emit(t, acct, alen);
+    t->iadded += t->nirows;
+    t->nirows = 0;
+    t->ipend.len = 0;
+    return rc;
+}
+
 int store_put_interaction(store_txn *t, const uint8_t *rec, size_t len, uint32_t seq)
 {
     if (!t->write) return STORE_EREADONLY;
-    MDB_val k, v = {len, (void *)rec};
-    int rc = interaction_key(t, rec, len, seq, &k);
-    if (rc) return rc;
-    if (!t->icur) {
-        rc = mdb_cursor_open(t->txn, t->s->dbi[DB_INTERACTIONS], &t->icur);
+    value acc = rec_get(rec, len, I_ACCOUNT);
+    if (acc.type != T_TEXT || acc.len == 0 || acc.len > KEY_MAX || memchr(acc.s, 0, acc.len))
+        return STORE_EKEY;
+    if (t->nirows && (acc.len != t->iacctlen || memcmp(acc.s, t->iacct, acc.len) != 0)) {
+        int rc = iflush(t);
         if (rc) return rc;
     }
-    /* Appending is much faster when keys arrive in order past the end. */
-    rc = mdb_cursor_put(t->icur, &k, &v, MDB_APPEND);
-    if (rc == MDB_KEYEXIST) rc = mdb_cursor_put(t->icur, &k, &v, 0);
-    return rc;
+    if (!t->nirows) {
+        if (t->iacctlen < acc.len || !t->iacct) t->iacct = xrealloc(t->iacct, acc.len + 1);
+        memcpy(t->iacct, acc.s, acc.len);
+        t->iacct[acc.len] = 0;
+        t->iacctlen = acc.len;
+        if (!t->txn_appends_checked) {
+            /* appends are safe only past the database's last key */
+            t->txn_appends_checked = true;
+            t->ilast_valid = true;
+            t->ilast.len = 0;
+            MDB_cursor *c;
+            MDB_val k, v;
+            int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_INTERACTIONS], &c);
+            if (rc) return rc;
+            rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+            if (rc == 0) {
+                rbuf_reserve(&t->ilast, k.mv_size);
+                memcpy(t->ilast.data, k.mv_data, k.mv_size);
+                t->ilast.len = k.mv_size;
+            }
+            mdb_cursor_close(c);
+            if (rc && rc != MDB_NOTFOUND) return rc;
+        }
+    }
+    if (t->nirows == t->capirows)
+        t->irows = xrealloc(t->irows, sizeof *t->irows * (t->capirows = t->capirows ? 2 * t->capirows : 64));
+    rbuf_reserve(&t->ipend, len);
+    t->irows[t->nirows++] = (struct irow){at_key(rec_get(rec, len, I_AT)), seq, (uint32_t)len, t->ipend.len};
+    memcpy(t->ipend.data + t->ipend.len, rec, len);
+    t->ipend.len += len;
+    return 0;
 }
 
 void activity_init(activity *a)

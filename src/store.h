@@ -28,9 +28,10 @@
 #include "value.h"
 
 enum {
-    STORE_VERSION = 2, /* schema version written into new databases */
-    STORE_VERSION_READ = 1, /* oldest version still read, upgraded by the first write
-                             * (version 2: narrow record headers, numbers in hundredths) */
+    STORE_VERSION = 3, /* schema version written into new databases */
+    STORE_VERSION_READ = 3, /* oldest version still read, upgraded by the first write
+                             * (version 3: interactions in blocks; 2: narrow record
+                             * headers, numbers in hundredths) */
 };
 
 enum {
@@ -41,6 +42,7 @@ enum {
     STORE_EREADONLY,         /* write attempted on a read-only store */
     STORE_ETRUNCATED,        /* the file is shorter than its own page count says */
     STORE_ECANCELLED,        /* the caller's cancel callback said stop */
+    STORE_ECORRUPT,          /* a malformed value in the file */
 };
 
 typedef enum entity_kind {

@@ -93,5 +93,22 @@ run quarterly_tier_review
 run quarterly_tier_review -D quarter=2024-Q4
 clean quarterly-other-quarter
 
+# examples/demo.sh: builds the demo database and passes arguments through;
+# a demo.db of another schema version is rebuilt rather than refused.
+# (The suite runs once per build; the demo always uses build/.)
+demo=$(cd "$ex/.." && pwd)/examples/demo.sh
+if [ "$(readlink -f "$kash")" = "$(cd "$ex/.." && pwd)/build/kash" ]; then
+    out=$("$demo" -m csv -c 'accounts | count' 2>/dev/null | tail -1)
+    [ "$out" = 2000 ] && ok || bad "demo.sh -c: '$out'"
+    if command -v mdb_load >/dev/null; then
+        db=$(cd "$ex" && pwd)/demo.db
+        printf 'VERSION=3\nformat=print\ntype=btree\nmapsize=1073741824\nHEADER=END\n version\n \\01\\00\\00\\00\\00\\00\\00\\00\nDATA=END\n' |
+            mdb_load -n -s meta "$db"
+        out=$("$demo" -m csv -c 'interactions | count' 2>&1)
+        [[ "$out" == *"another version of kash: rebuilding"* && "$out" == *$'\n100000' ]] && ok ||
+            bad "demo.sh on an old database: $out"
+    fi
+fi
+
 echo "examples: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1580,6 +1580,118 @@ static void test_count(void **state)
     store_close(s);
 }
 
+/* The blocks of interactions against a model: rows put in random order
+ * (accounts interleaved, times out of order, ties, notes from empty to larger
+ * than a block) over several transactions, some aborted, read back after each
+ * in key order (account, at, seq), whole and per account, from the writing
+ * transaction and from a fresh one; the count follows. */
+struct mrow {
+    char account[8];
+    int64_t at;
+    uint32_t seq;
+    char note[24];
+    size_t notelen; /* the note is NOTE repeated to this length */
+};
+
+static int mrow_cmp(const void *x, const void *y)
+{
+    const struct mrow *a = x, *b = y;
+    int c = strcmp(a->account, b->account);
+    if (c) return c;
+    if (a->at != b->at) return a->at < b->at ? -1 : 1;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static void check_model(store_txn *t, const struct mrow *model, size_t n, const char *only)
+{
+    struct mrow *m = malloc(sizeof *m * (n ? n : 1)); /* sorted copy: the model stays in order of puts */
+    assert_non_null(m);
+    memcpy(m, model, sizeof *m * n);
+    qsort(m, n, sizeof *m, mrow_cmp);
+    store_cursor *c = NULL;
+    int rc = only ? store_interactions_of(t, only, strlen(only), &c)
+                  : store_scan(t, ENT_INTERACTIONS, NULL, 0, &c);
+    assert_int_equal(rc, 0);
+    const uint8_t *rec;
+    size_t len, k = 0;
+    while ((rc = store_next(c, &rec, &len)) == 1) {
+        while (k < n && only && strcmp(m[k].account, only) != 0)
+            k++;
+        if (k >= n) fail_msg("row past the model's %zu", n);
+        value acc = rec_get(rec, len, I_ACCOUNT), at = rec_get(rec, len, I_AT),
+              note = rec_get(rec, len, I_NOTE);
+        if (acc.len != strlen(m[k].account) || memcmp(acc.s, m[k].account, acc.len) ||
+            at.i != m[k].at || note.len != m[k].notelen ||
+            (note.len && memcmp(note.s, m[k].note, strlen(m[k].note) < note.len ? strlen(m[k].note) : note.len)))
+            fail_msg("row %zu: got %.*s at %lld note %zu bytes, expected %s at %lld note %zu", k,
+                     (int)acc.len, acc.s, (long long)at.i, (size_t)note.len, m[k].account,
+                     (long long)m[k].at, m[k].notelen);
+        k++;
+    }
+    assert_int_equal(rc, 0);
+    while (k < n && only && strcmp(m[k].account, only) != 0)
+        k++;
+    if (k != n && !(only && k == n)) fail_msg("%zu rows read, model has %zu", k, n);
+    store_cursor_close(c);
+    free(m);
+    if (!only) assert_int_equal(store_count(t, ENT_INTERACTIONS), n);
+}
+
+static void test_interaction_blocks(void **state)
+{
+    (void)state;
+    srand(7);
+    store *s = open_store(0);
+    size_t cap = 6000, n = 0;
+    struct mrow *m = calloc(cap, sizeof *m);
+    char *big = malloc(5000);
+    assert_non_null(m);
+    assert_non_null(big);
+    for (int round = 0; round < 12; round++) {
+        store_txn *t = begin(s, true);
+        size_t n0 = n;
+        int rows = round == 0 ? 2500 : 1 + rand() % 300;
+        for (int r = 0; r < rows && n < cap; r++) {
+            struct mrow *x = &m[n++];
+            snprintf(x->account, sizeof x->account, "A-%d", rand() % (round < 6 ? 9 : 12));
+            x->at = (int64_t)(rand() % 50) * 86400 * (round % 2 ? 1 : 3); /* many ties */
+            snprintf(x->note, sizeof x->note, "r%d-%d", round, r);
+            int sz = rand() % 10;
+            x->notelen = sz == 0 ? 0 : sz == 9 ? 2000 + (size_t)(rand() % 3000) : strlen(x->note);
+            value v[I_NBUILTIN];
+            for (int i = 0; i < I_NBUILTIN; i++) v[i] = v_null();
+            v[I_ACCOUNT] = text(x->account);
+            v[I_AT] = v_datetime(x->at);
+            v[I_KIND] = text("call");
+            for (size_t i = 0; i < x->notelen; i++) big[i] = x->note[i % strlen(x->note)];
+            v[I_NOTE] = v_text(big, x->notelen);
+            rbuf b = {0};
+            rec_encode(&b, v, I_NBUILTIN);
+            x->seq = store_next_seq(t);
+            assert_int_equal(store_put_interaction(t, b.data, b.len, x->seq), 0);
+            rbuf_free(&b);
+            if (rand() % 200 == 0) check_model(t, m, n, NULL); /* reads in the writer */
+        }
+        if (round % 4 == 3) { /* aborted: nothing of it stays */
+            store_abort(t);
+            n = n0;
+            t = begin(s, false);
+            check_model(t, m, n, NULL);
+            store_abort(t);
+            continue;
+        }
+        assert_int_equal(store_commit(t), 0);
+        t = begin(s, false);
+        check_model(t, m, n, NULL);
+        check_model(t, m, n, "A-1");
+        check_model(t, m, n, "A-11");
+        store_abort(t);
+    }
+    free(big);
+    free(m);
+    store_close(s);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1600,6 +1712,7 @@ int main(void)
         T(test_put_get_manager),
         T(test_scan_order_and_prefix),
         T(test_interactions_order),
+        T(test_interaction_blocks),
         T(test_next_seq),
         T(test_custom_fields),
         T(test_custom_field_abort),
