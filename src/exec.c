@@ -784,6 +784,7 @@ static op *plan_group(pipeline *p, const stage *st, shape *sh)
     g->nfns = pc.naggs;
     /* aggregates are evaluated with no current row: their own args aside */
     sh->src = false;
+    sh->ext = (extfields){0};
     sh->ncols = ncols;
     sh->names = names;
     sh->types = types;
