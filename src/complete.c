@@ -14,6 +14,7 @@
 #include "parse.h"
 #include "record.h"
 #include "render.h"
+#include "rfm.h"
 
 const char complete_quotes[] = "\"'`";
 
@@ -436,6 +437,7 @@ static void add_manager_ids(cx *x)
 typedef struct shape {
     int entity;
     bool src; /* still the source's rows: account.x and manager.x paths work */
+    bool rfm; /* accounts rows after rfm: r, f, m, rfm, … too */
     const char **names;
     int n, cap;
 } shape;
@@ -501,6 +503,9 @@ static void apply_stage(cx *x, shape *s, int a, int b)
         items(x, &o, a + 1, b, NULL);
     } else if (kw(x, a, "count")) {
         shape_add(x, &o, "count");
+    } else if (kw(x, a, "rfm")) { /* the rows stay, with fields added */
+        s->rfm = s->src && s->entity == ENT_ACCOUNTS;
+        return;
     } else {
         return;
     }
@@ -511,6 +516,8 @@ static void add_shape(cx *x, const shape *s)
 {
     if (s->src) {
         add_schema(x, s->entity, true);
+        for (int i = 0; s->rfm && i < rfm_fields_def.n; i++)
+            add_field(x->c, rfm_fields_def.names[i]);
         return;
     }
     for (int i = 0; i < s->n; i++)
@@ -818,6 +825,7 @@ static void query(cx *x)
                 add_kws(x->c, mutation_kws);
                 add_kw(x->c, "kpi");
                 add_kw(x->c, "report");
+                add_kw(x->c, "rfm");
             }
         }
         return;
@@ -858,6 +866,8 @@ static void query(cx *x)
         set_stage(x, &sh, s + 1);
     } else if (kw(x, s, "retier")) {
         retier_stage(x, &sh, s + 1);
+    } else if (kw(x, s, "rfm")) { /* rfm over PERIOD */
+        if (n == s + 1) add_kw(x->c, "over");
     }
 }
 

@@ -83,6 +83,14 @@ static int resolve_field(plan_ctx *pc, node *n)
                         n->name);
     }
     if (pc->entity >= 0) {
+        for (int i = 0; i < pc->ext.n; i++) { /* they shadow record fields of the same name */
+            if (strcmp(pc->ext.names[i], n->name) == 0) {
+                n->scope = SC_EXT;
+                n->slot = i;
+                n->type = pc->ext.types[i];
+                return 0;
+            }
+        }
         int slot = store_field(pc->txn, pc->entity, n->name);
         if (slot >= 0) {
             n->scope = SC_REC;
@@ -950,6 +958,8 @@ int eval(ectx *c, const node *n, value *out)
             v = rec_get(c->rec, c->reclen, (unsigned)n->slot);
         } else if (n->scope == SC_COL) {
             v = c->cols[n->slot];
+        } else if (n->scope == SC_EXT) {
+            v = c->ext ? c->ext[n->slot] : v_null();
         } else {
             size_t len;
             const uint8_t *r = parent_rec(c, n->scope - SC_PARENT0, &len);

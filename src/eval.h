@@ -13,7 +13,16 @@
 #include "parse.h"
 #include "store.h"
 
-enum { SC_REC, SC_COL, SC_PARENT0, SC_PARENT1 };
+enum { SC_REC, SC_COL, SC_PARENT0, SC_PARENT1, SC_EXT };
+
+/* Fields a stage adds to source rows that stay source rows (rfm's r, f, m,
+ * rfm, …): the rows are still records of their entity, each carrying an array
+ * of these values besides. They shadow record fields of the same name. */
+typedef struct extfields {
+    int n;
+    const char *const *names;
+    const uint8_t *types;
+} extfields;
 
 /* A parent reachable by qualified fields: account.x from interactions,
  * manager.x from accounts. */
@@ -30,7 +39,8 @@ typedef struct plan_ctx {
     store_txn *txn;
     arena *a;
     diag *d;
-    int entity; /* source entity of SC_REC fields, or -1 for computed rows */
+    int entity;    /* source entity of SC_REC fields, or -1 for computed rows */
+    extfields ext; /* fields added to the source rows (SC_EXT), none when ext.n is 0 */
     int nparents;
     parent_def parents[2];
     int ncols; /* computed rows: columns */
@@ -60,6 +70,7 @@ typedef struct ectx {
     const uint8_t *rec; /* current source record */
     size_t reclen;
     const value *cols;    /* current computed row */
+    const value *ext;     /* the extra fields of the current source row (SC_EXT), or NULL */
     const value *aggvals; /* N_AGG results (by node slot) when finishing a group */
     int nparents;
     parent_def parents[2];

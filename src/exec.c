@@ -16,17 +16,20 @@
 #include "cohort.h"
 #include "eval.h"
 #include "kpi.h"
+#include "rfm.h"
 
 typedef struct prow {
     const uint8_t *rec; /* source record, or NULL */
     size_t reclen;
-    value *cols; /* computed row, or NULL */
+    value *cols;      /* computed row, or NULL */
+    const value *ext; /* a source row's added fields (shape.ext), or NULL */
 } prow;
 
 /* What rows look like at some point of the pipeline. */
 typedef struct shape {
-    bool src;  /* source records of pipeline->entity */
-    int ncols; /* computed rows */
+    bool src;      /* source records of pipeline->entity */
+    extfields ext; /* source rows: fields a stage added (rfm), carried in prow.ext */
+    int ncols;     /* computed rows */
     const char **names;
     uint8_t *types;
 } shape;
@@ -57,9 +60,11 @@ struct pipeline {
     regex_obj *regexes;
     op *ops;     /* newest first, through op.all */
     int nstages; /* stages of the statement that run (a mutation runs all but its last) */
-    int (*collect)(void *ctx, const uint8_t *rec, size_t len); /* sink for exec_collect() */
+    /* sink for exec_collect() */
+    int (*collect)(void *ctx, const uint8_t *rec, size_t len, const value *ext);
     void *collect_ctx;
-    int collect_rc; /* what collect returned when it stopped the scan */
+    extfields *collect_ext; /* OUT: the fields the collected rows carry */
+    int collect_rc;         /* what collect returned when it stopped the scan */
     long rows_out;
 };
 
@@ -68,8 +73,9 @@ static void bind_row(pipeline *p, const prow *r)
 {
     if (r->cols) {
         p->ec.cols = r->cols;
-    } else if (r->rec != p->ec.rec) {
-        ectx_row(&p->ec, r->rec, r->reclen);
+    } else {
+        if (r->rec != p->ec.rec) ectx_row(&p->ec, r->rec, r->reclen);
+        p->ec.ext = r->ext;
     }
 }
 
@@ -92,6 +98,7 @@ static void plan_for(pipeline *p, plan_ctx *pc, const shape *sh)
 {
     if (sh->src) {
         *pc = p->pc0;
+        pc->ext = sh->ext;
     } else {
         plan_source(pc, p->txn, p->a, p->d, -1, &p->regexes);
         pc->ncols = sh->ncols;
@@ -553,6 +560,8 @@ typedef struct sink_op {
     const char *path;
     bool src; /* rows are source records: decode them */
     int ncols;
+    int nrec;         /* source rows: columns from the record, then the added fields */
+    const int *slots; /* their slots (NULL: 0 … nrec-1) */
     const uint8_t *types;
     value *buf;
 } sink_op;
@@ -563,13 +572,15 @@ static int sink_push(op *o, const prow *r)
     const value *vals = r->cols;
     if (!vals) {
         char tmp[FMT_BUF];
-        for (int i = 0; i < s->ncols; i++) {
-            value v = rec_get(r->rec, r->reclen, (unsigned)i);
+        for (int i = 0; i < s->nrec; i++) {
+            value v = rec_get(r->rec, r->reclen, (unsigned)(s->slots ? s->slots[i] : i));
             if (v.type != s->types[i] && v.type != T_NULL) v = store_coerce(v, s->types[i], tmp);
             s->buf[i] = v;
             if (v.type == T_TEXT && v.s == tmp)
                 s->buf[i].s = arena_strndup(&o->p->scratch, tmp, v.len);
         }
+        for (int k = s->nrec; k < s->ncols; k++)
+            s->buf[k] = r->ext ? r->ext[k - s->nrec] : v_null();
         vals = s->buf;
     }
     render_row(s->r, vals);
@@ -606,7 +617,7 @@ static void sink_free(op *o)
 
 static int collect_push(op *o, const prow *r)
 {
-    int rc = o->p->collect(o->p->collect_ctx, r->rec, r->reclen);
+    int rc = o->p->collect(o->p->collect_ctx, r->rec, r->reclen, r->ext);
     if (rc) o->p->collect_rc = rc;
     return rc ? -1 : 0;
 }
@@ -642,7 +653,7 @@ typedef struct kpi_op {
 
 static int kpi_push(op *o, const prow *r)
 {
-    return kpi_add(((kpi_op *)o)->k, r->rec, r->reclen);
+    return kpi_add(((kpi_op *)o)->k, r->rec, r->reclen, r->ext);
 }
 
 static int kpi_done(op *o)
@@ -653,6 +664,39 @@ static int kpi_done(op *o)
 static void kpi_op_free(op *o)
 {
     kpi_free(((kpi_op *)o)->k);
+}
+
+/* ---- rfm (rfm.c): scores the accounts, then passes them on with their added fields ---- */
+
+typedef struct rfm_op {
+    op o;
+    rfm *r;
+} rfm_op;
+
+static int rfm_push(op *o, const prow *r)
+{
+    return rfm_add(((rfm_op *)o)->r, r->rec, r->reclen);
+}
+
+static int rfm_done(op *o)
+{
+    rfm *r = ((rfm_op *)o)->r;
+    rfm_score(r);
+    size_t n = rfm_count(r);
+    for (size_t i = 0; i < n; i++) {
+        if ((i & 0x3FFF) == 0 && exec_cancelled(o->p->s))
+            return diag_setf(o->p->d, DIAG_INTERRUPT, "interrupted");
+        prow out = {.ext = rfm_fields(r, i)};
+        out.rec = rfm_record(r, i, &out.reclen);
+        int rc = push_next(o, &out);
+        if (rc) return rc < 0 ? -1 : 0;
+    }
+    return 0;
+}
+
+static void rfm_op_free(op *o)
+{
+    rfm_free(((rfm_op *)o)->r);
 }
 
 /* ---- planning the pipeline ---- */
@@ -740,6 +784,7 @@ static op *plan_group(pipeline *p, const stage *st, shape *sh)
     g->nfns = pc.naggs;
     /* aggregates are evaluated with no current row: their own args aside */
     sh->src = false;
+    sh->ext = (extfields){0};
     sh->ncols = ncols;
     sh->names = names;
     sh->types = types;
@@ -760,14 +805,29 @@ static op *plan_sink(pipeline *p, const stage *st, const shape *sh)
     const char **names = sh->names;
     int ncols = sh->ncols;
     if (sh->src) {
+        /* the record's fields, but those an added field shadows; then the added fields */
         const schema *sc = store_schema(p->txn, p->entity);
-        ncols = sc->n;
-        names = arena_alloc(p->a, sizeof(char *) * (size_t)ncols);
-        uint8_t *types = arena_alloc(p->a, (size_t)ncols);
-        for (int i = 0; i < ncols; i++)
-            names[i] = sc->f[i].name, types[i] = sc->f[i].type;
+        int max = sc->n + sh->ext.n;
+        names = arena_alloc(p->a, sizeof(char *) * (size_t)(max ? max : 1));
+        uint8_t *types = arena_alloc(p->a, (size_t)(max ? max : 1));
+        int *slots =
+            sh->ext.n ? arena_alloc(p->a, sizeof(int) * (size_t)(sc->n ? sc->n : 1)) : NULL;
+        ncols = 0;
+        for (int i = 0; i < sc->n; i++) {
+            bool shadowed = false;
+            for (int k = 0; k < sh->ext.n && !shadowed; k++)
+                shadowed = strcmp(sh->ext.names[k], sc->f[i].name) == 0;
+            if (shadowed) continue;
+            if (slots) slots[ncols] = i;
+            names[ncols] = sc->f[i].name, types[ncols] = sc->f[i].type;
+            ncols++;
+        }
+        s->nrec = ncols;
+        s->slots = slots;
+        for (int k = 0; k < sh->ext.n; k++, ncols++)
+            names[ncols] = sh->ext.names[k], types[ncols] = sh->ext.types[k];
         s->types = types;
-        s->buf = xmalloc(sizeof(value) * (size_t)ncols);
+        s->buf = xmalloc(sizeof(value) * (size_t)(ncols ? ncols : 1));
         s->src = true;
     }
     s->ncols = ncols;
@@ -898,9 +958,18 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             kpi_op *k = (kpi_op *)new_op(p, sizeof(kpi_op), sg, kpi_push, kpi_done);
             k->o.free = kpi_op_free;
             k->k = kpi_plan(p->txn, p->a, p->d, p->src, sg, st->nstages - i - 1,
-                            sh.src ? p->entity : -1, &p->regexes);
+                            sh.src ? p->entity : -1, &sh.ext, &p->regexes);
             if (!k->k) return NULL;
             o = &k->o;
+            break;
+        }
+        case S_RFM: { /* the rows stay accounts rows, with r, f, m, rfm, … added */
+            rfm_op *r = (rfm_op *)new_op(p, sizeof(rfm_op), sg, rfm_push, rfm_done);
+            r->o.free = rfm_op_free;
+            r->r = rfm_plan(p->txn, p->d, sg, sh.src ? p->entity : -1, p->s->cancel);
+            if (!r->r) return NULL;
+            sh.ext = rfm_fields_def;
+            o = &r->o;
             break;
         }
         default: /* set, retier, assign: handled by mutate.c when they end the pipeline */
@@ -929,6 +998,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             return NULL;
         }
         sink = new_op(p, sizeof(op), NULL, collect_push, NULL);
+        if (p->collect_ext) *p->collect_ext = sh.ext;
     } else {
         sink = plan_sink(p, NULL, &sh);
     }
@@ -1034,7 +1104,8 @@ static int run_query(session *s, const stmt *st, const char *src, arena *a, diag
 }
 
 int exec_collect(session *s, store_txn *t, const stmt *st, const char *src, arena *a, diag *d,
-                 int (*fn)(void *ctx, const uint8_t *rec, size_t len), void *ctx)
+                 int (*fn)(void *ctx, const uint8_t *rec, size_t len, const value *ext), void *ctx,
+                 extfields *ext)
 {
     pipeline p = {.s = s,
                   .a = a,
@@ -1044,7 +1115,8 @@ int exec_collect(session *s, store_txn *t, const stmt *st, const char *src, aren
                   .txn = t,
                   .nstages = st->nstages - 1,
                   .collect = fn,
-                  .collect_ctx = ctx};
+                  .collect_ctx = ctx,
+                  .collect_ext = ext};
     return run_pipeline(&p, st);
 }
 

@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "diag.h"
+#include "eval.h"
 #include "parse.h"
 #include "render.h"
 #include "store.h"
@@ -41,9 +42,14 @@ int exec_stmt(session *s, const stmt *st, const char *src, arena *a, diag *d);
 
 /* Runs the stages of ST before its last one inside transaction T, which must
  * leave account records, and calls FN with each (the record is valid until
- * the next write in T). Returns 0, FN's non-zero value, or -1 with D set. */
+ * the next write in T) and the values of the fields a stage such as rfm added
+ * to it (EXT->n of them, valid until FN returns; NULL when none). Before the
+ * first call *EXT (may be NULL) is set to those fields' names and types
+ * (which live as long as the statement). Returns 0, FN's non-zero value, or
+ * -1 with D set. */
 int exec_collect(session *s, store_txn *t, const stmt *st, const char *src, arena *a, diag *d,
-                 int (*fn)(void *ctx, const uint8_t *rec, size_t len), void *ctx);
+                 int (*fn)(void *ctx, const uint8_t *rec, size_t len, const value *ext), void *ctx,
+                 extfields *ext);
 
 /* Mutations (mutate.c): set, retier and assign, with preview, confirmation
  * and audit; and undo. Each is one write transaction. */

@@ -236,7 +236,7 @@ static bool make_windows(kpi *k)
 /* ---- planning ---- */
 
 kpi *kpi_plan(store_txn *t, arena *a, diag *d, const char *src, const stage *st, int nrest,
-              int entity, regex_obj **regexes)
+              int entity, const extfields *ext, regex_obj **regexes)
 {
     const char *what = st->kind == S_REPORT ? "report" : "kpi";
     if (nrest > 0) {
@@ -262,6 +262,7 @@ kpi *kpi_plan(store_txn *t, arena *a, diag *d, const char *src, const stage *st,
         return NULL;
     }
     plan_source(&k->pc, t, a, d, ENT_ACCOUNTS, regexes);
+    if (ext) k->pc.ext = *ext;
     k->keys = st->items;
     k->nkeys = k->report ? 0 : st->nitems;
     if (k->nkeys > 64) {
@@ -408,12 +409,13 @@ static bool customer_at(bool has_created, int64_t created, bool has_closed, int6
     return has_created && created <= t && (!has_closed || closed > t);
 }
 
-int kpi_add(kpi *k, const uint8_t *rec, size_t len)
+int kpi_add(kpi *k, const uint8_t *rec, size_t len, const value *ext)
 {
     value id = rec_get(rec, len, A_ID);
     if (id.type != T_TEXT) return 0;
     value keys[64];
     ectx_row(&k->ec, rec, len);
+    k->ec.ext = ext;
     k->ec.a = &k->scratch;
     for (int i = 0; i < k->nkeys; i++)
         if (eval(&k->ec, k->keys[i].e, &keys[i])) {

@@ -24,16 +24,18 @@
 typedef struct kpi kpi;
 
 /* Plans `kpi` or `report` stage ST over rows of ENTITY (ENT_ACCOUNTS records;
- * anything else, or -1 for computed rows, is an error). NREST: how many stages
+ * anything else, or -1 for computed rows, is an error), which carry the added
+ * fields EXT (rfm's; may be NULL: none) for the by keys. NREST: how many stages
  * follow ST (any is an error: kpi and report end the query). T, A (statement
  * arena), SRC (statement text) and REGEXES (compiled regexes of the by keys,
  * freed by the caller with eval_free_regexes()) outlive the object. Returns an
  * object owned by the caller (kpi_free()), or NULL with D set. */
 kpi *kpi_plan(store_txn *t, arena *a, diag *d, const char *src, const stage *st, int nrest,
-              int entity, regex_obj **regexes);
+              int entity, const extfields *ext, regex_obj **regexes);
 
-/* Folds in one account record (and its interactions). Returns 0, or -1 with D set. */
-int kpi_add(kpi *k, const uint8_t *rec, size_t len);
+/* Folds in one account record (and its interactions), with the values of its
+ * added fields (EXT->n of them, or NULL). Returns 0, or -1 with D set. */
+int kpi_add(kpi *k, const uint8_t *rec, size_t len, const value *ext);
 
 /* Writes the result to OUT in the mode of RO. Returns 0, or -1 with D set. */
 int kpi_finish(kpi *k, FILE *out, const render_opts *ro);

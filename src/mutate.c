@@ -32,6 +32,9 @@ typedef struct mut {
     size_t *offs;
     uint32_t *lens;
     size_t n, cap;
+    /* fields a stage added to the rows (rfm), ext.n values per account in extv */
+    extfields ext;
+    value *extv;
     /* the change set */
     change *ch;
     size_t nch, capch;
@@ -54,13 +57,25 @@ static value acc_field(const mut *m, size_t i, int slot)
     return rec_get(r, len, (unsigned)slot);
 }
 
-static int collect(void *ctx, const uint8_t *rec, size_t len)
+/* The values of the added fields of account I, or NULL when there are none. */
+static const value *acc_ext(const mut *m, size_t i)
+{
+    return m->ext.n ? &m->extv[i * (size_t)m->ext.n] : NULL;
+}
+
+static int collect(void *ctx, const uint8_t *rec, size_t len, const value *ext)
 {
     mut *m = ctx;
     if (m->n == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 1024;
         m->offs = xrealloc(m->offs, m->cap * sizeof *m->offs);
         m->lens = xrealloc(m->lens, m->cap * sizeof *m->lens);
+        if (m->ext.n) m->extv = xrealloc(m->extv, m->cap * (size_t)m->ext.n * sizeof *m->extv);
+    }
+    for (int k = 0; k < m->ext.n; k++) { /* copied: they live only as long as the pipeline */
+        value v = ext ? ext[k] : v_null();
+        if (v.type == T_TEXT) v.s = arena_strndup(m->a, v.s, v.len);
+        m->extv[m->n * (size_t)m->ext.n + (size_t)k] = v;
     }
     rbuf_reserve(&m->recs, len);
     m->offs[m->n] = m->recs.len;
@@ -132,6 +147,7 @@ static int plan_set(mut *m)
     int *slots = arena_alloc(m->a, sizeof(int) * (size_t)sg->nitems);
     plan_ctx pc;
     plan_source(&pc, m->t, m->a, m->d, ENT_ACCOUNTS, &m->regexes);
+    pc.ext = m->ext;
     for (int k = 0; k < sg->nitems; k++) {
         const item *it = &sg->items[k];
         int slot = store_field(m->t, ENT_ACCOUNTS, it->name);
@@ -167,6 +183,7 @@ static int plan_set(mut *m)
         size_t len;
         const uint8_t *r = acc_rec(m, i, &len);
         ectx_row(&ec, r, len);
+        ec.ext = acc_ext(m, i);
         for (int k = 0; k < sg->nitems && ret == 0; k++) {
             value nv;
             if (eval(&ec, sg->items[k].e, &nv) || check_value(m, slots[k], &nv, sg->items[k].e))
@@ -204,6 +221,7 @@ static int plan_retier(mut *m)
     const stage *sg = m->m;
     plan_ctx pc;
     plan_source(&pc, m->t, m->a, m->d, ENT_ACCOUNTS, &m->regexes);
+    pc.ext = m->ext;
     if (plan_expr(&pc, sg->e)) return -1;
     if (sg->e->type != T_INT && sg->e->type != T_NUM && sg->e->type != T_NULL)
         return diag_set(m->d, DIAG_SEMANTIC, sg->e->off, sg->e->len,
@@ -259,6 +277,7 @@ static int plan_retier(mut *m)
         size_t len;
         const uint8_t *r = acc_rec(m, i, &len);
         ectx_row(&ec, r, len);
+        ec.ext = acc_ext(m, i);
         value v;
         if (eval(&ec, sg->e, &v)) {
             ret = -1;
@@ -720,7 +739,7 @@ int mutate_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
     mut m = {.s = s, .t = t, .a = a, .d = d, .st = st, .m = sg, .src = src};
     target *tg = NULL;
     int ntg = 0;
-    int ret = exec_collect(s, t, st, src, a, d, collect, &m);
+    int ret = exec_collect(s, t, st, src, a, d, collect, &m, &m.ext);
     if (ret == 0) {
         if (sg->kind == S_SET)
             ret = plan_set(&m);
@@ -772,6 +791,7 @@ int mutate_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
     free(tg);
     free(m.offs);
     free(m.lens);
+    free(m.extv);
     free(m.ch);
     rbuf_free(&m.recs);
     eval_free_regexes(&m.regexes);

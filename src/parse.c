@@ -970,6 +970,17 @@ static bool report_stage(parser *p, stage *s)
     return true;
 }
 
+/* rfm -> RFM OVER period_arg */
+static bool rfm_stage(parser *p, stage *s)
+{
+    s->kind = S_RFM;
+    if (!expect_kw(p, "over")) return false;
+    s->per_off = p->t.off;
+    if (!period_arg(p, &s->period)) return false;
+    s->per_len = p->prev.off + p->prev.len - s->per_off;
+    return true;
+}
+
 /* stage -> WHERE expr
  *        | SORT expr [ASC|DESC] { ',' expr [ASC|DESC] }
  *        | LIMIT int [ OFFSET int ]
@@ -978,7 +989,7 @@ static bool report_stage(parser *p, stage *s)
  *        | AGG item { ',' item }
  *        | COUNT
  *        | EXPORT string
- *        | set | retier | assign | retention | kpi | report */
+ *        | set | retier | assign | retention | kpi | report | rfm */
 static bool stage_rule(parser *p, stage *s)
 {
     memset(s, 0, sizeof *s);
@@ -1028,8 +1039,9 @@ static bool stage_rule(parser *p, stage *s)
     if (accept_kw(p, "retention")) return retention_stage(p, s);
     if (accept_kw(p, "kpi")) return kpi_stage(p, s);
     if (accept_kw(p, "report")) return report_stage(p, s);
+    if (accept_kw(p, "rfm")) return rfm_stage(p, s);
     expected(p, "a stage (where, sort, limit, select, group, agg, count, export, set, retier, "
-                "assign, retention, kpi, report)");
+                "assign, retention, kpi, report, rfm)");
     return false;
 }
 

@@ -150,6 +150,7 @@ typedef enum skind {
     S_RETENTION, /* cohort retention (spec §9, cohort.h); ends a query */
     S_KPI,       /* kpi … (spec §10, kpi.h); ends an accounts query */
     S_REPORT,    /* report for PERIOD (spec §10, kpi.h); ends an accounts query */
+    S_RFM,       /* rfm over PERIOD (rfm.h): adds r, f, m, rfm, … to accounts rows */
     S_NKINDS
 } skind;
 
@@ -207,7 +208,7 @@ typedef struct stage {
     uint32_t act_off, act_len; /* the activity clause, for messages */
     /* S_KPI: kpis[nkpis] (kpiid), items = the by keys, unit = U_MONTH/U_QUARTER/U_YEAR for
      * `per UNIT from period to period_to`, else 0 (U_DAY) for `over period`.
-     * S_REPORT: period. */
+     * S_REPORT and S_RFM: period. */
     uint8_t *kpis;
     int nkpis;
     value period, period_to;   /* T_PERIOD */

@@ -647,7 +647,8 @@ static const char *const help_text =
     "  interactions where kind = \"order\" | group by account agg sum(amount) as total;\n"
     "  import accounts from \"accounts.csv\";\n"
     "Sources: accounts, managers, interactions, history.\n"
-    "Stages: where, sort, limit, select, group by … agg, agg, count, export.\n"
+    "Stages: where, sort, limit, select, group by … agg, agg, count, export, rfm, retention,\n"
+    "kpi, report; set, retier, assign change accounts.\n"
     "Dot-commands (one line each, no ';'):\n";
 
 static const struct {
@@ -671,7 +672,11 @@ static const struct {
                "  group by KEY, ... [agg AGG [as NAME], ...]\n"
                "  agg AGG [as NAME], ...         one row of aggregates\n"
                "  count                          the number of rows\n"
-               "  export \"FILE\"                  write FILE (.csv .tsv .json .jsonl)\n"},
+               "  export \"FILE\"                  write FILE (.csv .tsv .json .jsonl)\n"
+               "  rfm over PERIOD                add r, f, m and rfm (RFM scores 1-5) to accounts\n"
+               "  retention by month ...         cohort retention (docs/metrics.md)\n"
+               "  kpi KPI, ... over PERIOD       KPIs; report for PERIOD: the report\n"
+               "  set, retier, assign            change accounts (docs/mutations.md)\n"},
     {"functions",
      "Functions: lower upper len trim substr coalesce round abs floor ceil year month\n"
      "quarter week day days_between age date if, and case when ... then ... else ... end.\n"

@@ -234,7 +234,7 @@ comp '' accounts history import interactions kpi managers report undo
 comp 'acc' accounts
 comp 'ACC' ACCOUNTS
 comp 'accounts ' where
-comp 'accounts | ' agg assign count export group kpi limit preview report retention retier select set sort where
+comp 'accounts | ' agg assign count export group kpi limit preview report retention retier rfm select set sort where
 comp 'managers | s' select sort
 comp 'accounts where emp' employees
 comp 'accounts where we' website week\(
@@ -271,6 +271,13 @@ comp 'accounts | set tier = 1 ' and between in is not or preview
 comp 'accounts | retier ' by
 comp 'accounts | retier by revenue top 10% = 1, ' next rest share top
 comp 'undo ' force
+comp 'accounts | rf' rfm
+comp 'accounts | rfm ' over
+comp 'accounts | rfm over '
+comp 'accounts | rfm over 2024 | where rf' rfm rfm_monetary rfm_orders rfm_recency_days
+comp 'accounts | rfm over 2024 | where r = 5 | set tier = if(f' f false first_order floor\(
+comp 'accounts | rfm over 2024 | select id, rfm as seg | sort s' seg substr\(
+comp 'interactions | rfm over 2024 | where rf'
 comp 'interactions | retention by ' month quarter week year
 comp 'interactions | retention by month ' activity counts cumulative from periods revenue
 comp 'accounts | retention by quarter activity interactions where ki' kind

@@ -1142,11 +1142,11 @@ static void test_statement_errors(void **state)
     SYNTAX("accounts where tier = ;", 22, 1, "expected an expression but found ';'");
     SYNTAX("accounts | frobnicate;", 11, 10,
            "expected a stage (where, sort, limit, select, group, agg, count, export, set, retier, "
-           "assign, retention, kpi, report) but found "
+           "assign, retention, kpi, report, rfm) but found "
            "'frobnicate'");
     SYNTAX("accounts |;", 10, 1,
            "expected a stage (where, sort, limit, select, group, agg, count, export, set, retier, "
-           "assign, retention, kpi, report) but found "
+           "assign, retention, kpi, report, rfm) but found "
            "';'");
     SYNTAX("accounts tier = 1;", 9, 4, "expected '|' or ';' but found 'tier'");
     SYNTAX("accounts where a = 1 b;", 21, 1, "expected '|' or ';' but found 'b'");
@@ -1161,7 +1161,7 @@ static void test_statement_errors(void **state)
     strcpy(longw + 91, ";");
     SYNTAX(longw, 11, 80,
            "expected a stage (where, sort, limit, select, group, agg, count, export, set, retier, "
-           "assign, retention, kpi, report) but found "
+           "assign, retention, kpi, report, rfm) but found "
            "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'");
 }
 
