@@ -15,6 +15,8 @@
 
 #include "record.h"
 
+enum { DAYMAP = 40 * 366 }; /* days in the period table of acct_activity() */
+
 #define MAX_PERIODS 10000 /* columns p0 … pN at most (N < MAX_PERIODS) */
 
 typedef struct acct {
@@ -41,12 +43,17 @@ struct cohort {
     size_t naccts, capaccts;
     uint32_t *table;
     size_t tcap;
+    bool ordered;  /* every account so far came after the one before (by id):
+                    * a new id past the last is new, and the table is not
+                    * built until the order breaks */
     size_t last; /* index + 1 of the account seen last (input comes grouped by account) */
     /* the latest activity date, and the day whose period index is cached */
     bool have_data;
     int64_t last_day;
     int64_t cached_day;
     int32_t cached_k;
+    int32_t *daymap; /* period index of days daybase .. daybase + DAYMAP - 1, or NULL */
+    int64_t daybase;
     /* accounts input: the activity set */
     node *cond;
     filter *fast;
@@ -109,34 +116,54 @@ static bool day_of(value v, int64_t *day)
 /* ---- accounts ---- */
 
 /* The account with id S, created (with *CREATED set) when new. */
+static int id_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    int k = memcmp(a, b, an < bn ? an : bn);
+    return k ? k : (an > bn) - (an < bn);
+}
+
+/* Puts account I into the table (which has room). */
+static void table_add(cohort *c, size_t i)
+{
+    size_t j = hash_bytes(c->accts[i].id, c->accts[i].idlen, 0) & (c->tcap - 1);
+    while (c->table[j])
+        j = (j + 1) & (c->tcap - 1);
+    c->table[j] = (uint32_t)(i + 1);
+}
+
 static acct *acct_find(cohort *c, const char *s, size_t n, bool *created)
 {
     *created = false;
-    if (c->last) {
-        acct *a = &c->accts[c->last - 1];
-        if (a->idlen == n && memcmp(a->id, s, n) == 0) return a;
-    }
-    if (c->naccts * 2 >= c->tcap) {
-        size_t cap = c->tcap ? c->tcap * 2 : 1024;
-        uint32_t *t = xcalloc(cap, sizeof *t);
-        for (size_t i = 0; i < c->naccts; i++) {
-            size_t j = hash_bytes(c->accts[i].id, c->accts[i].idlen, 0) & (cap - 1);
-            while (t[j])
-                j = (j + 1) & (cap - 1);
-            t[j] = (uint32_t)(i + 1);
-        }
+    acct *last = c->last ? &c->accts[c->last - 1] : NULL;
+    int vs_last = last ? id_cmp(s, n, last->id, last->idlen) : 1;
+    if (vs_last == 0) return last;
+    if (c->ordered && vs_last < 0) { /* the order breaks: index what came so far */
+        c->ordered = false;
+        size_t cap = 1024;
+        while (cap < 2 * c->naccts + 2)
+            cap *= 2;
         free(c->table);
-        c->table = t;
+        c->table = xcalloc(cap, sizeof *c->table);
         c->tcap = cap;
+        for (size_t i = 0; i < c->naccts; i++)
+            table_add(c, i);
     }
-    size_t j = hash_bytes(s, n, 0) & (c->tcap - 1);
-    while (c->table[j]) {
-        acct *a = &c->accts[c->table[j] - 1];
-        if (a->idlen == n && memcmp(a->id, s, n) == 0) {
-            c->last = c->table[j];
-            return a;
+    if (!c->ordered) {
+        if (c->naccts * 2 >= c->tcap) {
+            free(c->table);
+            c->tcap = c->tcap ? c->tcap * 2 : 1024;
+            c->table = xcalloc(c->tcap, sizeof *c->table);
+            for (size_t i = 0; i < c->naccts; i++)
+                table_add(c, i);
         }
-        j = (j + 1) & (c->tcap - 1);
+        size_t j = hash_bytes(s, n, 0) & (c->tcap - 1);
+        for (; c->table[j]; j = (j + 1) & (c->tcap - 1)) {
+            acct *a = &c->accts[c->table[j] - 1];
+            if (a->idlen == n && memcmp(a->id, s, n) == 0) {
+                c->last = c->table[j];
+                return a;
+            }
+        }
     }
     if (c->naccts == c->capaccts) {
         c->capaccts = c->capaccts ? c->capaccts * 2 : 1024;
@@ -147,8 +174,8 @@ static acct *acct_find(cohort *c, const char *s, size_t n, bool *created)
     a->id = arena_strndup(c->a, s, n);
     a->idlen = (uint32_t)n;
     a->cohort = INT32_MIN;
-    c->table[j] = (uint32_t)++c->naccts;
-    c->last = c->naccts;
+    c->last = ++c->naccts;
+    if (!c->ordered) table_add(c, c->naccts - 1);
     *created = true;
     return a;
 }
@@ -157,16 +184,25 @@ static acct *acct_find(cohort *c, const char *s, size_t n, bool *created)
 static int acct_activity(cohort *c, acct *a, int64_t day, value amount)
 {
     int32_t k;
-    if (day == c->cached_day) {
+    if (!c->daymap) { /* a table of the period of each day, some decades around the first */
+        c->daybase = day - DAYMAP / 2;
+        c->daymap = xmalloc(sizeof *c->daymap * DAYMAP);
+        for (int64_t i = 0; i < DAYMAP; i++) {
+            int64_t k64 = period_index(c->unit, c->daybase + i);
+            c->daymap[i] = k64 < INT32_MIN / 2 || k64 > INT32_MAX / 2 ? INT32_MIN : (int32_t)k64;
+        }
+    }
+    if (day - c->daybase >= 0 && day - c->daybase < DAYMAP) {
+        k = c->daymap[day - c->daybase];
+    } else if (day == c->cached_day) {
         k = c->cached_k;
     } else {
         int64_t k64 = period_index(c->unit, day);
-        if (k64 < INT32_MIN / 2 || k64 > INT32_MAX / 2)
-            return diag_setf(c->d, DIAG_SEMANTIC, "retention: date out of range");
-        k = (int32_t)k64;
+        k = k64 < INT32_MIN / 2 || k64 > INT32_MAX / 2 ? INT32_MIN : (int32_t)k64;
         c->cached_day = day;
         c->cached_k = k;
     }
+    if (k == INT32_MIN) return diag_setf(c->d, DIAG_SEMANTIC, "retention: date out of range");
     if (!c->have_data || day > c->last_day) c->last_day = day;
     c->have_data = true;
     /* find K in the sorted list: the commonest case is the last entry or past it */
@@ -358,6 +394,7 @@ cohort *cohort_plan(store_txn *t, arena *a, diag *d, const char *src, const stag
     c->revenue = st->ret & RET_REVENUE;
     c->from_created = st->ret & RET_FROM_CREATED;
     c->cached_day = INT64_MIN;
+    c->ordered = true;
     arena_init(&c->scratch);
     if (act && st->e) {
         plan_source(&c->pc, t, a, d, ENT_INTERACTIONS, regexes);
@@ -388,6 +425,7 @@ void cohort_free(cohort *c)
     }
     free(c->accts);
     free(c->table);
+    free(c->daymap);
     arena_free(&c->scratch);
     free(c);
 }
