@@ -467,21 +467,40 @@ int cohort_finish(cohort *c, FILE *out, const render_opts *ro)
     int32_t *cs = xmalloc((c->naccts ? c->naccts : 1) * sizeof *cs);
     size_t ncs = 0;
     int64_t maxk = 0; /* largest k at which an account is active */
+    int32_t lo = INT32_MAX, hi = INT32_MIN;
     for (size_t i = 0; i < c->naccts; i++) {
         const acct *a = &c->accts[i];
         int32_t co = cohort_of(c, a);
         if (co == INT32_MIN) continue;
         cs[ncs++] = co;
+        if (co < lo) lo = co;
+        if (co > hi) hi = co;
         if (a->n && a->ks[a->n - 1] - co > maxk) maxk = a->ks[a->n - 1] - co;
     }
-    qsort(cs, ncs, sizeof *cs, cmp_i32);
-    size_t nd = 0;
-    for (size_t i = 0; i < ncs; i++)
-        if (nd == 0 || cs[nd - 1] != cs[i]) cs[nd++] = cs[i];
-    ncs = nd;
+    /* row of each cohort: a direct table when the cohorts span a short range
+     * (they do: months or weeks of a few years), else sorting */
+    uint32_t *rowof = NULL; /* cohort - lo -> row + 1 */
+    if (ncs && (int64_t)hi - lo < 4 * (int64_t)ncs + 4096) {
+        rowof = xcalloc((size_t)((int64_t)hi - lo + 1), sizeof *rowof);
+        for (size_t i = 0; i < ncs; i++)
+            rowof[cs[i] - lo] = 1;
+        size_t nd = 0;
+        for (int64_t k = lo; k <= hi; k++)
+            if (rowof[k - lo]) {
+                cs[nd] = (int32_t)k;
+                rowof[k - lo] = (uint32_t)++nd;
+            }
+        ncs = nd;
+    } else {
+        qsort(cs, ncs, sizeof *cs, cmp_i32);
+        size_t nd = 0;
+        for (size_t i = 0; i < ncs; i++)
+            if (nd == 0 || cs[nd - 1] != cs[i]) cs[nd++] = cs[i];
+        ncs = nd;
+    }
     int64_t np = (st->ret & RET_PERIODS ? st->periods : maxk) + 1; /* columns p0 … */
     if (np > MAX_PERIODS) {
-        free(cs);
+        free(cs), free(rowof);
         return diag_set(c->d, DIAG_SEMANTIC, st->off, st->len,
                         "the retention table would have %lld periods (over %d): narrow the "
                         "input or give 'periods N'",
@@ -496,7 +515,7 @@ int cohort_finish(cohort *c, FILE *out, const render_opts *ro)
         const acct *a = &c->accts[i];
         int32_t co = cohort_of(c, a);
         if (co == INT32_MIN) continue;
-        size_t row = cohort_row(cs, ncs, co);
+        size_t row = rowof ? rowof[co - lo] - 1 : cohort_row(cs, ncs, co);
         size[row]++;
         int64_t *rc = cnt + row * (size_t)np;
         if (cumulative) { /* counted in p0 … p(last active): marked at the end, summed below */
@@ -529,7 +548,7 @@ int cohort_finish(cohort *c, FILE *out, const render_opts *ro)
     if (c->export) {
         f = fopen(c->export->file, "w");
         if (!f) {
-            free(cs), free(cnt), free(sum), free(size);
+            free(cs), free(rowof), free(cnt), free(sum), free(size);
             return diag_set(c->d, DIAG_IO, c->export->file_off, c->export->file_len,
                             "cannot write %s: %s", c->export->file, strerror(errno));
         }
@@ -599,7 +618,7 @@ int cohort_finish(cohort *c, FILE *out, const render_opts *ro)
     }
     render_end(r);
     free(vals);
-    free(cs), free(cnt), free(sum), free(size);
+    free(cs), free(rowof), free(cnt), free(sum), free(size);
     if (f) {
         int bad = ferror(f);
         if (fclose(f) != 0 || bad)
