@@ -94,6 +94,9 @@ struct store_txn {
     mgr_delta *deltas; /* open-addressing table of ndelta_cap slots */
     size_t ndeltas, delta_cap;
     MDB_cursor *icur; /* interactions cursor for ordered inserts */
+    MDB_cursor *kcur[DB_N]; /* accounts and managers: a put in key order after the last
+                             * finds its page without a search from the root */
+    MDB_cursor *hcur;       /* history: appends */
     rbuf buf;         /* scratch for re-encoding records */
     rbuf key;         /* scratch for keys */
     /* Interactions of one account waiting to join its blocks (see iflush()). */
@@ -465,6 +468,14 @@ static void txn_free(store_txn *t)
 static int flush_deltas(store_txn *t);
 static int iflush(store_txn *t);
 
+static void close_cursors(store_txn *t)
+{
+    if (t->icur) mdb_cursor_close(t->icur);
+    if (t->hcur) mdb_cursor_close(t->hcur);
+    for (int i = 0; i < DB_N; i++)
+        if (t->kcur[i]) mdb_cursor_close(t->kcur[i]);
+}
+
 int store_commit(store_txn *t)
 {
     int rc = 0;
@@ -478,7 +489,7 @@ int store_commit(store_txn *t)
             if (rc == 0 && t->seq_loaded) {
                 rc = meta_put_u64(t->txn, t->s->dbi[DB_META], "seq", t->seq);
             }
-            if (t->icur) mdb_cursor_close(t->icur);
+            close_cursors(t);
             if (rc) {
                 mdb_txn_abort(t->txn);
                 t->s->schema_gen = UINT64_MAX;
@@ -497,7 +508,7 @@ int store_commit(store_txn *t)
 void store_abort(store_txn *t)
 {
     if (t->txn) {
-        if (t->icur) mdb_cursor_close(t->icur);
+        close_cursors(t);
         mdb_txn_abort(t->txn);
         if (t->write) t->s->schema_gen = UINT64_MAX; /* fields added in T are gone */
     }
@@ -867,9 +878,12 @@ int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len)
     if (rc) return rc;
     int db = entity_db[entity];
     if (entity == ENT_MANAGERS && (rc = flush_deltas(t)) != 0) return rc;
+    if (!t->kcur[db] && (rc = mdb_cursor_open(t->txn, t->s->dbi[db], &t->kcur[db])) != 0) return rc;
+    MDB_cursor *cur = t->kcur[db];
     MDB_val ov;
-    rc = mdb_get(t->txn, t->s->dbi[db], &k, &ov);
+    rc = mdb_cursor_get(cur, &k, &ov, MDB_SET_KEY);
     if (rc && rc != MDB_NOTFOUND) return rc;
+    bool found = rc == 0;
     const uint8_t *old = rc == 0 ? ov.mv_data : NULL;
     size_t oldlen = rc == 0 ? ov.mv_size : 0;
     rc = 0;
@@ -906,7 +920,14 @@ int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len)
         /* the key must point into stable memory across the writes below */
         rc = key_of(nb.data, nb.len, &k);
     }
-    if (rc == 0) rc = put_raw(t, db, &k, nb.data, nb.len);
+    if (rc == 0) {
+        /* the cursor still points at the old row unless loads were computed */
+        MDB_val v = {nb.len, nb.data};
+        if (found && entity == ENT_ACCOUNTS)
+            rc = mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
+        else
+            rc = mdb_cursor_put(cur, &k, &v, 0);
+    }
     if (rc == 0 && entity == ENT_ACCOUNTS) {
         value om = old ? rec_get(old, oldlen, A_MANAGER) : v_null();
         value nm = rec_get(nb.data, nb.len, A_MANAGER);
@@ -1378,8 +1399,12 @@ int store_history_put(store_txn *t, int64_t batch, uint32_t seq, const uint8_t *
     uint8_t key[12];
     be64(key, (uint64_t)batch);
     be32(key + 8, seq);
-    MDB_val k = {sizeof key, key};
-    return put_raw(t, DB_HISTORY, &k, rec, len);
+    MDB_val k = {sizeof key, key}, v = {len, (void *)rec};
+    int rc = 0;
+    if (!t->hcur && (rc = mdb_cursor_open(t->txn, t->s->dbi[DB_HISTORY], &t->hcur)) != 0) return rc;
+    rc = mdb_cursor_put(t->hcur, &k, &v, MDB_APPEND); /* batches and rows come in order */
+    if (rc == MDB_KEYEXIST) rc = mdb_cursor_put(t->hcur, &k, &v, 0);
+    return rc;
 }
 
 int store_history_of(store_txn *t, int64_t batch, store_cursor **out)
