@@ -692,11 +692,18 @@ static int compute_load(store_txn *t, MDB_val *id, int64_t *load, double *rev)
     MDB_cursor *c;
     int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_MGR_ACCOUNTS], &c);
     if (rc) return rc;
+    /* the index gives a manager's accounts in id order: one cursor over the
+     * accounts finds each on the page of the one before, mostly */
+    MDB_cursor *ac;
+    if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACCOUNTS], &ac)) != 0) {
+        mdb_cursor_close(c);
+        return rc;
+    }
     MDB_val k = *id, v;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
-        MDB_val av;
-        if (mdb_get(t->txn, t->s->dbi[DB_ACCOUNTS], &v, &av) != 0) continue;
+        MDB_val ak = v, av;
+        if (mdb_cursor_get(ac, &ak, &av, MDB_SET_KEY) != 0) continue;
         if (rec_get(av.mv_data, av.mv_size, A_CLOSED).type != T_NULL) continue;
         value r = rec_get(av.mv_data, av.mv_size, A_REVENUE);
         (*load)++;
@@ -705,6 +712,7 @@ static int compute_load(store_txn *t, MDB_val *id, int64_t *load, double *rev)
         else if (r.type == T_INT)
             *rev += (double)r.i;
     }
+    mdb_cursor_close(ac);
     mdb_cursor_close(c);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
