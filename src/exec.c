@@ -1064,7 +1064,12 @@ static int run_pipeline(pipeline *p, const stmt *st)
         }
         if (rc) ret = diag_setf(d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     }
-    if (ret == 0) {
+    if (ret == 0 && first->push == count_push && st->nstages >= 1 && st->stages[0].kind == S_COUNT) {
+        /* `SOURCE | count`: the store keeps the number */
+        ((count_op *)first)->n = (int64_t)store_count(p->txn, entity);
+        for (op *o = first; o && ret == 0; o = o->next)
+            if (o->done(o)) ret = -1;
+    } else if (ret == 0) {
         const uint8_t *rec;
         size_t len;
         unsigned long n = 0;
