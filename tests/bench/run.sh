@@ -285,7 +285,7 @@ run_reassign() {
     for ((i = 0; i <= runs; i++)); do
         rm_db "$scratch"
         cp "$db" "$scratch"
-        sync -f "$scratch" 2>/dev/null  # the copy's dirty pages are not the engine's to write
+        sync "$scratch"  # the copy's dirty pages are not for the engine to write
         case $e in
             kash) measure "$work/out" "$kash" --no-init --yes -m csv "$scratch" -f "$q" ;;
             sqlite) stdin_file=$q measure "$work/out" sqlite3 -init /dev/null -bail "$scratch" ;;
@@ -362,7 +362,7 @@ mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 {
     echo "kash benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores, $mem, Linux $(uname -r);" \
         "scale $scale ($n_accounts accounts, $n_managers managers, $n_interactions interactions);" \
-        "median of $runs runs after 1 warm-up; kash $(version_of kash), sqlite3 $(version_of sqlite 2>/dev/null)," \
+        "median of $runs timed run(s) after 1 warm-up; kash $(version_of kash), sqlite3 $(version_of sqlite 2>/dev/null)," \
         "DuckDB (node-api) $(version_of duckdb 2>/dev/null)"
     echo
     echo "| workload | kash (s) | sqlite3 (s) | DuckDB (s) | kash/sqlite3 | kash/DuckDB | kash peak RSS (MB) | answers |"
@@ -382,4 +382,8 @@ if [ -n "$bad" ] || [ -n "$errors" ]; then
     echo "bench: FAILED: ${errors:+failed runs: $errors; }${bad:+answers not agreeing: $bad}"
     exit 1
 fi
-echo "bench: all answers agree"
+if [ "$(echo $engines | wc -w)" -lt 2 ]; then
+    echo "bench: all runs succeeded (one engine: no answers compared)"
+else
+    echo "bench: all answers agree"
+fi
