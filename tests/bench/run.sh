@@ -102,9 +102,9 @@ if [ ${#apt_need[@]} -gt 0 ]; then
         die "apt-get install ${apt_need[*]} failed"
 fi
 if [[ " $engines " == *" duckdb "* ]] && [ ! -d "$here/node_modules/@duckdb/node-api" ]; then
-    echo "bench: npm ci (the versions of tests/bench/package-lock.json)" >&2
-    npm ci --prefix "$here" --no-audit --no-fund --loglevel=error >&2 ||
-        die "npm ci in tests/bench failed (is the npm registry reachable?)"
+    echo "bench: npm install (the versions of tests/bench/package-lock.json)" >&2
+    npm install --prefix "$here" --no-save --no-audit --no-fund --loglevel=error >&2 ||
+        die "npm install in tests/bench failed (is the npm registry reachable?)"
 fi
 
 # ---------------------------------------------------------------------------
