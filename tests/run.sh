@@ -66,6 +66,23 @@ for s in tests/suites/*.sh; do
     add "$p" "$f"
 done
 
+# The benchmark harness at its small scale (tests/bench/README.md), once,
+# against the release build: it must run on kash, sqlite3 and DuckDB and find
+# their answers agreeing. Times are not checked.
+benchdir=$(mktemp -d "${TMPDIR:-/tmp}/kash-bench.XXXXXX")
+out=$(KASH="$build/kash" KASH_GEN="$build/kash-gen" tests/bench/run.sh --scale small --runs 1 \
+    --dir "$benchdir" 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$(printf '%s\n' "$out" | tail -1)" = "bench: all answers agree" ]; then
+    echo "bench (small): all answers agree"
+    add 1 0
+else
+    printf '%s\n' "$out" | tail -40
+    echo "bench (small): FAILED (exit $rc)"
+    add 0 1
+fi
+rm -rf "$benchdir"
+
 # The whole suite again (unit, fuzz replays, golden, Ctrl-C cases, every
 # script suite) in a build with AddressSanitizer and UndefinedBehaviorSanitizer
 # (leaks included): any report fails the test.
