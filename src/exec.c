@@ -115,7 +115,9 @@ static void plan_for(pipeline *p, plan_ctx *pc, const shape *sh)
 typedef struct where_op {
     op o;
     node *cond;
-    filter *fast; /* compiled form when the condition allows, else NULL */
+    filter *fast;   /* compiled form of COND, or of its first conjuncts, or NULL */
+    node *rest[16]; /* the conjuncts FAST leaves out, in order (none: FAST is all of COND) */
+    int nrest;
 } where_op;
 
 static int where_push(op *o, const prow *r)
@@ -124,7 +126,18 @@ static int where_push(op *o, const prow *r)
     pipeline *p = o->p;
     if (w->fast && r->rec) {
         int k = filter_run(w->fast, r->rec, r->reclen);
-        if (k >= 0) return k ? push_next(o, r) : 0;
+        if (k == 0) return 0;
+        if (k > 0 && !w->nrest) return push_next(o, r);
+        if (k > 0) { /* the first conjuncts hold: the others decide, in order */
+            bind_row(p, r);
+            p->ec.a = &p->scratch;
+            for (int i = 0; i < w->nrest && k > 0; i++)
+                k = eval_cond(&p->ec, w->rest[i]);
+            arena_reset(&p->scratch);
+            p->ec.a = p->a;
+            if (k < 0) return -1;
+            return k ? push_next(o, r) : 0;
+        }
     }
     bind_row(p, r);
     p->ec.a = &p->scratch;
@@ -879,7 +892,25 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             where_op *w = (where_op *)new_op(p, sizeof(where_op), sg, where_push, NULL);
             w->cond = sg->e;
             if (plan_expr(&pc, w->cond)) return NULL;
-            if (sh.src) w->fast = filter_compile(p->a, w->cond);
+            if (sh.src) {
+                /* the whole condition, else its longest compilable left part:
+                 * `a and b and c and d` is (((a and b) and c) and d): with a
+                 * filter of (a and b), c then d are evaluated on the rows it
+                 * passes, as and's short circuit would (except that a null in
+                 * a or b ends the row there: the same answer, but an error
+                 * that c would raise on such a row is not raised) */
+                w->fast = filter_compile(p->a, w->cond);
+                node *spine[16];
+                int depth = 0;
+                for (node *n = w->cond; !w->fast && depth < 16 && n->kind == N_BIN &&
+                                        n->op == OP_AND;
+                     n = n->a[0]) {
+                    spine[depth++] = n;
+                    if ((w->fast = filter_compile(p->a, n->a[0])) != NULL)
+                        for (int j = depth - 1; j >= 0; j--)
+                            w->rest[w->nrest++] = spine[j]->a[1];
+                }
+            }
             if (w->cond->type != T_BOOL && w->cond->type != T_NULL) {
                 diag_set(p->d, DIAG_SEMANTIC, w->cond->off, w->cond->len,
                          "'where' needs a condition, not %s", vtype_name(w->cond->type));
