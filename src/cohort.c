@@ -29,6 +29,7 @@ typedef struct acct {
 } acct;
 
 struct cohort {
+    store_cursor *icur; /* the interactions of one account after another */
     store_txn *t;
     arena *a;
     diag *d;
@@ -62,11 +63,6 @@ struct cohort {
     arena scratch;
 };
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
 
 /* Index of the period of kind UNIT holding day DAYS. */
 static int64_t period_index(int unit, int64_t days)
@@ -99,19 +95,6 @@ static value period_at(int unit, int64_t k)
     return period_of(unit, start);
 }
 
-/* The day of a date or datetime value; false for anything else (null). */
-static bool day_of(value v, int64_t *day)
-{
-    if (v.type == T_DATE) {
-        *day = v.i;
-        return true;
-    }
-    if (v.type == T_DATETIME) {
-        *day = floor_div(v.i, 86400);
-        return true;
-    }
-    return false;
-}
 
 /* ---- accounts ---- */
 
@@ -289,8 +272,9 @@ static int add_account(cohort *c, const uint8_t *rec, size_t len)
         acct_created(c, a, rec, len);
         if (a->cohort == INT32_MIN) return 0;
     }
-    store_cursor *cur;
-    int rc = store_interactions_of(c->t, id.s, id.len, &cur);
+    int rc = c->icur ? store_interactions_again(c->icur, id.s, id.len)
+                      : store_interactions_of(c->t, id.s, id.len, &c->icur);
+    store_cursor *cur = c->icur;
     if (rc) return diag_setf(c->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     const uint8_t *ir;
     size_t il;
@@ -313,7 +297,6 @@ static int add_account(cohort *c, const uint8_t *rec, size_t len)
         if (acct_activity(c, a, day, amount)) ret = -1;
     }
     if (ret == 0 && rc < 0) ret = diag_setf(c->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
-    store_cursor_close(cur);
     return ret;
 }
 
@@ -419,6 +402,7 @@ cohort *cohort_plan(store_txn *t, arena *a, diag *d, const char *src, const stag
 void cohort_free(cohort *c)
 {
     if (!c) return;
+    store_cursor_close(c->icur);
     for (size_t i = 0; i < c->naccts; i++) {
         free(c->accts[i].ks);
         free(c->accts[i].sums);

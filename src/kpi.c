@@ -52,6 +52,7 @@ typedef struct kgroup {
 } kgroup;
 
 struct kpi {
+    store_cursor *icur; /* the interactions of one account after another */
     store_txn *t;
     arena *a;
     diag *d;
@@ -81,25 +82,7 @@ struct kpi {
 
 /* ---- time ---- */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
 
-/* The day of a date or datetime value; false for anything else (null). */
-static bool day_of(value v, int64_t *day)
-{
-    if (v.type == T_DATE) {
-        *day = v.i;
-        return true;
-    }
-    if (v.type == T_DATETIME) {
-        *day = floor_div(v.i, 86400);
-        return true;
-    }
-    return false;
-}
 
 static bool num_of(value v, double *x)
 {
@@ -286,6 +269,7 @@ kpi *kpi_plan(store_txn *t, arena *a, diag *d, const char *src, const stage *st,
 void kpi_free(kpi *k)
 {
     if (!k) return;
+    store_cursor_close(k->icur);
     for (size_t i = 0; i < k->ngroups; i++) {
         free(k->groups[i].w);
         free(k->groups[i].s);
@@ -357,8 +341,9 @@ static bool text_is(value v, const char *s)
  * Returns 0, or -1 with D set. */
 static int add_interactions(kpi *k, kgroup *g, value id, double *before, bool *touched)
 {
-    store_cursor *cur;
-    int rc = store_interactions_of(k->t, id.s, id.len, &cur);
+    int rc = k->icur ? store_interactions_again(k->icur, id.s, id.len)
+                      : store_interactions_of(k->t, id.s, id.len, &k->icur);
+    store_cursor *cur = k->icur;
     if (rc) return diag_setf(k->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     const uint8_t *r;
     size_t n;
@@ -397,7 +382,6 @@ static int add_interactions(kpi *k, kgroup *g, value id, double *before, bool *t
             if (x >= 4) s->csat_good++;
         }
     }
-    store_cursor_close(cur);
     if (rc < 0) return diag_setf(k->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     return 0;
 }

@@ -30,6 +30,7 @@ typedef struct racc {
 } racc;
 
 struct rfm {
+    store_cursor *icur; /* the interactions of one account after another */
     store_txn *t;
     diag *d;
     volatile sig_atomic_t *cancel;
@@ -93,6 +94,7 @@ rfm *rfm_plan(store_txn *t, diag *d, const stage *st, int entity, volatile sig_a
 void rfm_free(rfm *r)
 {
     if (!r) return;
+    store_cursor_close(r->icur);
     free(r->a);
     free(r->vals);
     free(r->codes);
@@ -101,20 +103,6 @@ void rfm_free(rfm *r)
 
 /* ---- reading an account's orders ---- */
 
-/* The day of a date or datetime value; false for anything else (null). */
-static bool day_of(value v, int64_t *day)
-{
-    if (v.type == T_DATE) {
-        *day = v.i;
-        return true;
-    }
-    if (v.type == T_DATETIME) {
-        int64_t q = v.i / 86400;
-        *day = (v.i % 86400 != 0 && v.i < 0) ? q - 1 : q;
-        return true;
-    }
-    return false;
-}
 
 static bool is_order(value kind)
 {
@@ -124,8 +112,9 @@ static bool is_order(value kind)
 /* Folds the orders of account ID in the period into A. */
 static int read_orders(rfm *r, value id, racc *a)
 {
-    store_cursor *cur;
-    int rc = store_interactions_of(r->t, id.s, id.len, &cur);
+    int rc = r->icur ? store_interactions_again(r->icur, id.s, id.len)
+                      : store_interactions_of(r->t, id.s, id.len, &r->icur);
+    store_cursor *cur = r->icur;
     if (rc) return diag_setf(r->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     const uint8_t *ir;
     size_t n;
@@ -142,7 +131,6 @@ static int read_orders(rfm *r, value id, racc *a)
         else if (amt.type == T_INT)
             a->money += (double)amt.i;
     }
-    store_cursor_close(cur);
     if (rc < 0) return diag_setf(r->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     return 0;
 }

@@ -120,10 +120,11 @@ struct store_txn {
 
 struct store_cursor {
     MDB_cursor *cur;
+    store_txn *t;
     store *s;           /* read transactions only: see release_pages() */
     size_t since;       /* bytes read since the last release */
-    const char *prefix; /* owned copy */
-    size_t plen;
+    char *prefix; /* owned copy */
+    size_t plen, pcap;
     bool started;
     bool blocks;          /* interactions: values are blocks of rows */
     const uint8_t *blk;   /* the current block */
@@ -759,6 +760,7 @@ int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_
         if (rc) return rc;
     }
     store_cursor *c = xcalloc(1, sizeof *c);
+    c->t = t;
     c->blocks = entity == ENT_INTERACTIONS;
     if (t->txn) {
         int rc = mdb_cursor_open(t->txn, t->s->dbi[entity_db[entity]], &c->cur);
@@ -769,12 +771,28 @@ int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_
         if (!t->write) c->s = t->s;
     }
     if (plen) {
-        char *p = xmalloc(plen);
-        memcpy(p, prefix, plen);
-        c->prefix = p;
-        c->plen = plen;
+        c->prefix = xmalloc(plen);
+        memcpy(c->prefix, prefix, plen);
+        c->plen = c->pcap = plen;
     }
     *out = c;
+    return 0;
+}
+
+int store_interactions_again(store_cursor *c, const char *account, size_t len)
+{
+    if (c->t->nirows) {
+        int rc = iflush(c->t);
+        if (rc) return rc;
+    }
+    if (len > KEY_MAX) len = KEY_MAX + 1; /* matches nothing */
+    if (c->pcap < len + 1) c->prefix = xrealloc(c->prefix, c->pcap = len + 1);
+    memcpy(c->prefix, account, len);
+    c->prefix[len] = 0;
+    c->plen = len + 1;
+    c->started = false;
+    c->blk = NULL;
+    c->blklen = c->off = 0;
     return 0;
 }
 

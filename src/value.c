@@ -61,12 +61,6 @@ int vtype_parse(const char *name)
 
 /* ---- calendar ---- */
 
-/* Floor division and modulo for a positive divisor (C's / truncates). */
-static inline int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b < 0) ? q - 1 : q;
-}
 
 /* Remainder with the sign of B. */
 static inline int64_t floor_mod(int64_t a, int64_t b)

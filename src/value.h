@@ -79,6 +79,28 @@ int vtype_parse(const char *name);
 
 /* ---- calendar ---- */
 
+/* Floor division for a positive divisor (C's / truncates toward zero). */
+static inline int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b < 0) ? q - 1 : q;
+}
+
+/* The day of a date or datetime value (days since 1970-01-01); false for
+ * anything else (null). Inline: the division by a constant is a multiply. */
+static inline bool day_of(value v, int64_t *day)
+{
+    if (v.type == T_DATE) {
+        *day = v.i;
+        return true;
+    }
+    if (v.type == T_DATETIME) {
+        *day = floor_div(v.i, 86400);
+        return true;
+    }
+    return false;
+}
+
 /* Days since 1970-01-01 of a civil date (any year, m 1-12, d 1-31). */
 int64_t days_from_civil(int64_t y, int m, int d);
 void civil_from_days(int64_t days, int64_t *y, int *m, int *d);
