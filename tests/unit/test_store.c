@@ -1685,6 +1685,29 @@ static void test_interaction_blocks(void **state)
         check_model(t, m, n, NULL);
         check_model(t, m, n, "A-1");
         check_model(t, m, n, "A-11");
+        /* one cursor re-aimed from account to account, forward and back */
+        static const char *const order[] = {"A-0", "A-1", "A-10", "A-11", "B", "A-1", "A-", "A-7"};
+        store_cursor *c = NULL;
+        for (size_t o = 0; o < sizeof order / sizeof order[0]; o++) {
+            const char *id = order[o];
+            int rc = c ? store_interactions_again(c, id, strlen(id))
+                       : store_interactions_of(t, id, strlen(id), &c);
+            assert_int_equal(rc, 0);
+            size_t want = 0, got = 0;
+            for (size_t i = 0; i < n; i++)
+                want += strcmp(m[i].account, id) == 0;
+            const uint8_t *rec;
+            size_t len;
+            while ((rc = store_next(c, &rec, &len)) == 1) {
+                value acc = rec_get(rec, len, I_ACCOUNT);
+                if (acc.len != strlen(id) || memcmp(acc.s, id, acc.len) != 0)
+                    fail_msg("re-aimed at %s: a row of %.*s", id, (int)acc.len, acc.s);
+                got++;
+            }
+            assert_int_equal(rc, 0);
+            if (got != want) fail_msg("re-aimed at %s: %zu rows, expected %zu", id, got, want);
+        }
+        store_cursor_close(c);
         store_abort(t);
     }
     free(big);
