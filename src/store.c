@@ -723,7 +723,8 @@ static int compute_load(store_txn *t, MDB_val *id, int64_t *load, double *rev)
 int store_get(store_txn *t, int entity, const char *key, size_t klen, const uint8_t **rec,
               size_t *reclen)
 {
-    if (!t->txn) return MDB_NOTFOUND;
+    /* interactions have no key of their own (they live in blocks): scan them */
+    if (!t->txn || entity == ENT_INTERACTIONS) return MDB_NOTFOUND;
     if (entity == ENT_MANAGERS && t->ndeltas) {
         int rc = flush_deltas(t);
         if (rc) return rc;

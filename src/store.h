@@ -6,8 +6,10 @@
  *   meta          schema version, custom-field dictionary, counters, targets
  *   accounts      id -> record (schema ENT_ACCOUNTS)
  *   managers      id -> record
- *   interactions  account NUL at(be64) seq(be32) -> record, so that an
- *                 account's history is one key range in time order
+ *   interactions  account NUL at(be64) seq(be32) of its first row -> a block
+ *                 of an account's rows in time order, so that an account's
+ *                 history is one key range (see "interactions, in blocks" in
+ *                 store.c and docs/storage.md)
  *   mgr_accounts  manager id -> account id (sorted duplicates)
  *   history       batch(be64) seq(be32) -> record (schema ENT_HISTORY)
  *
@@ -130,7 +132,8 @@ int store_field_add(store_txn *t, int entity, const char *name, int type, int *s
 /* Changes a custom field's type (values already stored are converted when read). */
 int store_field_retype(store_txn *t, int entity, int slot, int type);
 
-/* Point lookup by key. STORE_NOTFOUND when absent. */
+/* Point lookup by key (accounts, managers, history; interactions are read
+ * with store_interactions_of()). STORE_NOTFOUND when absent. */
 int store_get(store_txn *t, int entity, const char *key, size_t klen, const uint8_t **rec,
               size_t *reclen);
 /* Inserts or replaces a row; the key is taken from the record (id, or account
