@@ -1095,7 +1095,7 @@ static int run_pipeline(pipeline *p, const stmt *st)
         }
         if (rc) ret = diag_setf(d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     }
-    if (ret == 0 && first->push == count_push && st->nstages >= 1 && st->stages[0].kind == S_COUNT) {
+    if (ret == 0 && first->push == count_push && st->stages[0].kind == S_COUNT) {
         /* `SOURCE | count`: the store keeps the number */
         ((count_op *)first)->n = (int64_t)store_count(p->txn, entity);
         for (op *o = first; o && ret == 0; o = o->next)

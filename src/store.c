@@ -109,12 +109,12 @@ struct store_txn {
     size_t nirows, capirows;
     rbuf ipend;       /* their records, and the account's id at iacct */
     char *iacct;      /* owned */
-    size_t iacctlen;
+    size_t iacctlen, iacctcap;
     rbuf iblk;        /* the block being built */
     rbuf imerge;      /* rows of blocks being rewritten */
     rbuf ilast;       /* the last key appended, while appends hold (see iflush) */
     bool ilast_valid;
-    bool txn_appends_checked;
+    bool ilast_checked; /* ilast was read from the database */
     uint64_t iadded;  /* rows added in this transaction */
 };
 
@@ -583,7 +583,7 @@ static void be32(uint8_t *p, uint32_t x)
         p[i] = (uint8_t)x, x >>= 8;
 }
 
-/* The key of an interaction: account, NUL, at (sign-flipped big-endian, 0 for null), seq. */
+/* The key of an account or manager record: its id. */
 static int key_of(const uint8_t *rec, size_t len, MDB_val *k)
 {
     value id = rec_get(rec, len, 0);
@@ -1243,13 +1243,13 @@ int store_put_interaction(store_txn *t, const uint8_t *rec, size_t len, uint32_t
         if (rc) return rc;
     }
     if (!t->nirows) {
-        if (t->iacctlen < acc.len || !t->iacct) t->iacct = xrealloc(t->iacct, acc.len + 1);
+        if (acc.len + 1 > t->iacctcap) t->iacct = xrealloc(t->iacct, t->iacctcap = acc.len + 1);
         memcpy(t->iacct, acc.s, acc.len);
         t->iacct[acc.len] = 0;
         t->iacctlen = acc.len;
-        if (!t->txn_appends_checked) {
+        if (!t->ilast_checked) {
             /* appends are safe only past the database's last key */
-            t->txn_appends_checked = true;
+            t->ilast_checked = true;
             t->ilast_valid = true;
             t->ilast.len = 0;
             MDB_cursor *c;
@@ -1266,10 +1266,13 @@ int store_put_interaction(store_txn *t, const uint8_t *rec, size_t len, uint32_t
             if (rc && rc != MDB_NOTFOUND) return rc;
         }
     }
-    if (t->nirows == t->capirows)
-        t->irows = xrealloc(t->irows, sizeof *t->irows * (t->capirows = t->capirows ? 2 * t->capirows : 64));
+    if (t->nirows == t->capirows) {
+        t->capirows = t->capirows ? 2 * t->capirows : 64;
+        t->irows = xrealloc(t->irows, sizeof *t->irows * t->capirows);
+    }
     rbuf_reserve(&t->ipend, len);
-    t->irows[t->nirows++] = (struct irow){at_key(rec_get(rec, len, I_AT)), seq, (uint32_t)len, t->ipend.len};
+    t->irows[t->nirows++] =
+        (struct irow){at_key(rec_get(rec, len, I_AT)), seq, (uint32_t)len, t->ipend.len};
     memcpy(t->ipend.data + t->ipend.len, rec, len);
     t->ipend.len += len;
     return 0;
