@@ -1142,11 +1142,13 @@ static bool add_term(filter *f, const node *n)
             t->nlo = lo.n, t->nhi = hi.n;
         else
             t->lo = lo.i, t->hi = hi.i;
-    } else if (n->kind == N_IN && rec_field(n->a[0]) && n->a[0]->type == T_TEXT) {
+    } else if (n->kind == N_IN && rec_field(n->a[0]) &&
+               (n->a[0]->type == T_TEXT || n->a[0]->type == T_INT)) {
+        int ft = n->a[0]->type; /* text against texts, int against ints */
         value *list = malloc(sizeof(value) * (size_t)(n->n - 1));
         if (!list) return false;
         for (int i = 1; i < n->n; i++) {
-            if (!lit_of(n->a[i], &list[i - 1]) || list[i - 1].type != T_TEXT) {
+            if (!lit_of(n->a[i], &list[i - 1]) || list[i - 1].type != ft) {
                 free(list);
                 return false;
             }
@@ -1264,8 +1266,12 @@ int filter_run(const filter *f, const uint8_t *rec, size_t len)
         }
         case FT_INLIST: {
             bool in = false;
-            for (int k = 0; k < t->nlist && !in; k++)
-                in = v.len == t->list[k].len && text_eq(v.s, t->list[k].s, v.len);
+            if (v.type == T_INT)
+                for (int k = 0; k < t->nlist && !in; k++)
+                    in = v.i == t->list[k].i;
+            else
+                for (int k = 0; k < t->nlist && !in; k++)
+                    in = v.len == t->list[k].len && text_eq(v.s, t->list[k].s, v.len);
             if (in == t->op) return 0;
             break;
         }
