@@ -63,7 +63,6 @@ struct cohort {
     arena scratch;
 };
 
-
 /* Index of the period of kind UNIT holding day DAYS. */
 static int64_t period_index(int unit, int64_t days)
 {
@@ -94,7 +93,6 @@ static value period_at(int unit, int64_t k)
     }
     return period_of(unit, start);
 }
-
 
 /* ---- accounts ---- */
 

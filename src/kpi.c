@@ -82,8 +82,6 @@ struct kpi {
 
 /* ---- time ---- */
 
-
-
 static bool num_of(value v, double *x)
 {
     if (v.type == T_INT) return *x = (double)v.i, true;

@@ -103,7 +103,6 @@ void rfm_free(rfm *r)
 
 /* ---- reading an account's orders ---- */
 
-
 static bool is_order(value kind)
 {
     return kind.type == T_TEXT && kind.len == 5 && memcmp(kind.s, "order", 5) == 0;
