@@ -270,8 +270,7 @@ static int add_account(cohort *c, const uint8_t *rec, size_t len)
         acct_created(c, a, rec, len);
         if (a->cohort == INT32_MIN) return 0;
     }
-    int rc = c->icur ? store_interactions_again(c->icur, id.s, id.len)
-                      : store_interactions_of(c->t, id.s, id.len, &c->icur);
+    int rc = store_interactions_reuse(c->t, id.s, id.len, &c->icur);
     store_cursor *cur = c->icur;
     if (rc) return diag_setf(c->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     const uint8_t *ir;

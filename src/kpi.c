@@ -339,8 +339,7 @@ static bool text_is(value v, const char *s)
  * Returns 0, or -1 with D set. */
 static int add_interactions(kpi *k, kgroup *g, value id, double *before, bool *touched)
 {
-    int rc = k->icur ? store_interactions_again(k->icur, id.s, id.len)
-                      : store_interactions_of(k->t, id.s, id.len, &k->icur);
+    int rc = store_interactions_reuse(k->t, id.s, id.len, &k->icur);
     store_cursor *cur = k->icur;
     if (rc) return diag_setf(k->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     const uint8_t *r;

@@ -111,8 +111,7 @@ static bool is_order(value kind)
 /* Folds the orders of account ID in the period into A. */
 static int read_orders(rfm *r, value id, racc *a)
 {
-    int rc = r->icur ? store_interactions_again(r->icur, id.s, id.len)
-                      : store_interactions_of(r->t, id.s, id.len, &r->icur);
+    int rc = store_interactions_reuse(r->t, id.s, id.len, &r->icur);
     store_cursor *cur = r->icur;
     if (rc) return diag_setf(r->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     const uint8_t *ir;

@@ -780,8 +780,10 @@ int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_
     return 0;
 }
 
-int store_interactions_again(store_cursor *c, const char *account, size_t len)
+int store_interactions_reuse(store_txn *t, const char *account, size_t len, store_cursor **cp)
 {
+    if (!*cp) return store_interactions_of(t, account, len, cp);
+    store_cursor *c = *cp;
     if (c->t->nirows) {
         int rc = iflush(c->t);
         if (rc) return rc;

@@ -174,10 +174,10 @@ int store_activity_add_all(store_txn *t, const account_activity *items, size_t n
  * store_interactions_of()). *OUT owned by the caller: store_cursor_close(). */
 int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_cursor **out);
 int store_interactions_of(store_txn *t, const char *account, size_t len, store_cursor **out);
-/* Points C, a cursor from store_interactions_of(), at another account's
- * interactions: reading many accounts' histories, one cursor serves them all
- * (accounts in id order then move it forward). */
-int store_interactions_again(store_cursor *c, const char *account, size_t len);
+/* The same, reusing *OUT: opened the first time (*OUT NULL), then pointed at
+ * each next account's interactions. Reading many accounts' histories, one
+ * cursor serves them all (accounts in id order then move it forward). */
+int store_interactions_reuse(store_txn *t, const char *account, size_t len, store_cursor **out);
 /* Next row: returns 1 with REC set, 0 at the end, or a negative/errno code. */
 int store_next(store_cursor *c, const uint8_t **rec, size_t *reclen);
 void store_cursor_close(store_cursor *c);

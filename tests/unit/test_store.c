@@ -1690,8 +1690,7 @@ static void test_interaction_blocks(void **state)
         store_cursor *c = NULL;
         for (size_t o = 0; o < sizeof order / sizeof order[0]; o++) {
             const char *id = order[o];
-            int rc = c ? store_interactions_again(c, id, strlen(id))
-                       : store_interactions_of(t, id, strlen(id), &c);
+            int rc = store_interactions_reuse(t, id, strlen(id), &c);
             assert_int_equal(rc, 0);
             size_t want = 0, got = 0;
             for (size_t i = 0; i < n; i++)
