@@ -97,12 +97,6 @@ static value period_at(int unit, int64_t k)
 /* ---- accounts ---- */
 
 /* The account with id S, created (with *CREATED set) when new. */
-static int id_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
-    int k = memcmp(a, b, an < bn ? an : bn);
-    return k ? k : (an > bn) - (an < bn);
-}
-
 /* Puts account I into the table (which has room). */
 static void table_add(cohort *c, size_t i)
 {
@@ -116,7 +110,7 @@ static acct *acct_find(cohort *c, const char *s, size_t n, bool *created)
 {
     *created = false;
     acct *last = c->last ? &c->accts[c->last - 1] : NULL;
-    int vs_last = last ? id_cmp(s, n, last->id, last->idlen) : 1;
+    int vs_last = last ? bytes_cmp(s, n, last->id, last->idlen) : 1;
     if (vs_last == 0) return last;
     if (c->ordered && vs_last < 0) { /* the order breaks: index what came so far */
         c->ordered = false;
@@ -217,12 +211,8 @@ static int acct_activity(cohort *c, acct *a, int64_t day, value amount)
         }
         a->n++;
     }
-    if (c->revenue) {
-        if (amount.type == T_INT)
-            a->sums[i] += (double)amount.i;
-        else if (amount.type == T_NUM)
-            a->sums[i] += amount.n;
-    }
+    double x;
+    if (c->revenue && num_of(amount, &x)) a->sums[i] += x;
     return 0;
 }
 
@@ -304,23 +294,6 @@ int cohort_add(cohort *c, const uint8_t *rec, size_t len)
 
 /* ---- planning ---- */
 
-static const char *ext_of(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    const char *slash = strrchr(path, '/');
-    return dot && (!slash || dot > slash) ? dot + 1 : "";
-}
-
-static int export_mode(const char *file)
-{
-    static const char *const exts[] = {"csv", "tsv", "json", "jsonl"};
-    static const int modes[] = {MODE_CSV, MODE_TSV, MODE_JSON, MODE_JSONL};
-    const char *ext = ext_of(file);
-    for (int i = 0; i < 4; i++)
-        if (strcmp(ext, exts[i]) == 0) return modes[i];
-    return -1;
-}
-
 cohort *cohort_plan(store_txn *t, arena *a, diag *d, const char *src, const stage *st,
                     const stage *rest, int nrest, int entity, regex_obj **regexes)
 {
@@ -330,7 +303,7 @@ cohort *cohort_plan(store_txn *t, arena *a, diag *d, const char *src, const stag
                  "'retention' must be the last stage (only export may follow it)");
         return NULL;
     }
-    if (nrest == 1 && export_mode(rest[0].file) < 0) {
+    if (nrest == 1 && render_export_mode(rest[0].file) < 0) {
         diag_set(d, DIAG_SEMANTIC, rest[0].file_off, rest[0].file_len,
                  "cannot tell the export format from '%s': use .csv, .tsv, .json or .jsonl",
                  rest[0].file);
@@ -534,7 +507,7 @@ int cohort_finish(cohort *c, FILE *out, const render_opts *ro)
                             "cannot write %s: %s", c->export->file, strerror(errno));
         }
         out = f;
-        o = (render_opts){.mode = export_mode(c->export->file), .headers = true};
+        o = (render_opts){.mode = render_export_mode(c->export->file), .headers = true};
     }
     bool table = o.mode == MODE_TABLE || o.mode == MODE_MARKDOWN;
     int ncols = 2 + (int)np + (table ? 0 : 1);

@@ -640,8 +640,7 @@ static int eval_bin(ectx *c, const node *n, value *out)
                 bool eq = l.len == r.len && memcmp(l.s, r.s, l.len) == 0;
                 return *out = v_bool(eq == (n->op == OP_EQ)), 0;
             }
-            cmp = memcmp(l.s, r.s, l.len < r.len ? l.len : r.len);
-            if (cmp == 0) cmp = (l.len > r.len) - (l.len < r.len);
+            cmp = bytes_cmp(l.s, l.len, r.s, r.len);
         } else if (l.type == T_NUM) {
             cmp = (l.n > r.n) - (l.n < r.n);
             if (isnan(l.n) || isnan(r.n)) cmp = value_cmp(&l, &r);
@@ -1224,8 +1223,7 @@ int filter_run(const filter *f, const uint8_t *rec, size_t len)
                     if (eq != (t->op == OP_EQ)) return 0;
                     continue;
                 }
-                cmp = memcmp(v.s, t->k.s, v.len < t->k.len ? v.len : t->k.len);
-                if (cmp == 0) cmp = (v.len > t->k.len) - (v.len < t->k.len);
+                cmp = bytes_cmp(v.s, v.len, t->k.s, t->k.len);
             } else if (v.type == T_NUM) {
                 if (isnan(v.n) || isnan(t->k.n)) return -1;
                 cmp = (v.n > t->k.n) - (v.n < t->k.n);

@@ -804,13 +804,6 @@ static op *plan_group(pipeline *p, const stage *st, shape *sh)
     return &g->o;
 }
 
-static const char *ext_of(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    const char *slash = strrchr(path, '/');
-    return dot && (!slash || dot > slash) ? dot + 1 : "";
-}
-
 static op *plan_sink(pipeline *p, const stage *st, const shape *sh)
 {
     sink_op *s = (sink_op *)new_op(p, sizeof(sink_op), st, sink_push, sink_done);
@@ -847,12 +840,7 @@ static op *plan_sink(pipeline *p, const stage *st, const shape *sh)
     render_opts ro = p->s->ro;
     FILE *out = p->s->out;
     if (st) { /* export */
-        const char *ext = ext_of(st->file);
-        int mode = strcmp(ext, "csv") == 0     ? MODE_CSV
-                   : strcmp(ext, "tsv") == 0   ? MODE_TSV
-                   : strcmp(ext, "json") == 0  ? MODE_JSON
-                   : strcmp(ext, "jsonl") == 0 ? MODE_JSONL
-                                               : -1;
+        int mode = render_export_mode(st->file);
         if (mode < 0) {
             diag_set(p->d, DIAG_SEMANTIC, st->file_off, st->file_len,
                      "cannot tell the export format from '%s': use .csv, .tsv, .json or .jsonl",

@@ -82,13 +82,6 @@ struct kpi {
 
 /* ---- time ---- */
 
-static bool num_of(value v, double *x)
-{
-    if (v.type == T_INT) return *x = (double)v.i, true;
-    if (v.type == T_NUM) return *x = v.n, true;
-    return false;
-}
-
 static int cmp_i64(const void *x, const void *y)
 {
     int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
@@ -327,12 +320,6 @@ static kgroup *group_of(kpi *k, const value *keys)
 }
 
 /* ---- folding in an account ---- */
-
-static bool text_is(value v, const char *s)
-{
-    size_t n = strlen(s);
-    return v.type == T_TEXT && v.len == n && memcmp(v.s, s, n) == 0;
-}
 
 /* Folds the interactions of account ID into G's segment sums and the
  * account's own arrays. *BEFORE: order revenue before the first boundary.

@@ -35,6 +35,16 @@ const char *render_mode_name(int mode)
     return mode_names[mode];
 }
 
+int render_export_mode(const char *path)
+{
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash)) return -1;
+    static const int modes[] = {MODE_CSV, MODE_TSV, MODE_JSON, MODE_JSONL};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(dot + 1, mode_names[modes[i]]) == 0) return modes[i];
+    return -1;
+}
+
 /* ---- a growable byte buffer ---- */
 
 typedef struct sbuf {

@@ -24,6 +24,9 @@ typedef enum out_mode {
 /* Parses a mode name ("table", "csv", ...); -1 when unknown. */
 int render_mode_parse(const char *name);
 const char *render_mode_name(int mode);
+/* The mode an export to PATH writes, from its extension (.csv, .tsv, .json,
+ * .jsonl); -1 for any other. */
+int render_export_mode(const char *path);
 
 typedef struct render_opts {
     int mode;              /* out_mode */

@@ -103,11 +103,6 @@ void rfm_free(rfm *r)
 
 /* ---- reading an account's orders ---- */
 
-static bool is_order(value kind)
-{
-    return kind.type == T_TEXT && kind.len == 5 && memcmp(kind.s, "order", 5) == 0;
-}
-
 /* Folds the orders of account ID in the period into A. */
 static int read_orders(rfm *r, value id, racc *a)
 {
@@ -120,14 +115,11 @@ static int read_orders(rfm *r, value id, racc *a)
         int64_t day;
         if (!day_of(rec_get(ir, n, I_AT), &day)) continue;
         if (day >= r->end) break; /* time order: the rest is later still */
-        if (day < r->start || !is_order(rec_get(ir, n, I_KIND))) continue;
+        if (day < r->start || !text_is(rec_get(ir, n, I_KIND), "order")) continue;
         a->orders++;
         if (day > a->last) a->last = day;
-        value amt = rec_get(ir, n, I_AMOUNT);
-        if (amt.type == T_NUM)
-            a->money += amt.n;
-        else if (amt.type == T_INT)
-            a->money += (double)amt.i;
+        double amt;
+        if (num_of(rec_get(ir, n, I_AMOUNT), &amt)) a->money += amt;
     }
     if (rc < 0) return diag_setf(r->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     return 0;

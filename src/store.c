@@ -706,12 +706,9 @@ static int compute_load(store_txn *t, MDB_val *id, int64_t *load, double *rev)
         MDB_val ak = v, av;
         if (mdb_cursor_get(ac, &ak, &av, MDB_SET_KEY) != 0) continue;
         if (rec_get(av.mv_data, av.mv_size, A_CLOSED).type != T_NULL) continue;
-        value r = rec_get(av.mv_data, av.mv_size, A_REVENUE);
+        double r;
         (*load)++;
-        if (r.type == T_NUM)
-            *rev += r.n;
-        else if (r.type == T_INT)
-            *rev += (double)r.i;
+        if (num_of(rec_get(av.mv_data, av.mv_size, A_REVENUE), &r)) *rev += r;
     }
     mdb_cursor_close(ac);
     mdb_cursor_close(c);
@@ -1355,12 +1352,6 @@ int store_activity_add(store_txn *t, const char *id, size_t idlen, const activit
     return put_raw(t, DB_ACCOUNTS, &k, t->buf.data, t->buf.len);
 }
 
-static int key_cmp(const void *a, size_t an, const void *b, size_t bn)
-{
-    int c = memcmp(a, b, an < bn ? an : bn);
-    return c ? c : (an > bn) - (an < bn);
-}
-
 int store_activity_add_all(store_txn *t, const account_activity *items, size_t n,
                            int (*cancelled)(void *ctx), void *ctx)
 {
@@ -1392,11 +1383,11 @@ int store_activity_add_all(store_txn *t, const account_activity *items, size_t n
             rc = STORE_ECANCELLED;
             break;
         }
-        while (next < n && key_cmp(items[next].id, items[next].len, k.mv_data, k.mv_size) < 0)
+        while (next < n && bytes_cmp(items[next].id, items[next].len, k.mv_data, k.mv_size) < 0)
             next++; /* no such account: callers create them first */
         const uint8_t *rec = v.mv_data;
         size_t len = v.mv_size;
-        if (next < n && key_cmp(items[next].id, items[next].len, k.mv_data, k.mv_size) == 0) {
+        if (next < n && bytes_cmp(items[next].id, items[next].len, k.mv_data, k.mv_size) == 0) {
             fold_activity(rec, len, &items[next++].act, &one);
             rec = one.data;
             len = one.len;

@@ -681,12 +681,7 @@ int value_cmp(const value *a, const value *b)
         if (a->type == T_NUM && b->type == T_NUM) return cmp_num(a->n, b->n);
         if (a->type == T_INT) return cmp_int_num(a->i, b->n);
         return -cmp_int_num(b->i, a->n);
-    case F_TEXT: {
-        size_t n = a->len < b->len ? a->len : b->len;
-        int c = n ? memcmp(a->s, b->s, n) : 0;
-        if (c) return c < 0 ? -1 : 1;
-        return CMP(a->len, b->len);
-    }
+    case F_TEXT: return bytes_cmp(a->s, a->len, b->s, b->len);
     case F_TIME:
         if (a->type == b->type) return CMP(a->i, b->i);
         if (a->type == T_DATE) return cmp_date_datetime(a->i, b->i);

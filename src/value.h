@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Storable types first (their numbers are written into records: never
  * reorder), then the expression-only types. */
@@ -159,6 +160,31 @@ bool value_eq(const value *a, const value *b);
 /* Grouping keys: a row of N values in which null is a key like any other
  * (null equals null). keys_hash is consistent with keys_eq. */
 uint64_t keys_hash(const value *keys, int n);
+/* Whether V is the text S. */
+static inline bool text_is(value v, const char *s)
+{
+    size_t n = strlen(s);
+    return v.type == T_TEXT && v.len == n && memcmp(v.s, s, n) == 0;
+}
+
+/* V as a double when it is a number (int or num); false otherwise (null). */
+static inline bool num_of(value v, double *x)
+{
+    if (v.type == T_INT) return *x = (double)v.i, true;
+    if (v.type == T_NUM) return *x = v.n, true;
+    return false;
+}
+
+/* Orders byte strings as memcmp does, a prefix before the longer string
+ * (text values, LMDB's keys): -1, 0 or 1. */
+static inline int bytes_cmp(const void *a, size_t an, const void *b, size_t bn)
+{
+    size_t n = an < bn ? an : bn;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c) return c < 0 ? -1 : 1;
+    return (an > bn) - (an < bn);
+}
+
 /* A well-mixed 64-bit hash of N bytes (MurmurHash3 x64_128, folded). */
 uint64_t hash_bytes(const void *data, size_t n, uint64_t seed);
 bool keys_eq(const value *a, const value *b, int n);
