@@ -4,11 +4,15 @@
 #include <errno.h>
 #include <lmdb.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -118,11 +122,17 @@ struct store_txn {
     uint64_t iadded;  /* rows added in this transaction */
 };
 
+typedef struct ahead ahead;
+
 struct store_cursor {
     MDB_cursor *cur;
+    ahead *ah;          /* a long read scan's read-ahead thread, or NULL */
+    bool noahead;       /* none to be had: don't ask again */
+    unsigned reaims;    /* store_interactions_reuse() calls */
     store_txn *t;
     store *s;           /* read transactions only: see release_pages() */
     size_t since;       /* bytes read since the last release */
+    size_t every;       /* release_every() */
     char *prefix; /* owned copy */
     size_t plen, pcap;
     bool started;
@@ -135,12 +145,9 @@ struct store_cursor {
  * (tests set it small to release all the time). */
 static size_t release_every(void)
 {
-    static size_t every;
-    if (!every) {
-        const char *e = getenv("KASH_RELEASE_BYTES");
-        every = e && *e && strtoull(e, NULL, 10) > 0 ? (size_t)strtoull(e, NULL, 10) : 64 << 20;
-    }
-    return every;
+    const char *e = getenv("KASH_RELEASE_BYTES");
+    unsigned long long x = e && *e ? strtoull(e, NULL, 10) : 0;
+    return x > 0 ? (size_t)x : (size_t)64 << 20;
 }
 
 /* Drops this process's mappings of the file's pages, P being any pointer
@@ -149,24 +156,33 @@ static size_t release_every(void)
  * pointer into the map still reads the same bytes (the page faults back in),
  * and a read transaction's pages never change under it. The map's bounds come
  * from /proc/self/maps, looked up each time (mdb_env_info() gives its address
- * only with MDB_FIXEDMAP, and a map can move when it grows). */
-static void release_pages(store *s, const void *p)
+ * only with MDB_FIXEDMAP, and a map can move when it grows): map_bounds()
+ * finds the part in use of the map holding P. */
+static bool map_bounds(store *s, const void *p, uintptr_t *lo, uintptr_t *hi)
 {
     MDB_envinfo info;
     MDB_stat st;
-    if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st)) return;
+    if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st)) return false;
     FILE *f = fopen("/proc/self/maps", "r");
-    if (!f) return;
-    unsigned long lo, hi;
+    if (!f) return false;
+    unsigned long a, b;
     char line[512];
-    while (fgets(line, sizeof line, f)) {
-        if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || (uintptr_t)p < lo || (uintptr_t)p >= hi)
-            continue;
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%lx-%lx", &a, &b) != 2 || (uintptr_t)p < a || (uintptr_t)p >= b) continue;
         size_t used = (size_t)(info.me_last_pgno + 1) * st.ms_psize;
-        madvise((void *)lo, used < hi - lo ? used : hi - lo, MADV_DONTNEED);
-        break;
+        *lo = a;
+        *hi = a + (used < b - a ? used : b - a);
+        found = true;
     }
     fclose(f);
+    return found;
+}
+
+static void release_pages(store *s, const void *p)
+{
+    uintptr_t lo, hi;
+    if (map_bounds(s, p, &lo, &hi)) madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 const char *store_strerror(int rc)
@@ -746,6 +762,89 @@ size_t store_count(store_txn *t, int entity)
     return st.ms_entries;
 }
 
+/* ---- read-ahead ----
+ *
+ * A long scan spends about a third of its time in the kernel mapping the
+ * file's pages into the process (a page fault per 16 pages) and more waiting
+ * for those bytes. A read scan of a big database therefore runs a second
+ * thread that has the kernel map the next megabytes of the file ahead of the
+ * address the scan reads at (madvise MADV_POPULATE_READ, Linux 5.14): the scan
+ * finds its pages mapped and its bytes on their way. A database written in
+ * key order lies in the file in about that order; where the scan jumps, the
+ * thread follows. It only maps pages, never reads the database, so it needs
+ * no transaction. $KASH_AHEAD=0 turns it off (to measure), =1 starts it for
+ * every scan however small (to test). */
+struct ahead {
+    pthread_t th;
+    uintptr_t lo, hi;     /* the part of the map in use */
+    atomic_uintptr_t at;  /* where the scan reads */
+    atomic_uint released; /* bumped by each release_pages(): start over */
+    atomic_bool stop;
+};
+
+enum {
+    AHEAD_WINDOW = 8 << 20, /* how far ahead of the scan pages are mapped */
+    AHEAD_CHUNK = 1 << 20,  /* per madvise() */
+    AHEAD_MIN_PAGES = 4096, /* databases smaller than 16 MB are not worth a thread */
+};
+
+static void *ahead_run(void *arg)
+{
+    ahead *a = arg;
+    uintptr_t from = 0, to = 0;
+    unsigned gen = 0;
+    struct timespec nap = {0, 20000};
+    while (!atomic_load_explicit(&a->stop, memory_order_relaxed)) {
+        uintptr_t at = atomic_load_explicit(&a->at, memory_order_relaxed) & ~(uintptr_t)4095;
+        unsigned g = atomic_load_explicit(&a->released, memory_order_relaxed);
+        if (at < from || at > to || g != gen) from = to = at, gen = g;
+        if (to >= at + AHEAD_WINDOW || to >= a->hi) {
+            nanosleep(&nap, NULL);
+            continue;
+        }
+        size_t n = a->hi - to < AHEAD_CHUNK ? a->hi - to : AHEAD_CHUNK;
+        if (madvise((void *)to, n, MADV_POPULATE_READ) && errno != EINTR) break; /* an older kernel */
+        to += n;
+    }
+    return NULL;
+}
+
+/* Starts a read-ahead thread for a scan reading at P in the map, or returns
+ * NULL (small database, turned off, no thread to be had). */
+static ahead *ahead_start(store_cursor *c, const void *p)
+{
+    MDB_stat st;
+    uintptr_t lo, hi;
+    const char *e = getenv("KASH_AHEAD");
+    if (e && *e == '0') return NULL;
+    bool always = e && *e == '1';
+    if (!always && (mdb_stat(mdb_cursor_txn(c->cur), mdb_cursor_dbi(c->cur), &st) ||
+                    st.ms_leaf_pages + st.ms_overflow_pages < AHEAD_MIN_PAGES))
+        return NULL;
+    if (!map_bounds(c->s, p, &lo, &hi)) return NULL;
+    ahead *a = xcalloc(1, sizeof *a);
+    a->lo = lo;
+    a->hi = hi;
+    atomic_store(&a->at, (uintptr_t)p);
+    /* signals (Ctrl-C) go to the scanning thread, never to this one */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&a->th, NULL, ahead_run, a);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc == 0) return a;
+    free(a);
+    return NULL;
+}
+
+static void ahead_stop(ahead *a)
+{
+    if (!a) return;
+    atomic_store(&a->stop, true);
+    pthread_join(a->th, NULL);
+    free(a);
+}
+
 int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_cursor **out)
 {
     *out = NULL;
@@ -766,7 +865,7 @@ int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_
             free(c);
             return rc;
         }
-        if (!t->write) c->s = t->s;
+        if (!t->write) c->s = t->s, c->every = release_every();
     }
     if (plen) {
         c->prefix = xmalloc(plen);
@@ -791,6 +890,7 @@ int store_interactions_reuse(store_txn *t, const char *account, size_t len, stor
     c->prefix[len] = 0;
     c->plen = len + 1;
     c->started = false;
+    c->reaims++;
     c->blk = NULL;
     c->blklen = c->off = 0;
     return 0;
@@ -840,8 +940,15 @@ static int cursor_step(store_cursor *c, MDB_val *k, MDB_val *v)
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) return rc > 0 ? -rc : rc;
     if (c->plen && (k->mv_size < c->plen || memcmp(k->mv_data, c->prefix, c->plen) != 0)) return 0;
-    if (c->s && (c->since += v->mv_size + k->mv_size) >= release_every()) {
+    /* a whole database, or one account's interactions after another (kpi, rfm) */
+    if (c->s && (!c->plen || c->reaims > 64) && !c->ah && !c->noahead) {
+        c->ah = ahead_start(c, v->mv_data);
+        c->noahead = !c->ah;
+    }
+    if (c->ah) atomic_store_explicit(&c->ah->at, (uintptr_t)v->mv_data, memory_order_relaxed);
+    if (c->s && (c->since += v->mv_size + k->mv_size) >= c->every) {
         release_pages(c->s, v->mv_data);
+        if (c->ah) atomic_fetch_add(&c->ah->released, 1);
         c->since = 0;
     }
     return 1;
@@ -877,9 +984,15 @@ int store_next(store_cursor *c, const uint8_t **rec, size_t *reclen)
     }
 }
 
+bool store_cursor_ahead(const store_cursor *c)
+{
+    return c->ah != NULL;
+}
+
 void store_cursor_close(store_cursor *c)
 {
     if (!c) return;
+    ahead_stop(c->ah);
     if (c->cur) mdb_cursor_close(c->cur);
     free((char *)c->prefix);
     free(c);

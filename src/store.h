@@ -181,6 +181,9 @@ int store_interactions_reuse(store_txn *t, const char *account, size_t len, stor
 /* Next row: returns 1 with REC set, 0 at the end, or a negative/errno code. */
 int store_next(store_cursor *c, const uint8_t **rec, size_t *reclen);
 void store_cursor_close(store_cursor *c);
+/* Whether a read-ahead thread maps the file ahead of C (long read scans; see
+ * "read-ahead" in store.c). For tests. */
+bool store_cursor_ahead(const store_cursor *c);
 /* Number of rows of an entity (O(1)). */
 size_t store_count(store_txn *t, int entity);
 

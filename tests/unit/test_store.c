@@ -1714,6 +1714,89 @@ static void test_interaction_blocks(void **state)
     store_close(s);
 }
 
+/* Read-ahead: a read scan of a big database gets a thread mapping the file
+ * ahead of it (KASH_AHEAD=1 for any size, 0 for none); the rows are the same
+ * either way, also when the scan releases its pages after every row. Write
+ * transactions and single-account reads get none; a cursor re-aimed from
+ * account to account does after a while. */
+static void test_read_ahead(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    char id[32];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(id, sizeof id, "A-%05d", i);
+        put_account(t, id, NULL, i, OPEN);
+    }
+    for (int i = 0; i < 300; i++) {
+        value v[I_NBUILTIN];
+        for (int j = 0; j < I_NBUILTIN; j++) v[j] = v_null();
+        snprintf(id, sizeof id, "A-%05d", i * 7 % 3000);
+        v[I_ACCOUNT] = text(id);
+        v[I_AT] = v_datetime(i * 86400);
+        v[I_KIND] = text("call");
+        rbuf b = {0};
+        rec_encode(&b, v, I_NBUILTIN);
+        assert_int_equal(store_put_interaction(t, b.data, b.len, store_next_seq(t)), 0);
+        rbuf_free(&b);
+    }
+    store_cursor *c;
+    const uint8_t *r;
+    size_t n;
+    setenv("KASH_AHEAD", "1", 1);
+    assert_int_equal(store_scan(t, ENT_ACCOUNTS, NULL, 0, &c), 0);
+    assert_int_equal(store_next(c, &r, &n), 1);
+    assert_false(store_cursor_ahead(c)); /* a write transaction: never */
+    store_cursor_close(c);
+    commit(t);
+
+    static const char *const modes[][2] = {{"0", "0"}, {"1", "0"}, {"1", "1"}};
+    uint64_t sums[3];
+    for (int m = 0; m < 3; m++) {
+        setenv("KASH_AHEAD", modes[m][0], 1);
+        if (modes[m][1][0] == '1') setenv("KASH_RELEASE_BYTES", "1", 1);
+        t = begin(s, false);
+        uint64_t sum = 0;
+        int rows = 0;
+        assert_int_equal(store_scan(t, ENT_ACCOUNTS, NULL, 0, &c), 0);
+        while (store_next(c, &r, &n) == 1) {
+            value v = rec_get(r, n, A_ID);
+            sum = sum * 31 + hash_bytes(v.s, v.len, 0) + (uint64_t)rec_get(r, n, A_REVENUE).n;
+            rows++;
+        }
+        assert_int_equal(rows, 3000);
+        assert_int_equal(store_cursor_ahead(c), modes[m][0][0] == '1');
+        store_cursor_close(c);
+        /* one account's interactions after another */
+        c = NULL;
+        int irows = 0;
+        for (int i = 0; i < 3000; i++) {
+            snprintf(id, sizeof id, "A-%05d", i);
+            assert_int_equal(store_interactions_reuse(t, id, strlen(id), &c), 0);
+            while (store_next(c, &r, &n) == 1) {
+                sum = sum * 31 + (uint64_t)rec_get(r, n, I_AT).i;
+                irows++;
+            }
+        }
+        assert_int_equal(irows, 300);
+        assert_int_equal(store_cursor_ahead(c), modes[m][0][0] == '1');
+        store_cursor_close(c);
+        /* one account alone: no thread */
+        assert_int_equal(store_interactions_of(t, "A-00007", 7, &c), 0);
+        while (store_next(c, &r, &n) == 1) {
+        }
+        assert_false(store_cursor_ahead(c));
+        store_cursor_close(c);
+        store_abort(t);
+        unsetenv("KASH_RELEASE_BYTES");
+        sums[m] = sum;
+    }
+    unsetenv("KASH_AHEAD");
+    assert_true(sums[0] == sums[1] && sums[1] == sums[2]);
+    store_close(s);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1757,6 +1840,7 @@ int main(void)
         T(test_snapshot),
         T(test_meta),
         T(test_count),
+        T(test_read_ahead),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
