@@ -1205,9 +1205,10 @@ static inline bool text_eq(const char *a, const char *b, size_t n)
 
 int filter_run(const filter *f, const uint8_t *rec, size_t len)
 {
+    rec_view rv = rec_view_of(rec, len);
     for (int i = 0; i < f->n; i++) {
         const fterm *t = &f->t[i];
-        value v = rec_get(rec, len, t->slot);
+        value v = rec_view_get(&rv, t->slot);
         if (t->kind == FT_ISNULL) {
             if ((v.type == T_NULL) == t->op) return 0;
             continue;

@@ -333,20 +333,21 @@ static int add_interactions(kpi *k, kgroup *g, value id, double *before, bool *t
     size_t n;
     while ((rc = store_next(cur, &r, &n)) == 1) {
         int64_t day;
-        if (!day_of(rec_get(r, n, I_AT), &day)) continue;
+        rec_view rv = rec_view_of(r, n);
+        if (!day_of(rec_view_get(&rv, I_AT), &day)) continue;
         int j = segment_of(k, day);
         if (j == -2) break; /* time order: the rest is later still */
-        value kind = rec_get(r, n, I_KIND);
+        value kind = rec_view_get(&rv, I_KIND);
         double x;
         bool order = text_is(kind, "order");
         if (j == -1) {
-            if (order && num_of(rec_get(r, n, I_AMOUNT), &x)) *before += x;
+            if (order && num_of(rec_view_get(&rv, I_AMOUNT), &x)) *before += x;
             continue;
         }
         ssum *s = &g->s[j];
         if (order) {
             s->orders++;
-            if (num_of(rec_get(r, n, I_AMOUNT), &x)) {
+            if (num_of(rec_view_get(&rv, I_AMOUNT), &x)) {
                 s->revenue += x;
                 k->rev[j] += x;
                 *touched = true;
@@ -355,12 +356,12 @@ static int add_interactions(kpi *k, kgroup *g, value id, double *before, bool *t
             k->ups[j]++;
             *touched = true;
         }
-        if (num_of(rec_get(r, n, I_NPS), &x)) {
+        if (num_of(rec_view_get(&rv, I_NPS), &x)) {
             s->nps_n++;
             if (x >= 9) s->promoters++;
             if (x <= 6) s->detractors++;
         }
-        if (num_of(rec_get(r, n, I_CSAT), &x)) {
+        if (num_of(rec_view_get(&rv, I_CSAT), &x)) {
             s->csat_n++;
             s->csat_sum += x;
             if (x >= 4) s->csat_good++;

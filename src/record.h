@@ -46,20 +46,36 @@ static inline unsigned rec_nslots(const uint8_t *r, size_t n)
     return n < 3 ? 0 : (unsigned)(r[0] | r[1] << 8);
 }
 
-/* Reads slot SLOT of the record R of N bytes. Text values point into R.
- * Out-of-range slots and malformed records read as null. */
-__attribute__((always_inline)) static inline value rec_get(const uint8_t *r, size_t n,
-                                                           unsigned slot)
+/* A record with its header read once, for reading several of its slots
+ * (rec_get() reads the header again each time). */
+typedef struct rec_view {
+    const uint8_t *r;
+    size_t n;
+    unsigned ns;   /* slots; 0 for a malformed record (every slot then reads as null) */
+    unsigned esz;  /* bytes per end offset */
+    size_t data;   /* where the data starts */
+} rec_view;
+
+__attribute__((always_inline)) static inline rec_view rec_view_of(const uint8_t *r, size_t n)
+{
+    rec_view v = {r, n, rec_nslots(r, n), 0, 0};
+    v.esz = v.ns && (r[2] & REC_NARROW) ? 1 : v.ns && (r[2] & REC_WIDE) ? 4 : 2;
+    v.data = 3 + (size_t)v.ns + (size_t)v.ns * v.esz;
+    if (v.data > n) v.ns = 0; /* a header longer than the record: malformed */
+    return v;
+}
+
+/* Slot SLOT of the record viewed by RV; see rec_get(). */
+__attribute__((always_inline)) static inline value rec_view_get(const rec_view *rv, unsigned slot)
 {
     value v = {.type = T_NULL};
-    unsigned ns = rec_nslots(r, n);
-    if (slot >= ns) return v;
-    unsigned esz = r[2] & REC_NARROW ? 1 : r[2] & REC_WIDE ? 4 : 2;
-    const uint8_t *ends = r + 3 + ns;
-    size_t data = 3 + (size_t)ns + (size_t)ns * esz;
-    if (data > n) return v; /* a header longer than the record: malformed */
+    if (slot >= rv->ns) return v;
+    const uint8_t *r = rv->r;
     unsigned tag = r[3 + slot];
     if (tag == T_NULL) return v;
+    const uint8_t *ends = r + 3 + rv->ns;
+    unsigned esz = rv->esz;
+    size_t data = rv->data;
     uint32_t start = 0, end;
     if (esz == 1) {
         end = ends[slot];
@@ -73,7 +89,7 @@ __attribute__((always_inline)) static inline value rec_get(const uint8_t *r, siz
         end = e16;
         if (slot) memcpy(&e16, ends + 2 * (slot - 1), 2), start = e16;
     }
-    if (end < start || data + end > n) return v;
+    if (end < start || data + end > rv->n) return v;
     const uint8_t *p = r + data + start;
     uint32_t len = end - start;
     v.type = (uint8_t)tag;
@@ -128,6 +144,16 @@ __attribute__((always_inline)) static inline value rec_get(const uint8_t *r, siz
     default: return (value){.type = T_NULL};
     }
     return v;
+}
+
+/* Reads slot SLOT of the record R of N bytes. Text values point into R.
+ * Out-of-range slots and malformed records read as null. */
+__attribute__((always_inline)) static inline value rec_get(const uint8_t *r, size_t n,
+                                                           unsigned slot)
+{
+    if (slot >= rec_nslots(r, n)) return (value){.type = T_NULL};
+    rec_view rv = rec_view_of(r, n);
+    return rec_view_get(&rv, slot);
 }
 
 /* Decodes all slots (at most MAX) into OUT; returns the count decoded. */

@@ -129,6 +129,7 @@ struct store_cursor {
     ahead *ah;          /* a long read scan's read-ahead thread, or NULL */
     bool noahead;       /* none to be had: don't ask again */
     unsigned reaims;    /* store_interactions_reuse() calls */
+    bool fwd;           /* re-aimed at a later account: see forward_to() */
     store_txn *t;
     store *s;           /* read transactions only: see release_pages() */
     size_t since;       /* bytes read since the last release */
@@ -885,6 +886,8 @@ int store_interactions_reuse(store_txn *t, const char *account, size_t len, stor
         if (rc) return rc;
     }
     if (len > KEY_MAX) len = KEY_MAX + 1; /* matches nothing */
+    /* forward from where the last account's rows ended: see forward_to() */
+    c->fwd = c->s && c->started && bytes_cmp(c->prefix, c->plen - 1, account, len) < 0;
     if (c->pcap < len + 1) c->prefix = xrealloc(c->prefix, c->pcap = len + 1);
     memcpy(c->prefix, account, len);
     c->prefix[len] = 0;
@@ -921,13 +924,36 @@ static inline void prefetch_ahead(const void *p)
     __builtin_prefetch((const void *)((uintptr_t)p + PREFETCH_AHEAD));
 }
 
+/* Moves C to the first key at or after its prefix, as MDB_SET_RANGE does,
+ * by stepping forward from where it is: a cursor re-aimed at the next
+ * account in id order (kpi, rfm, retention by account) is there already or a
+ * block or two short, and a search from the root for each of a million
+ * accounts costs more than the reading. C's current key is below the prefix
+ * (a block of the account before) or the first key after that account's
+ * blocks (where its scan stopped): either way no key between it and the
+ * prefix is skipped. */
+static int forward_to(store_cursor *c, MDB_val *k, MDB_val *v)
+{
+    int rc = mdb_cursor_get(c->cur, k, v, MDB_GET_CURRENT);
+    for (int i = 0; rc == 0 && i < 4; i++) {
+        if (bytes_cmp(k->mv_data, k->mv_size, c->prefix, c->plen) >= 0) return 0;
+        rc = mdb_cursor_get(c->cur, k, v, MDB_NEXT);
+    }
+    if (rc && rc != EINVAL) return rc; /* EINVAL: not positioned */
+    k->mv_data = (void *)c->prefix;
+    k->mv_size = c->plen;
+    return mdb_cursor_get(c->cur, k, v, MDB_SET_RANGE);
+}
+
 /* Steps C to its next LMDB item: 1 with K and V, 0 past the end or the prefix. */
 static int cursor_step(store_cursor *c, MDB_val *k, MDB_val *v)
 {
     int rc;
     if (!c->started) {
         c->started = true;
-        if (c->plen) {
+        if (c->plen && c->fwd) {
+            rc = forward_to(c, k, v);
+        } else if (c->plen) {
             k->mv_data = (void *)c->prefix;
             k->mv_size = c->plen;
             rc = mdb_cursor_get(c->cur, k, v, MDB_SET_RANGE);

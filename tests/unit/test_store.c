@@ -1729,13 +1729,18 @@ static void test_read_ahead(void **state)
         snprintf(id, sizeof id, "A-%05d", i);
         put_account(t, id, NULL, i, OPEN);
     }
-    for (int i = 0; i < 300; i++) {
+    /* 3000 interactions of 100 accounts, three blocks each */
+    char note[101];
+    memset(note, 'n', 100);
+    note[100] = 0;
+    for (int i = 0; i < 3000; i++) {
         value v[I_NBUILTIN];
         for (int j = 0; j < I_NBUILTIN; j++) v[j] = v_null();
-        snprintf(id, sizeof id, "A-%05d", i * 7 % 3000);
+        snprintf(id, sizeof id, "A-%05d", i % 100 * 30);
         v[I_ACCOUNT] = text(id);
         v[I_AT] = v_datetime(i * 86400);
         v[I_KIND] = text("call");
+        v[I_NOTE] = text(note);
         rbuf b = {0};
         rec_encode(&b, v, I_NBUILTIN);
         assert_int_equal(store_put_interaction(t, b.data, b.len, store_next_seq(t)), 0);
@@ -1775,15 +1780,32 @@ static void test_read_ahead(void **state)
             snprintf(id, sizeof id, "A-%05d", i);
             assert_int_equal(store_interactions_reuse(t, id, strlen(id), &c), 0);
             while (store_next(c, &r, &n) == 1) {
+                value acc = rec_get(r, n, I_ACCOUNT);
+                assert_true(acc.len == strlen(id) && memcmp(acc.s, id, acc.len) == 0);
                 sum = sum * 31 + (uint64_t)rec_get(r, n, I_AT).i;
                 irows++;
             }
         }
-        assert_int_equal(irows, 300);
+        assert_int_equal(irows, 3000);
         assert_int_equal(store_cursor_ahead(c), modes[m][0][0] == '1');
         store_cursor_close(c);
+        /* the same, stopping early in some accounts (kpi stops past its window) */
+        c = NULL;
+        for (int i = 0; i < 3000; i++) {
+            snprintf(id, sizeof id, "A-%05d", i);
+            assert_int_equal(store_interactions_reuse(t, id, strlen(id), &c), 0);
+            int want = i % 30 ? 0 : 30, got = 0, stop = i / 30 % 3 * 15; /* 0, 15 or 30 */
+            if (want > stop) want = stop;
+            while (got < stop && store_next(c, &r, &n) == 1) {
+                value acc = rec_get(r, n, I_ACCOUNT);
+                assert_true(acc.len == strlen(id) && memcmp(acc.s, id, acc.len) == 0);
+                got++;
+            }
+            assert_int_equal(got, want);
+        }
+        store_cursor_close(c);
         /* one account alone: no thread */
-        assert_int_equal(store_interactions_of(t, "A-00007", 7, &c), 0);
+        assert_int_equal(store_interactions_of(t, "A-00030", 7, &c), 0);
         while (store_next(c, &r, &n) == 1) {
         }
         assert_false(store_cursor_ahead(c));
