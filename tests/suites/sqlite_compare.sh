@@ -141,4 +141,38 @@ for kfile in "$cases"/[0-9]*.kash; do
     fi
 done
 
+# 5. Random cases (tests/suites/sqlite/random.awk): SQLITE_RANDOM_N pairs
+# (default 150) from seed SQLITE_RANDOM_SEED (default 1), each counted as a
+# case "random-K"; run unless CASE arguments leave out "random".
+name=random
+if selected "$@"; then
+    awk -v seed="${SQLITE_RANDOM_SEED:-1}" -v n="${SQLITE_RANDOM_N:-150}" \
+        -f "$cases/random.awk" >random.txt || setup_fail "random.awk"
+    k=0
+    while IFS=$'\t' read -r side text; do
+        if [ "$side" = kash ]; then
+            kq=$text
+            continue
+        fi
+        k=$((k + 1))
+        "$kash" -m csv k.db -c "$kq" >r.kash 2>&1
+        krc=$?
+        printf '%s\n' "$text" | sqlite3 -bail -csv -header s.db >r.sql 2>&1
+        msg=""
+        if [ "$krc" -ne 0 ]; then
+            msg="    kash exit $krc: $(head -c 600 r.kash)"
+        else
+            msg=$(awk -f "$cases/compare.awk" r.kash r.sql) || [ -n "$msg" ] || msg="    compare.awk failed"
+        fi
+        if [ -z "$msg" ]; then
+            pass=$((pass + 1))
+        else
+            echo "FAIL random-$k"
+            printf '    kash: %s\n    sql:  %s\n%s\n' "$kq" "$text" "$msg"
+            fail=$((fail + 1))
+        fi
+    done <random.txt
+    echo "ok random ($k cases, seed ${SQLITE_RANDOM_SEED:-1})"
+fi
+
 finish

@@ -1,0 +1,158 @@
+# Random queries for tests/suites/sqlite_compare.sh: N pairs of a kash
+# statement and the same question in SQL, over the suite's data (kash-gen
+# values: tiers 1-3, four regions, six stages, ten industries). Each pair is
+# printed as two lines, "kash<TAB>STATEMENT" and "sql<TAB>QUERY".
+#
+#   awk -v seed=1 -v n=120 -f random.awk
+#
+# Conditions are and/or/not trees of comparisons, between, in-lists and null
+# tests on typed fields (and periods of `at`), with SQL's three-valued logic
+# on both sides; the query shapes are count, group by with aggregates and
+# top-N over accounts, and group by over interactions.
+
+function pick(list,    a, k) {
+    k = split(list, a, "|")
+    return a[int(rand() * k) + 1]
+}
+
+# A literal for field F: sets KL (kash) and SL (SQL).
+function literal(f,    x, d) {
+    if (f == "tier") { KL = SL = pick("1|2|3"); return }
+    if (f == "employees") { KL = SL = pick("5|50|223|1000"); return }
+    if (f == "revenue") {
+        x = pick("0|1000|50000|146924.69|250000|1500000")
+        KL = x == "50000" ? "50k" : x == "1500000" ? "1.5M" : x
+        SL = x
+        return
+    }
+    if (f == "strategic" || f == "growth") { KL = SL = sprintf("%.1f", rand() * 10); return }
+    if (f == "cac") { KL = SL = pick("500|2000|4955.67"); return }
+    if (f == "region") { x = pick("NA|EMEA|APAC|LATAM|Mars"); KL = "\"" x "\""; SL = "'" x "'"; return }
+    if (f == "stage") {
+        x = pick("active|closed|development|at_risk|onboarding|prospect")
+        KL = "\"" x "\""; SL = "'" x "'"; return
+    }
+    if (f == "industry") {
+        x = pick("Software|Finance|Healthcare|Retail|Energy|Media|M")
+        KL = "\"" x "\""; SL = "'" x "'"; return
+    }
+    if (f == "kind") {
+        x = pick("order|call|email|meeting|ticket|survey|upsell|cross_sell|return")
+        KL = "\"" x "\""; SL = "'" x "'"; return
+    }
+    if (f == "manager") { x = pick("m1|m7|m12|m30|m99"); KL = "\"" x "\""; SL = "'" x "'"; return }
+    if (f == "amount") { KL = SL = pick("0|100|999.99|5000|20000"); return }
+    if (f == "nps") { KL = SL = pick("0|6|7|8|9|10"); return }
+    if (f == "csat") { KL = SL = pick("1|3|4|5"); return }
+    if (f == "at") {
+        d = sprintf("%04d-%02d-%02d", 2019 + int(rand() * 7), 1 + int(rand() * 12), 1 + int(rand() * 28))
+        if (rand() < 0.5) { KL = d; SL = "'" d " 00:00:00'"; return }
+        x = sprintf("%02d:%02d:%02d", int(rand() * 24), int(rand() * 60), int(rand() * 60))
+        KL = d "T" x; SL = "'" d " " x "'"; return
+    }
+    if (f == "created" || f == "closed") {
+        d = sprintf("%04d-%02d-%02d", 2018 + int(rand() * 8), 1 + int(rand() * 12), 1 + int(rand() * 28))
+        KL = d; SL = "'" d "'"; return
+    }
+}
+
+function field() {
+    if (ENT == "interactions") return pick("kind|manager|amount|nps|csat|at")
+    return pick("tier|revenue|strategic|growth|cac|employees|region|stage|industry|created|closed")
+}
+
+# One comparison: sets KC and SC.
+function atom(    f, op, k, klo, slo, i, kl, sl) {
+    f = field()
+    k = int(rand() * 10)
+    if (f == "at" && k < 2) { # a period: a quarter or a month of a year
+        i = 2019 + int(rand() * 7)
+        if (rand() < 0.5) {
+            k = 1 + int(rand() * 4)
+            KC = "at in " i "-Q" k
+            SC = sprintf("(at >= '%d-%02d-01' AND at < '%d-%02d-01')", i, 3 * k - 2,
+                         k == 4 ? i + 1 : i, k == 4 ? 1 : 3 * k + 1)
+        } else {
+            k = 1 + int(rand() * 12)
+            KC = sprintf("at in %d-%02d", i, k)
+            SC = sprintf("(at >= '%d-%02d-01' AND at < '%d-%02d-01')", i, k,
+                         k == 12 ? i + 1 : i, k == 12 ? 1 : k + 1)
+        }
+        return
+    }
+    if (k < 5) {
+        op = pick("=|!=|<|<=|>|>=")
+        literal(f)
+        KC = f " " op " " KL
+        SC = f " " (op == "!=" ? "<>" : op) " " SL
+    } else if (k < 6) {
+        literal(f); klo = KL; slo = SL
+        literal(f) # bounds the wrong way round are a case too: nothing is between them
+        i = rand() < 0.3 ? " not" : ""
+        KC = f i " between " klo " and " KL
+        SC = f (i ? " NOT" : "") " BETWEEN " slo " AND " SL
+    } else if (k < 8) {
+        literal(f); kl = KL; sl = SL
+        for (i = 0; i < 2; i++) { literal(f); kl = kl ", " KL; sl = sl ", " SL }
+        i = rand() < 0.3
+        KC = f (i ? " not" : "") " in (" kl ")"
+        SC = f (i ? " NOT" : "") " IN (" sl ")"
+    } else {
+        i = rand() < 0.5
+        KC = f " is " (i ? "not " : "") "null"
+        SC = f " IS " (i ? "NOT " : "") "NULL"
+    }
+}
+
+# A condition of DEPTH levels at most: sets KC and SC.
+function cond(depth,    k, kl, sl, op) {
+    k = rand()
+    if (depth == 0 || k < 0.35) { atom(); return }
+    if (k < 0.45) {
+        cond(depth - 1)
+        KC = "not (" KC ")"; SC = "NOT (" SC ")"
+        return
+    }
+    cond(depth - 1); kl = KC; sl = SC
+    cond(depth - 1)
+    op = rand() < 0.6 ? "and" : "or"
+    KC = "(" kl " " op " " KC ")"
+    SC = "(" sl " " toupper(op) " " SC ")"
+}
+
+BEGIN {
+    srand(seed)
+    for (q = 0; q < n; q++) {
+        shape = int(rand() * 4)
+        ENT = shape == 3 ? "interactions" : "accounts"
+        cond(2)
+        if (shape == 3) {
+            key = pick("kind|manager|nps|csat")
+            print "kash\tinteractions where " KC " | group by " key \
+                " agg count() as n, sum(amount) as s, avg(nps) as a, min(at) as lo, max(at) as hi;"
+            print "sql\tSELECT " key ", count(*) AS n, sum(amount) AS s, avg(nps) AS a, min(at) AS lo," \
+                " max(at) AS hi FROM interactions WHERE " SC " GROUP BY " key " ORDER BY " key \
+                " NULLS LAST;"
+        } else if (shape == 0) {
+            print "kash\taccounts where " KC " | count;"
+            print "sql\tSELECT count(*) AS count FROM accounts WHERE " SC ";"
+        } else if (shape == 1) {
+            key = pick("tier|region|stage|industry|manager")
+            f = pick("revenue|strategic|growth|tier|employees")
+            print "kash\taccounts where " KC " | group by " key \
+                " agg count() as n, count(" f ") as nf, sum(" f ") as s, min(" f ") as lo, max(" f \
+                ") as hi, avg(" f ") as a;"
+            print "sql\tSELECT " key ", count(*) AS n, count(" f ") AS nf, sum(" f ") AS s, min(" f \
+                ") AS lo, max(" f ") AS hi, avg(" f ") AS a FROM accounts WHERE " SC \
+                " GROUP BY " key " ORDER BY " key " NULLS LAST;"
+        } else {
+            f = pick("revenue|strategic|growth|cac|employees|created|closed|name")
+            dir = rand() < 0.5 ? "desc" : "asc"
+            lim = pick("1|5|20|100")
+            print "kash\taccounts where " KC " | sort " f " " dir ", id | limit " lim \
+                " | select id, " f ";"
+            print "sql\tSELECT id, " f " FROM accounts WHERE " SC " ORDER BY " f " " toupper(dir) \
+                " NULLS LAST, id LIMIT " lim ";"
+        }
+    }
+}
