@@ -83,6 +83,28 @@ else
 fi
 rm -rf "$benchdir"
 
+# Its usage errors: exit 2 and one message naming what was wrong, before any work.
+while IFS='|' read -r args want; do
+    # shellcheck disable=SC2086
+    out=$(KASH="$build/kash" KASH_GEN="$build/kash-gen" tests/bench/run.sh $args 2>&1)
+    rc=$?
+    if [ "$rc" -eq 2 ] && [ "$out" != "${out#*"$want"}" ] && [ "$(printf '%s\n' "$out" | grep -c '^bench: ')" -eq 1 ]; then
+        add 1 0
+    else
+        echo "FAIL bench usage: run.sh $args (exit $rc): $out"
+        add 0 1
+    fi
+done <<'CASES'
+--scale nonsense|--scale is small or full, not 'nonsense'
+--runs 0|--runs needs a number of at least 1, not '0'
+--runs x|--runs needs a number of at least 1, not 'x'
+--only filter,nope|unknown workload 'nope'
+--engines kash,postgres|unknown engine 'postgres'
+--scale|--scale needs a value
+--frobnicate|unknown argument '--frobnicate'
+CASES
+echo "bench usage errors: checked"
+
 # The whole suite again (unit, fuzz replays, golden, Ctrl-C cases, every
 # script suite) in a build with AddressSanitizer and UndefinedBehaviorSanitizer
 # (leaks included): any report fails the test.
