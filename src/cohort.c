@@ -57,7 +57,9 @@ struct cohort {
     int64_t daybase;
     /* accounts input: the activity set */
     node *cond;
-    filter *fast;
+    filter *fast;            /* COND compiled, or its first conjuncts */
+    node *rest[FILTER_REST]; /* the conjuncts FAST leaves out */
+    int nrest;
     plan_ctx pc;
     ectx ec;
     arena scratch;
@@ -268,11 +270,15 @@ static int add_account(cohort *c, const uint8_t *rec, size_t len)
     int ret = 0;
     while (ret == 0 && (rc = store_next(cur, &ir, &il)) == 1) {
         if (c->cond) {
+            /* the compiled conjuncts first, then the others on the rows they pass */
             int k = c->fast ? filter_run(c->fast, ir, il) : -1;
-            if (k < 0) {
+            if (k != 0 && (k < 0 || c->nrest)) {
                 ectx_row(&c->ec, ir, il);
                 c->ec.a = &c->scratch;
-                k = eval_cond(&c->ec, c->cond);
+                if (k < 0) k = eval_cond(&c->ec, c->cond);
+                else
+                    for (int i = 0; i < c->nrest && k > 0; i++)
+                        k = eval_cond(&c->ec, c->rest[i]);
                 arena_reset(&c->scratch);
                 if (k < 0) ret = -1;
             }
@@ -362,7 +368,7 @@ cohort *cohort_plan(store_txn *t, arena *a, diag *d, const char *src, const stag
             return NULL;
         }
         c->cond = st->e;
-        c->fast = filter_compile(a, st->e);
+        c->fast = filter_compile_prefix(a, st->e, c->rest, &c->nrest);
         ectx_init(&c->ec, &c->pc);
         c->ec.src = src;
     }

@@ -1194,6 +1194,22 @@ filter *filter_compile(arena *a, const node *n)
     return out;
 }
 
+filter *filter_compile_prefix(arena *a, node *n, node **rest, int *nrest)
+{
+    *nrest = 0;
+    filter *f = filter_compile(a, n);
+    node *spine[FILTER_REST];
+    int depth = 0;
+    for (node *m = n; !f && depth < FILTER_REST && m->kind == N_BIN && m->op == OP_AND;
+         m = m->a[0]) {
+        spine[depth++] = m;
+        if ((f = filter_compile(a, m->a[0])) != NULL)
+            for (int j = depth - 1; j >= 0; j--)
+                rest[(*nrest)++] = spine[j]->a[1];
+    }
+    return f;
+}
+
 /* Equality of N bytes; short texts (kinds, stages, regions) without a call. */
 static inline bool text_eq(const char *a, const char *b, size_t n)
 {

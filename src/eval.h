@@ -107,6 +107,15 @@ typedef struct filter filter;
 
 /* Compiles N, or returns NULL when it is not of that shape. Lives in A. */
 filter *filter_compile(arena *a, const node *n);
+/* Compiles N, or else the longest left part of its `and` chain that compiles:
+ * `a and b and c` is ((a and b) and c), and with a filter of (a and b), c goes
+ * to REST (at most FILTER_REST conjuncts, in order), to be evaluated on the
+ * rows the filter passes, as and's short circuit would. *NREST is 0 when the
+ * filter is all of N; NULL when not even the first conjunct compiles. A null
+ * in a compiled conjunct ends the row there: the same answer, but an error a
+ * later conjunct would raise on such a row is not raised. */
+enum { FILTER_REST = 16 };
+filter *filter_compile_prefix(arena *a, node *n, node **rest, int *nrest);
 /* 1 when REC passes, 0 when not, -1 when the record holds a value of an
  * unexpected type (a retyped custom field): evaluate the tree instead. */
 int filter_run(const filter *f, const uint8_t *rec, size_t len);

@@ -116,7 +116,7 @@ typedef struct where_op {
     op o;
     node *cond;
     filter *fast;   /* compiled form of COND, or of its first conjuncts, or NULL */
-    node *rest[16]; /* the conjuncts FAST leaves out, in order (none: FAST is all of COND) */
+    node *rest[FILTER_REST]; /* the conjuncts FAST leaves out, in order (none: FAST is all of COND) */
     int nrest;
 } where_op;
 
@@ -880,25 +880,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             where_op *w = (where_op *)new_op(p, sizeof(where_op), sg, where_push, NULL);
             w->cond = sg->e;
             if (plan_expr(&pc, w->cond)) return NULL;
-            if (sh.src) {
-                /* the whole condition, else its longest compilable left part:
-                 * `a and b and c and d` is (((a and b) and c) and d): with a
-                 * filter of (a and b), c then d are evaluated on the rows it
-                 * passes, as and's short circuit would (except that a null in
-                 * a or b ends the row there: the same answer, but an error
-                 * that c would raise on such a row is not raised) */
-                w->fast = filter_compile(p->a, w->cond);
-                node *spine[16];
-                int depth = 0;
-                for (node *n = w->cond; !w->fast && depth < 16 && n->kind == N_BIN &&
-                                        n->op == OP_AND;
-                     n = n->a[0]) {
-                    spine[depth++] = n;
-                    if ((w->fast = filter_compile(p->a, n->a[0])) != NULL)
-                        for (int j = depth - 1; j >= 0; j--)
-                            w->rest[w->nrest++] = spine[j]->a[1];
-                }
-            }
+            if (sh.src) w->fast = filter_compile_prefix(p->a, w->cond, w->rest, &w->nrest);
             if (w->cond->type != T_BOOL && w->cond->type != T_NULL) {
                 diag_set(p->d, DIAG_SEMANTIC, w->cond->off, w->cond->len,
                          "'where' needs a condition, not %s", vtype_name(w->cond->type));
