@@ -1270,7 +1270,7 @@ int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len)
         }
         /* a write of many accounts (an import) has the index rebuilt at
          * commit instead: puts in id order land all over it (a 1M-account
-         * import took 4.1 s, 6.3 s with them, 4.4 s with the rebuild).
+         * import took 4.1 s, 6.5 s with them, 4.4 s with the rebuild).
          * Checked at the first put and every 65536th: the puts so far are a
          * quarter of the accounts (an import into an empty database: at once) */
         if (!t->rev_stale && (t->rev_puts++ & 0xFFFF) == 0 &&

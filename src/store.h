@@ -142,8 +142,8 @@ int store_field_retype(store_txn *t, int entity, int slot, int type);
 int store_get(store_txn *t, int entity, const char *key, size_t klen, const uint8_t **rec,
               size_t *reclen);
 /* Inserts or replaces a row; the key is taken from the record (id, or account
- * and at for interactions). Keeps mgr_accounts and managers' load fields
- * right. For interactions, SEQ orders rows of one account at one instant:
+ * and at for interactions). Keeps mgr_accounts, by_revenue and managers'
+ * load fields right. For interactions, SEQ orders rows of one account at one instant:
  * pass store_next_seq(). */
 int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len);
 int store_put_interaction(store_txn *t, const uint8_t *rec, size_t len, uint32_t seq);
