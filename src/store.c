@@ -85,7 +85,8 @@ struct store {
     bool rdonly;
     MDB_env *env; /* NULL until the file exists */
     MDB_dbi dbi[DB_N];
-    bool rev_open; /* dbi[DB_BY_REVENUE] is open: a version-3 file has none until written */
+    bool rev_open; /* dbi[DB_BY_REVENUE] is open for every transaction: a version-3
+                    * file has none until a write that adds it commits */
     schema schemas[ENT_NENTITIES];
     uint64_t schema_gen; /* meta "schema_gen" the schemas were loaded at; UINT64_MAX = stale */
 };
@@ -103,7 +104,8 @@ struct store_txn {
     bool rev_ok;     /* by_revenue is there and right: a version-4 file, or a writer */
     bool rev_stale;  /* by_revenue is rebuilt whole before it is read and at commit,
                       * instead of kept by each put (see rev_build()) */
-    bool rev_opened; /* s->dbi[DB_BY_REVENUE] was opened by this transaction */
+    bool rev_opened; /* s->dbi[DB_BY_REVENUE] was opened by this transaction: LMDB
+                      * lets other transactions use it once this one commits */
     uint64_t rev_puts; /* accounts written with by_revenue kept by each put */
     bool seq_loaded;
     uint32_t seq;
@@ -461,7 +463,7 @@ int store_begin(store *s, bool write, store_txn **out)
         if (rc == 0 && write && !s->rev_open) {
             rc = mdb_dbi_open(t->txn, db_names[DB_BY_REVENUE], MDB_CREATE,
                               &s->dbi[DB_BY_REVENUE]);
-            s->rev_open = t->rev_opened = rc == 0;
+            t->rev_opened = rc == 0;
         }
         /* whatever this transaction writes is in the current format: an older
          * database is upgraded with it (older kash then refuses the file);
@@ -470,9 +472,8 @@ int store_begin(store *s, bool write, store_txn **out)
             rc = meta_put_u64(t->txn, s->dbi[DB_META], "version", STORE_VERSION);
             if (version < 4) t->rev_stale = true;
         }
-        t->rev_ok = s->rev_open && (write || version >= 4);
+        t->rev_ok = write || (s->rev_open && version >= 4);
         if (rc) {
-            if (t->rev_opened) s->rev_open = false;
             if (t->txn) mdb_txn_abort(t->txn);
             free(t);
             return rc;
@@ -537,7 +538,7 @@ int store_commit(store_txn *t)
                 rc = mdb_txn_commit(t->txn);
                 if (rc) t->s->schema_gen = UINT64_MAX;
             }
-            if (rc && t->rev_opened) t->s->rev_open = false; /* LMDB closed the handle */
+            if (rc == 0 && t->rev_opened) t->s->rev_open = true;
         } else {
             mdb_txn_abort(t->txn);
         }
@@ -552,7 +553,6 @@ void store_abort(store_txn *t)
         close_cursors(t);
         mdb_txn_abort(t->txn);
         if (t->write) t->s->schema_gen = UINT64_MAX; /* fields added in T are gone */
-        if (t->rev_opened) t->s->rev_open = false;    /* and a handle opened in T */
     }
     txn_free(t);
 }

@@ -1957,6 +1957,41 @@ static void test_revenue_index_upgrade(void **state)
     store_close(s);
 }
 
+/* Two handles on a version-3 file: a reader that starts while the other
+ * handle's upgrade is under way does not see the index, nor does the handle
+ * that opened the file before the upgrade until it writes; then both do. */
+static void test_revenue_index_other_handle(void **state)
+{
+    (void)state;
+    create_db();
+    make_v3();
+    store *s1 = open_store(0), *s2 = open_store(0);
+    store_cursor *c = NULL;
+    store_txn *w = begin(s1, true);
+    put_revenue(w, "A-2", v_num(5), "x");
+    store_txn *t = begin(s1, false);
+    assert_int_equal(store_scan_by_revenue(t, true, &c), STORE_NOTFOUND);
+    store_abort(t);
+    commit(w);
+    t = begin(s1, false);
+    check_by_revenue(t);
+    store_abort(t);
+    t = begin(s2, false); /* no handle of by_revenue */
+    assert_int_equal(store_scan_by_revenue(t, true, &c), STORE_NOTFOUND);
+    store_abort(t);
+    w = begin(s2, true); /* opens it */
+    put_revenue(w, "A-3", v_num(7), "x");
+    put_revenue(w, "A-2", v_null(), "x");
+    check_by_revenue(w);
+    commit(w);
+    t = begin(s1, false);
+    check_by_revenue(t);
+    store_abort(t);
+    assert_int_equal(version_of(s2), STORE_VERSION);
+    store_close(s1);
+    store_close(s2);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2002,6 +2037,7 @@ int main(void)
         T(test_count),
         T(test_revenue_index),
         T(test_revenue_index_upgrade),
+        T(test_revenue_index_other_handle),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
