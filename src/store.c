@@ -25,9 +25,8 @@ enum {
     DB_BY_REVENUE,
     DB_N
 };
-static const char *const db_names[DB_N] = {"meta",         "accounts",     "managers",
-                                           "interactions", "mgr_accounts", "history",
-                                           "by_revenue"};
+static const char *const db_names[DB_N] = {"meta",         "accounts", "managers",  "interactions",
+                                           "mgr_accounts", "history",  "by_revenue"};
 /* The named database holding each entity's rows. */
 static const int entity_db[ENT_NENTITIES] = {DB_ACCOUNTS, DB_MANAGERS, DB_INTERACTIONS, DB_HISTORY};
 
@@ -101,11 +100,11 @@ struct store_txn {
     store *s;
     MDB_txn *txn; /* NULL for reads of a database not yet created */
     bool write;
-    bool rev_ok;     /* by_revenue is there and right: a version-4 file, or a writer */
-    bool rev_stale;  /* by_revenue is rebuilt whole before it is read and at commit,
-                      * instead of kept by each put (see rev_build()) */
-    bool rev_opened; /* s->dbi[DB_BY_REVENUE] was opened by this transaction: LMDB
-                      * lets other transactions use it once this one commits */
+    bool rev_ok;       /* by_revenue is there and right: a version-4 file, or a writer */
+    bool rev_stale;    /* by_revenue is rebuilt whole before it is read and at commit,
+                        * instead of kept by each put (see rev_build()) */
+    bool rev_opened;   /* s->dbi[DB_BY_REVENUE] was opened by this transaction: LMDB
+                        * lets other transactions use it once this one commits */
     uint64_t rev_puts; /* accounts written with by_revenue kept by each put */
     bool seq_loaded;
     uint32_t seq;
@@ -461,8 +460,7 @@ int store_begin(store *s, bool write, store_txn **out)
         if (rc == 0) rc = schema_load(s, t->txn);
         uint64_t version = rc == 0 ? meta_u64(t->txn, s->dbi[DB_META], "version") : 0;
         if (rc == 0 && write && !s->rev_open) {
-            rc = mdb_dbi_open(t->txn, db_names[DB_BY_REVENUE], MDB_CREATE,
-                              &s->dbi[DB_BY_REVENUE]);
+            rc = mdb_dbi_open(t->txn, db_names[DB_BY_REVENUE], MDB_CREATE, &s->dbi[DB_BY_REVENUE]);
             t->rev_opened = rc == 0;
         }
         /* whatever this transaction writes is in the current format: an older
