@@ -19,9 +19,18 @@
 
 _Static_assert(STORE_NOTFOUND == MDB_NOTFOUND, "STORE_NOTFOUND must be LMDB's code");
 
-enum { DB_META, DB_ACCOUNTS, DB_MANAGERS, DB_INTERACTIONS, DB_MGR_ACCOUNTS, DB_HISTORY, DB_N };
-static const char *const db_names[DB_N] = {"meta",         "accounts",     "managers",
-                                           "interactions", "mgr_accounts", "history"};
+enum {
+    DB_META,
+    DB_ACCOUNTS,
+    DB_MANAGERS,
+    DB_INTERACTIONS,
+    DB_MGR_ACCOUNTS,
+    DB_HISTORY,
+    DB_BY_REVENUE,
+    DB_N
+};
+static const char *const db_names[DB_N] = {"meta",         "accounts", "managers",  "interactions",
+                                           "mgr_accounts", "history",  "by_revenue"};
 /* The named database holding each entity's rows. */
 static const int entity_db[ENT_NENTITIES] = {DB_ACCOUNTS, DB_MANAGERS, DB_INTERACTIONS, DB_HISTORY};
 
@@ -79,6 +88,8 @@ struct store {
     bool rdonly;
     MDB_env *env; /* NULL until the file exists */
     MDB_dbi dbi[DB_N];
+    bool rev_open; /* dbi[DB_BY_REVENUE] is open for every transaction: a version-3
+                    * file has none until a write that adds it commits */
     schema schemas[ENT_NENTITIES];
     uint64_t schema_gen; /* meta "schema_gen" the schemas were loaded at; UINT64_MAX = stale */
 };
@@ -93,6 +104,12 @@ struct store_txn {
     store *s;
     MDB_txn *txn; /* NULL for reads of a database not yet created */
     bool write;
+    bool rev_ok;       /* by_revenue is there and right: a version-4 file, or a writer */
+    bool rev_stale;    /* by_revenue is rebuilt whole before it is read and at commit,
+                        * instead of kept by each put (see rev_build()) */
+    bool rev_opened;   /* s->dbi[DB_BY_REVENUE] was opened by this transaction: LMDB
+                        * lets other transactions use it once this one commits */
+    uint64_t rev_puts; /* accounts written with by_revenue kept by each put */
     bool seq_loaded;
     uint32_t seq;
     mgr_delta *deltas; /* open-addressing table of ndelta_cap slots */
@@ -140,6 +157,12 @@ struct store_cursor {
     bool blocks;          /* interactions: values are blocks of rows */
     const uint8_t *blk;   /* the current block */
     size_t blklen, off;   /* its size, and where its next row starts */
+    /* store_scan_by_revenue(): CUR walks by_revenue, each key's account is
+     * looked up with ACUR; then CUR scans the accounts for the rest */
+    int rev;          /* 0 not such a cursor, 1 in the index, 2 in the accounts */
+    bool asc;         /* revenue ascending */
+    uint8_t grp[8];   /* ascending: the revenue (key prefix) being walked */
+    MDB_cursor *acur; /* accounts */
 };
 
 /* Bytes a scan reads between two release_pages(): 64 MB, or $KASH_RELEASE_BYTES
@@ -352,6 +375,10 @@ static int env_open(store *s, bool create)
         unsigned f = create ? MDB_CREATE : 0;
         if (i == DB_MGR_ACCOUNTS) f |= MDB_DUPSORT;
         rc = mdb_dbi_open(txn, db_names[i], f, &s->dbi[i]);
+        if (i == DB_BY_REVENUE) { /* a version-3 file: the first write adds it */
+            s->rev_open = rc == 0;
+            if (rc == MDB_NOTFOUND) rc = 0;
+        }
         if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) rc = STORE_ENOTKASH;
         if (rc) break;
     }
@@ -448,10 +475,19 @@ int store_begin(store *s, bool write, store_txn **out)
     if (s->env) {
         int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
         if (rc == 0) rc = schema_load(s, t->txn);
+        uint64_t version = rc == 0 ? meta_u64(t->txn, s->dbi[DB_META], "version") : 0;
+        if (rc == 0 && write && !s->rev_open) {
+            rc = mdb_dbi_open(t->txn, db_names[DB_BY_REVENUE], MDB_CREATE, &s->dbi[DB_BY_REVENUE]);
+            t->rev_opened = rc == 0;
+        }
         /* whatever this transaction writes is in the current format: an older
-         * database is upgraded with it (older kash then refuses the file) */
-        if (rc == 0 && write && meta_u64(t->txn, s->dbi[DB_META], "version") < STORE_VERSION)
+         * database is upgraded with it (older kash then refuses the file);
+         * version 4 brought by_revenue, built from the accounts at commit */
+        if (rc == 0 && write && version < STORE_VERSION) {
             rc = meta_put_u64(t->txn, s->dbi[DB_META], "version", STORE_VERSION);
+            if (version < 4) t->rev_stale = true;
+        }
+        t->rev_ok = write || (s->rev_open && version >= 4);
         if (rc) {
             if (t->txn) mdb_txn_abort(t->txn);
             free(t);
@@ -485,6 +521,7 @@ static void txn_free(store_txn *t)
 
 static int flush_deltas(store_txn *t);
 static int iflush(store_txn *t);
+static int rev_build(store_txn *t);
 
 static void close_cursors(store_txn *t)
 {
@@ -501,6 +538,7 @@ int store_commit(store_txn *t)
         if (t->write) {
             rc = iflush(t);
             if (rc == 0) rc = flush_deltas(t);
+            if (rc == 0 && t->rev_stale) rc = rev_build(t);
             if (rc == 0 && t->iadded)
                 rc = meta_put_u64(t->txn, t->s->dbi[DB_META], "interactions",
                                   meta_u64(t->txn, t->s->dbi[DB_META], "interactions") + t->iadded);
@@ -515,6 +553,7 @@ int store_commit(store_txn *t)
                 rc = mdb_txn_commit(t->txn);
                 if (rc) t->s->schema_gen = UINT64_MAX;
             }
+            if (rc == 0 && t->rev_opened) t->s->rev_open = true;
         } else {
             mdb_txn_abort(t->txn);
         }
@@ -608,6 +647,133 @@ static int key_of(const uint8_t *rec, size_t len, MDB_val *k)
     k->mv_data = (void *)id.s;
     k->mv_size = id.len;
     return 0;
+}
+
+/* ---- the revenue index ----
+ *
+ * by_revenue has a key per account whose revenue is a number: 8 bytes that
+ * sort as the revenue descending, then the id; the value is empty. So a
+ * forward walk is the order of `sort revenue desc, id`. */
+
+/* The key prefix of revenue V, false when V is not a number (null: the
+ * account is not in the index). The double's bits made to sort as an
+ * unsigned integer (sign bit set for positives, all bits flipped for
+ * negatives), then complemented for the descending order. -0.0 is 0.0 and
+ * every NaN the same NaN: value_cmp() has them equal, and NaN above every
+ * number (`set revenue = 1e308 * 10 - 1e308 * 10` stores one). */
+static bool rev_bits(value v, uint64_t *out)
+{
+    double x;
+    if (!num_of(v, &x)) return false;
+    uint64_t b = UINT64_C(0x7FF8000000000000);
+    if (x == 0) x = 0;
+    if (!isnan(x)) memcpy(&b, &x, 8);
+    b = b >> 63 ? ~b : b | UINT64_C(1) << 63;
+    *out = ~b;
+    return true;
+}
+
+/* Keeps by_revenue right for account ID written as REC over OLD (NULL: new). */
+static int rev_put(store_txn *t, const MDB_val *id, const uint8_t *old, size_t oldlen,
+                   const uint8_t *rec, size_t len)
+{
+    uint64_t o = 0, n = 0;
+    bool ho = old && rev_bits(rec_get(old, oldlen, A_REVENUE), &o);
+    bool hn = rev_bits(rec_get(rec, len, A_REVENUE), &n);
+    if (ho == hn && o == n) return 0;
+    uint8_t key[8 + KEY_MAX];
+    memcpy(key + 8, id->mv_data, id->mv_size);
+    MDB_val k = {8 + id->mv_size, key}, v = {0, NULL};
+    MDB_dbi ix = t->s->dbi[DB_BY_REVENUE];
+    int rc = 0;
+    if (ho) {
+        be64(key, o);
+        rc = mdb_del(t->txn, ix, &k, NULL);
+        if (rc == MDB_NOTFOUND) rc = 0;
+    }
+    if (rc == 0 && hn) {
+        be64(key, n);
+        rc = mdb_put(t->txn, ix, &k, &v, 0);
+    }
+    return rc;
+}
+
+struct rev_row {
+    uint64_t rev;
+    size_t off, len; /* the id at ids + off */
+};
+
+/* Sorts ROWS by rev, equal ones kept in their order (the accounts' id order):
+ * a radix sort, 16 bits a pass (1M accounts: qsort 0.2 s, this 0.05 s). */
+static void rev_sort(struct rev_row *rows, size_t n)
+{
+    struct rev_row *tmp = xmalloc(sizeof *tmp * n), *from = rows, *to = tmp;
+    size_t *at = xmalloc(sizeof *at * 65536);
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(at, 0, sizeof *at * 65536);
+        for (size_t i = 0; i < n; i++)
+            at[from[i].rev >> shift & 0xFFFF]++;
+        for (size_t d = 0, sum = 0; d < 65536; d++) {
+            size_t c = at[d];
+            at[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[at[from[i].rev >> shift & 0xFFFF]++] = from[i];
+        struct rev_row *x = from;
+        from = to;
+        to = x;
+    }
+    free(at);
+    free(tmp); /* four passes: the result is back in ROWS */
+}
+
+/* Fills by_revenue afresh from the accounts: on the first write of a
+ * version-3 file, and for a write of many accounts, which does not keep it
+ * row by row (see store_put()). The keys are sorted and appended
+ * (MDB_APPEND), which fills the pages; plain puts leave them half full. */
+static int rev_build(store_txn *t)
+{
+    MDB_dbi ix = t->s->dbi[DB_BY_REVENUE];
+    struct rev_row *rows = NULL;
+    size_t n = 0, cap = 0;
+    rbuf ids = {0};
+    MDB_cursor *c;
+    MDB_val k, v;
+    int rc = mdb_drop(t->txn, ix, 0);
+    if (rc == 0) rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACCOUNTS], &c);
+    if (rc) return rc;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        uint64_t r;
+        if (!rev_bits(rec_get(v.mv_data, v.mv_size, A_REVENUE), &r)) continue;
+        if (k.mv_size > KEY_MAX) continue; /* cannot be: store_put() refuses such ids */
+        if (n == cap) rows = xrealloc(rows, sizeof *rows * (cap = cap ? 2 * cap : 4096));
+        rbuf_reserve(&ids, k.mv_size);
+        rows[n++] = (struct rev_row){r, ids.len, k.mv_size};
+        memcpy(ids.data + ids.len, k.mv_data, k.mv_size);
+        ids.len += k.mv_size;
+    }
+    mdb_cursor_close(c);
+    if (rc == MDB_NOTFOUND) rc = 0;
+    if (rc == 0 && n) {
+        rev_sort(rows, n);
+        uint8_t key[8 + KEY_MAX];
+        if ((rc = mdb_cursor_open(t->txn, ix, &c)) == 0) {
+            for (size_t i = 0; i < n && rc == 0; i++) {
+                be64(key, rows[i].rev);
+                memcpy(key + 8, ids.data + rows[i].off, rows[i].len);
+                k = (MDB_val){8 + rows[i].len, key};
+                v = (MDB_val){0, NULL};
+                rc = mdb_cursor_put(c, &k, &v, MDB_APPEND);
+            }
+            mdb_cursor_close(c);
+        }
+    }
+    if (rc == 0) t->rev_stale = false;
+    free(rows);
+    rbuf_free(&ids);
+    return rc;
 }
 
 /* ---- manager load deltas ---- */
@@ -980,9 +1146,84 @@ static int cursor_step(store_cursor *c, MDB_val *k, MDB_val *v)
     return 1;
 }
 
+/* Steps C to its next key of by_revenue: 1 with K, 0 at the end. Descending
+ * is the keys' order; ascending walks the runs of equal revenue backwards and
+ * each run forwards, so that ties still come in id order. */
+static int rev_step(store_cursor *c, MDB_val *k)
+{
+    MDB_val v;
+    int rc;
+    bool first = !c->started;
+    c->started = true;
+    if (!c->asc) {
+        rc = mdb_cursor_get(c->cur, k, &v, first ? MDB_FIRST : MDB_NEXT);
+    } else {
+        if (first) {
+            rc = mdb_cursor_get(c->cur, k, &v, MDB_LAST);
+        } else {
+            rc = mdb_cursor_get(c->cur, k, &v, MDB_NEXT);
+            if (rc == 0 && k->mv_size > 8 && memcmp(k->mv_data, c->grp, 8) == 0) return 1;
+            if (rc == 0 || rc == MDB_NOTFOUND) {
+                /* the run is done: the key before its first ends the run before */
+                MDB_val g = {8, c->grp};
+                rc = mdb_cursor_get(c->cur, &g, &v, MDB_SET_RANGE);
+                if (rc == 0) rc = mdb_cursor_get(c->cur, k, &v, MDB_PREV);
+            }
+        }
+        /* K ends a run: go to its first key */
+        if (rc == 0 && k->mv_size > 8) {
+            memcpy(c->grp, k->mv_data, 8);
+            *k = (MDB_val){8, c->grp};
+            rc = mdb_cursor_get(c->cur, k, &v, MDB_SET_RANGE);
+        }
+    }
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc) return rc > 0 ? -rc : rc;
+    return k->mv_size > 8 ? 1 : MDB_CORRUPTED;
+}
+
+/* store_next() of a cursor of store_scan_by_revenue(). */
+static int rev_next(store_cursor *c, const uint8_t **rec, size_t *reclen)
+{
+    MDB_val k, v;
+    uint64_t r;
+    if (c->rev == 1) {
+        int rc = rev_step(c, &k);
+        if (rc == 1) {
+            MDB_val id = {k.mv_size - 8, (uint8_t *)k.mv_data + 8};
+            rc = mdb_cursor_get(c->acur, &id, &v, MDB_SET_KEY);
+            if (rc == MDB_NOTFOUND) return MDB_CORRUPTED; /* a key of no account */
+            if (rc) return rc > 0 ? -rc : rc;
+            if (c->s && (c->since += v.mv_size) >= c->every) {
+                release_pages(c->s, v.mv_data);
+                c->since = 0;
+            }
+            *rec = v.mv_data;
+            *reclen = v.mv_size;
+            return 1;
+        }
+        if (rc < 0) return rc;
+        /* the index is done: now the accounts it leaves out, in id order */
+        mdb_cursor_close(c->cur);
+        c->cur = c->acur;
+        c->acur = NULL;
+        c->started = false;
+        c->rev = 2;
+    }
+    int rc;
+    while ((rc = cursor_step(c, &k, &v)) == 1) {
+        if (rev_bits(rec_get(v.mv_data, v.mv_size, A_REVENUE), &r)) continue;
+        *rec = v.mv_data;
+        *reclen = v.mv_size;
+        return 1;
+    }
+    return rc;
+}
+
 int store_next(store_cursor *c, const uint8_t **rec, size_t *reclen)
 {
     if (!c->cur) return 0;
+    if (c->rev) return rev_next(c, rec, reclen);
     MDB_val k, v;
     if (!c->blocks) {
         int rc = cursor_step(c, &k, &v);
@@ -1015,11 +1256,35 @@ bool store_cursor_ahead(const store_cursor *c)
     return c->ah != NULL;
 }
 
+int store_scan_by_revenue(store_txn *t, bool desc, store_cursor **out)
+{
+    *out = NULL;
+    if (!t->txn || !t->rev_ok) return STORE_NOTFOUND;
+    if (t->rev_stale) {
+        int rc = rev_build(t);
+        if (rc) return rc;
+    }
+    store_cursor *c = xcalloc(1, sizeof *c);
+    c->t = t;
+    c->rev = 1;
+    c->asc = !desc;
+    if (!t->write) c->s = t->s, c->every = release_every();
+    int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_BY_REVENUE], &c->cur);
+    if (rc == 0) rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACCOUNTS], &c->acur);
+    if (rc) {
+        store_cursor_close(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
 void store_cursor_close(store_cursor *c)
 {
     if (!c) return;
     ahead_stop(c->ah);
     if (c->cur) mdb_cursor_close(c->cur);
+    if (c->acur) mdb_cursor_close(c->acur);
     free((char *)c->prefix);
     free(c);
 }
@@ -1140,6 +1405,15 @@ int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len)
                 rc = mdb_put(t->txn, ix, &mk, &mv, 0);
             }
         }
+        /* a write of many accounts (an import) has the index rebuilt at
+         * commit instead: puts in id order land all over it (a 1M-account
+         * import took 4.1 s, 6.5 s with them, 4.4 s with the rebuild).
+         * Checked at the first put and every 65536th: the puts so far are a
+         * quarter of the accounts (an import into an empty database: at once) */
+        if (!t->rev_stale && (t->rev_puts++ & 0xFFFF) == 0 &&
+            4 * t->rev_puts >= store_count(t, ENT_ACCOUNTS))
+            t->rev_stale = true;
+        if (rc == 0 && !t->rev_stale) rc = rev_put(t, &k, old, oldlen, nb.data, nb.len);
     }
     rbuf_free(&nb);
     free(oldcopy);

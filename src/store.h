@@ -12,6 +12,10 @@
  *                 store.c and docs/storage.md)
  *   mgr_accounts  manager id -> account id (sorted duplicates)
  *   history       batch(be64) seq(be32) -> record (schema ENT_HISTORY)
+ *   by_revenue    revenue(8 bytes, descending) account id -> empty: the
+ *                 accounts whose revenue is a number, in the order of
+ *                 `sort revenue desc, id` (since version 4; see
+ *                 store_scan_by_revenue())
  *
  * Derived fields are stored in the records and kept right by the store's
  * writers: an account's activity fields by store_activity_add(), a manager's
@@ -30,10 +34,11 @@
 #include "value.h"
 
 enum {
-    STORE_VERSION = 3, /* schema version written into new databases */
+    STORE_VERSION = 4, /* schema version written into new databases */
     STORE_VERSION_READ = 3, /* oldest version still read, upgraded by the first write
-                             * (version 3: interactions in blocks; 2: narrow record
-                             * headers, numbers in hundredths) */
+                             * (version 4: the by_revenue index, built by that first
+                             * write of a version-3 file; 3: interactions in blocks;
+                             * 2: narrow record headers, numbers in hundredths) */
 };
 
 enum {
@@ -137,8 +142,8 @@ int store_field_retype(store_txn *t, int entity, int slot, int type);
 int store_get(store_txn *t, int entity, const char *key, size_t klen, const uint8_t **rec,
               size_t *reclen);
 /* Inserts or replaces a row; the key is taken from the record (id, or account
- * and at for interactions). Keeps mgr_accounts and managers' load fields
- * right. For interactions, SEQ orders rows of one account at one instant:
+ * and at for interactions). Keeps mgr_accounts, by_revenue and managers'
+ * load fields right. For interactions, SEQ orders rows of one account at one instant:
  * pass store_next_seq(). */
 int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len);
 int store_put_interaction(store_txn *t, const uint8_t *rec, size_t len, uint32_t seq);
@@ -178,6 +183,15 @@ int store_interactions_of(store_txn *t, const char *account, size_t len, store_c
  * each next account's interactions. Reading many accounts' histories, one
  * cursor serves them all (accounts in id order then move it forward). */
 int store_interactions_reuse(store_txn *t, const char *account, size_t len, store_cursor **out);
+/* Every account, in the order of `sort revenue desc, id` (DESC) or `sort
+ * revenue, id` (not DESC): first the accounts of the by_revenue index (a
+ * number as revenue; NaN above every number, as value_cmp() has it), each
+ * looked up by id, then those with a null revenue in id order, by a scan of
+ * all accounts. In a write transaction the index includes the writes made in
+ * it so far. STORE_NOTFOUND when the file has no index (a version-3 file not
+ * written since, or one upgraded by another process after this one opened
+ * it): scan instead. *OUT as for store_scan(). */
+int store_scan_by_revenue(store_txn *t, bool desc, store_cursor **out);
 /* Next row: returns 1 with REC set, 0 at the end, or a negative/errno code. */
 int store_next(store_cursor *c, const uint8_t **rec, size_t *reclen);
 void store_cursor_close(store_cursor *c);

@@ -1714,6 +1714,284 @@ static void test_interaction_blocks(void **state)
     store_close(s);
 }
 
+/* ---- the revenue index ---- */
+
+/* Writes account ID with revenue REV (any value: null, NaN, an int) and NOTE as its name. */
+static void put_revenue(store_txn *t, const char *id, value rev, const char *note)
+{
+    value v[A_NBUILTIN];
+    for (int i = 0; i < A_NBUILTIN; i++) v[i] = v_null();
+    v[A_ID] = text(id);
+    v[A_NAME] = text(note);
+    v[A_REVENUE] = rev;
+    rbuf b = {0};
+    rec_encode(&b, v, A_NBUILTIN);
+    int rc = store_put(t, ENT_ACCOUNTS, b.data, b.len);
+    rbuf_free(&b);
+    if (rc) fail_msg("store_put(account %s): %s", id, store_strerror(rc));
+}
+
+struct rrow {
+    char id[16];
+    value rev;
+};
+
+static bool rrow_desc;
+
+/* `sort revenue [desc], id` on rows in id order: nulls last either way. */
+static int rrow_cmp(const void *x, const void *y)
+{
+    const struct rrow *a = x, *b = y;
+    bool an = a->rev.type == T_NULL, bn = b->rev.type == T_NULL;
+    if (an || bn) {
+        if (an != bn) return an ? 1 : -1;
+    } else {
+        int c = value_cmp(&a->rev, &b->rev);
+        if (c) return rrow_desc ? -c : c;
+    }
+    return strcmp(a->id, b->id);
+}
+
+/* The walk of store_scan_by_revenue() both ways equals a sort of the full scan. */
+static void check_by_revenue(store_txn *t)
+{
+    size_t n = store_count(t, ENT_ACCOUNTS);
+    struct rrow *want = calloc(n ? n : 1, sizeof *want);
+    assert_non_null(want);
+    store_cursor *c = NULL;
+    assert_int_equal(store_scan(t, ENT_ACCOUNTS, NULL, 0, &c), 0);
+    const uint8_t *rec;
+    size_t len, k = 0;
+    int rc;
+    while ((rc = store_next(c, &rec, &len)) == 1) {
+        assert_true(k < n);
+        value id = rec_get(rec, len, A_ID);
+        snprintf(want[k].id, sizeof want[k].id, "%.*s", (int)id.len, id.s);
+        want[k++].rev = rec_get(rec, len, A_REVENUE);
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(k, n);
+    store_cursor_close(c);
+    for (int desc = 0; desc < 2; desc++) {
+        rrow_desc = desc;
+        qsort(want, n, sizeof *want, rrow_cmp);
+        rc = store_scan_by_revenue(t, desc, &c);
+        if (rc) fail_msg("store_scan_by_revenue: %s", store_strerror(rc));
+        k = 0;
+        while ((rc = store_next(c, &rec, &len)) == 1) {
+            value id = rec_get(rec, len, A_ID);
+            if (k >= n || id.len != strlen(want[k].id) || memcmp(id.s, want[k].id, id.len))
+                fail_msg("%s walk, row %zu: got %.*s, expected %s", desc ? "desc" : "asc", k,
+                         (int)id.len, id.s, k < n ? want[k].id : "the end");
+            k++;
+        }
+        assert_int_equal(rc, 0);
+        if (k != n) fail_msg("%s walk: %zu rows, expected %zu", desc ? "desc" : "asc", k, n);
+        store_cursor_close(c);
+    }
+    free(want);
+}
+
+/* Random inserts, revenue changes (ties, nulls, -0.0, NaN, infinities, ints),
+ * writes that leave revenue alone, bulk folds of activity and aborted
+ * transactions; after each, and in the writer, the index walk is checked. */
+static void test_revenue_index(void **state)
+{
+    (void)state;
+    srand(11);
+    static const double revs[] = {0, -0.0, 1.5, 7, 7, 100, -3, 1e9, -1e300, INFINITY, -INFINITY};
+    store *s = open_store(0);
+    for (int round = 0; round < 16; round++) {
+        store_txn *t = begin(s, true);
+        int ops = round == 0 ? 400 : 1 + rand() % 120;
+        for (int i = 0; i < ops; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "A-%03d", rand() % (round < 8 ? 300 : 500));
+            int r = rand() % 16;
+            value rev = r < 11   ? v_num(revs[r])
+                        : r < 13 ? v_null()
+                        : r < 14 ? v_num(NAN)
+                        : r < 15 ? v_int(7)
+                                 : v_num(rand() % 1000 / 4.0);
+            if (rand() % 5 == 0 && has_row(t, ENT_ACCOUNTS, id)) /* the name only */
+                rev = field(t, ENT_ACCOUNTS, id, A_REVENUE);
+            put_revenue(t, id, rev, round % 2 ? "odd" : "even");
+            if (rand() % 100 == 0) check_by_revenue(t); /* reads in the writer */
+        }
+        if (round % 3 == 1) { /* derived fields of every account: the accounts rewritten */
+            size_t n = store_count(t, ENT_ACCOUNTS);
+            account_activity *items = calloc(n, sizeof *items);
+            char(*ids)[16] = calloc(n, 16);
+            assert_non_null(items);
+            assert_non_null(ids);
+            for (size_t i = 0; i < n; i++) {
+                snprintf(ids[i], 16, "A-%03d", (int)i % 1000);
+                items[i] = (account_activity){ids[i], strlen(ids[i]), {0}};
+                activity_init(&items[i].act);
+                items[i].act.orders = 1;
+            }
+            assert_int_equal(store_activity_add_all(t, items, n, NULL, NULL), 0);
+            free(items);
+            free(ids);
+        }
+        check_by_revenue(t);
+        if (round % 4 == 3) {
+            store_abort(t);
+        } else {
+            commit(t);
+        }
+        t = begin(s, false);
+        check_by_revenue(t);
+        store_abort(t);
+    }
+    store_close(s);
+    /* reopened: the same */
+    s = open_store(STORE_RDONLY);
+    store_txn *t = begin(s, false);
+    check_by_revenue(t);
+    store_abort(t);
+    store_close(s);
+}
+
+/* Removes by_revenue and writes version 3: the file an older kash wrote. */
+static void make_v3(void)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, PATH, MDB_NOSUBDIR, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "by_revenue", 0, &dbi), 0);
+    assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    set_version_raw(3, false);
+}
+
+static uint64_t version_of(store *s)
+{
+    store_txn *t = begin(s, false);
+    const void *v;
+    size_t n;
+    uint64_t ver = 0;
+    assert_int_equal(store_meta_get(t, "version", &v, &n), 0);
+    memcpy(&ver, v, 8);
+    store_abort(t);
+    return ver;
+}
+
+/* A version-3 file has no index: read as it is (no index to walk), then an
+ * aborted write leaves it so, and the first write that commits builds it,
+ * with the rows that write puts, and stamps version 4. */
+static void test_revenue_index_upgrade(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    char id[16];
+    for (int i = 0; i < 300; i++) {
+        snprintf(id, sizeof id, "A-%03d", i);
+        put_revenue(t, id, i % 7 == 0 ? v_null() : v_num(i % 50), "x");
+    }
+    commit(t);
+    store_close(s);
+    make_v3();
+
+    store_cursor *c = NULL;
+    s = open_store(STORE_RDONLY);
+    t = begin(s, false);
+    assert_int_equal(store_scan_by_revenue(t, true, &c), STORE_NOTFOUND);
+    assert_null(c);
+    store_abort(t);
+    store_close(s);
+
+    s = open_store(0);
+    t = begin(s, false);
+    assert_int_equal(store_scan_by_revenue(t, true, &c), STORE_NOTFOUND);
+    store_abort(t);
+    t = begin(s, true);
+    put_revenue(t, "A-001", v_num(1e6), "x");
+    store_abort(t); /* the handle opened in it is gone with it */
+    assert_int_equal(version_of(s), 3);
+    t = begin(s, false);
+    assert_int_equal(store_scan_by_revenue(t, true, &c), STORE_NOTFOUND);
+    store_abort(t);
+
+    t = begin(s, true);
+    put_revenue(t, "A-002", v_num(1e6), "x"); /* before the index exists */
+    check_by_revenue(t);                      /* built for this read */
+    put_revenue(t, "A-003", v_num(2e6), "x"); /* after: kept by the put */
+    put_revenue(t, "A-004", v_null(), "x");
+    check_by_revenue(t);
+    commit(t);
+    assert_int_equal(version_of(s), STORE_VERSION);
+    t = begin(s, false);
+    check_by_revenue(t);
+    store_abort(t);
+
+    /* built at commit when nothing read it */
+    store_close(s);
+    make_v3();
+    s = open_store(0);
+    t = begin(s, true);
+    put_revenue(t, "A-005", v_num(-1), "x");
+    commit(t);
+    assert_int_equal(version_of(s), STORE_VERSION);
+    t = begin(s, false);
+    check_by_revenue(t);
+    store_abort(t);
+    t = begin(s, true);
+    put_revenue(t, "A-005", v_num(3e6), "x");
+    commit(t);
+    t = begin(s, false);
+    check_by_revenue(t);
+    assert_int_equal(store_scan_by_revenue(t, true, &c), 0);
+    const uint8_t *rec;
+    size_t len;
+    assert_int_equal(store_next(c, &rec, &len), 1);
+    check_text(rec_get(rec, len, A_ID), "A-005");
+    store_cursor_close(c);
+    store_abort(t);
+    store_close(s);
+}
+
+/* Two handles on a version-3 file: a reader that starts while the other
+ * handle's upgrade is under way does not see the index, nor does the handle
+ * that opened the file before the upgrade until it writes; then both do. */
+static void test_revenue_index_other_handle(void **state)
+{
+    (void)state;
+    create_db();
+    make_v3();
+    store *s1 = open_store(0), *s2 = open_store(0);
+    store_cursor *c = NULL;
+    store_txn *w = begin(s1, true);
+    put_revenue(w, "A-2", v_num(5), "x");
+    store_txn *t = begin(s1, false);
+    assert_int_equal(store_scan_by_revenue(t, true, &c), STORE_NOTFOUND);
+    store_abort(t);
+    commit(w);
+    t = begin(s1, false);
+    check_by_revenue(t);
+    store_abort(t);
+    t = begin(s2, false); /* no handle of by_revenue */
+    assert_int_equal(store_scan_by_revenue(t, true, &c), STORE_NOTFOUND);
+    store_abort(t);
+    w = begin(s2, true); /* opens it */
+    put_revenue(w, "A-3", v_num(7), "x");
+    put_revenue(w, "A-2", v_null(), "x");
+    check_by_revenue(w);
+    commit(w);
+    t = begin(s1, false);
+    check_by_revenue(t);
+    store_abort(t);
+    assert_int_equal(version_of(s2), STORE_VERSION);
+    store_close(s1);
+    store_close(s2);
+}
+
 /* Read-ahead: a read scan of a big database gets a thread mapping the file
  * ahead of it (KASH_AHEAD=1 for any size, 0 for none); the rows are the same
  * either way, also when the scan releases its pages after every row. Write
@@ -1863,6 +2141,9 @@ int main(void)
         T(test_meta),
         T(test_count),
         T(test_read_ahead),
+        T(test_revenue_index),
+        T(test_revenue_index_upgrade),
+        T(test_revenue_index_other_handle),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,3 @@
+SELECT id, revenue FROM accounts
+WHERE region = 'LATAM'
+ORDER BY revenue NULLS LAST, id LIMIT 1000;
