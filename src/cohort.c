@@ -275,7 +275,8 @@ static int add_account(cohort *c, const uint8_t *rec, size_t len)
             if (k != 0 && (k < 0 || c->nrest)) {
                 ectx_row(&c->ec, ir, il);
                 c->ec.a = &c->scratch;
-                if (k < 0) k = eval_cond(&c->ec, c->cond);
+                if (k < 0)
+                    k = eval_cond(&c->ec, c->cond);
                 else
                     for (int i = 0; i < c->nrest && k > 0; i++)
                         k = eval_cond(&c->ec, c->rest[i]);

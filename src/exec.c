@@ -116,7 +116,7 @@ typedef struct where_op {
     op o;
     node *cond;
     filter *fast;   /* compiled form of COND, or of its first conjuncts, or NULL */
-    node *rest[FILTER_REST]; /* the conjuncts FAST leaves out, in order (none: FAST is all of COND) */
+    node *rest[FILTER_REST]; /* the conjuncts FAST leaves out, in order (none: all of COND) */
     int nrest;
 } where_op;
 

@@ -51,9 +51,9 @@ static inline unsigned rec_nslots(const uint8_t *r, size_t n)
 typedef struct rec_view {
     const uint8_t *r;
     size_t n;
-    unsigned ns;   /* slots; 0 for a malformed record (every slot then reads as null) */
-    unsigned esz;  /* bytes per end offset */
-    size_t data;   /* where the data starts */
+    unsigned ns;  /* slots; 0 for a malformed record (every slot then reads as null) */
+    unsigned esz; /* bytes per end offset */
+    size_t data;  /* where the data starts */
 } rec_view;
 
 __attribute__((always_inline)) static inline rec_view rec_view_of(const uint8_t *r, size_t n)

@@ -143,10 +143,10 @@ typedef struct ahead ahead;
 
 struct store_cursor {
     MDB_cursor *cur;
-    ahead *ah;          /* a long read scan's read-ahead thread, or NULL */
-    bool noahead;       /* none to be had: don't ask again */
-    unsigned reaims;    /* store_interactions_reuse() calls */
-    bool fwd;           /* re-aimed at a later account: see forward_to() */
+    ahead *ah;       /* a long read scan's read-ahead thread, or NULL */
+    bool noahead;    /* none to be had: don't ask again */
+    unsigned reaims; /* store_interactions_reuse() calls */
+    bool fwd;        /* re-aimed at a later account: see forward_to() */
     store_txn *t;
     store *s;           /* read transactions only: see release_pages() */
     size_t since;       /* bytes read since the last release */
@@ -970,7 +970,8 @@ static void *ahead_run(void *arg)
             continue;
         }
         size_t n = a->hi - to < AHEAD_CHUNK ? a->hi - to : AHEAD_CHUNK;
-        if (madvise((void *)to, n, MADV_POPULATE_READ) && errno != EINTR) break; /* an older kernel */
+        if (madvise((void *)to, n, MADV_POPULATE_READ) && errno != EINTR)
+            break; /* an older kernel */
         to += n;
     }
     return NULL;

@@ -34,7 +34,7 @@
 #include "value.h"
 
 enum {
-    STORE_VERSION = 4, /* schema version written into new databases */
+    STORE_VERSION = 4,      /* schema version written into new databases */
     STORE_VERSION_READ = 3, /* oldest version still read, upgraded by the first write
                              * (version 4: the by_revenue index, built by that first
                              * write of a version-3 file; 3: interactions in blocks;

@@ -439,16 +439,24 @@ static void test_missing_directory(void **state)
     assert_int_equal(chdir(cwd), 0);
 }
 
-/* Writes "version" = VERSION into meta with LMDB directly. */
-static void set_version_raw(uint64_t version, bool remove)
+/* Opens the test database with LMDB directly and begins a write in *TXN;
+ * returns the environment (commit, then mdb_env_close()). */
+static MDB_env *raw_begin(MDB_txn **txn)
 {
     MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi dbi;
     assert_int_equal(mdb_env_create(&env), 0);
     assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
     assert_int_equal(mdb_env_open(env, PATH, MDB_NOSUBDIR, 0600), 0);
-    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, txn), 0);
+    return env;
+}
+
+/* Writes "version" = VERSION into meta with LMDB directly. */
+static void set_version_raw(uint64_t version, bool remove)
+{
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_env *env = raw_begin(&txn);
     assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
     MDB_val k = {7, "version"}, v = {8, &version};
     if (remove) assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
@@ -1720,7 +1728,8 @@ static void test_interaction_blocks(void **state)
 static void put_revenue(store_txn *t, const char *id, value rev, const char *note)
 {
     value v[A_NBUILTIN];
-    for (int i = 0; i < A_NBUILTIN; i++) v[i] = v_null();
+    for (int i = 0; i < A_NBUILTIN; i++)
+        v[i] = v_null();
     v[A_ID] = text(id);
     v[A_NAME] = text(note);
     v[A_REVENUE] = rev;
@@ -1856,13 +1865,9 @@ static void test_revenue_index(void **state)
 /* Removes by_revenue and writes version 3: the file an older kash wrote. */
 static void make_v3(void)
 {
-    MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
-    assert_int_equal(mdb_env_create(&env), 0);
-    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-    assert_int_equal(mdb_env_open(env, PATH, MDB_NOSUBDIR, 0600), 0);
-    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    MDB_env *env = raw_begin(&txn);
     assert_int_equal(mdb_dbi_open(txn, "by_revenue", 0, &dbi), 0);
     assert_int_equal(mdb_drop(txn, dbi, 1), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
@@ -2013,7 +2018,8 @@ static void test_read_ahead(void **state)
     note[100] = 0;
     for (int i = 0; i < 3000; i++) {
         value v[I_NBUILTIN];
-        for (int j = 0; j < I_NBUILTIN; j++) v[j] = v_null();
+        for (int j = 0; j < I_NBUILTIN; j++)
+            v[j] = v_null();
         snprintf(id, sizeof id, "A-%05d", i % 100 * 30);
         v[I_ACCOUNT] = text(id);
         v[I_AT] = v_datetime(i * 86400);
