@@ -325,6 +325,7 @@ static node *call(parser *p, const token *fname)
         if (strcmp(nm, agg_names[i]) == 0) id = i, n->kind = N_AGG;
     for (int i = 0; i < F_NFUNCS && id < 0; i++)
         if (strcmp(nm, fn_names[i]) == 0) id = i;
+    if (id < 0 && strcmp(nm, "length") == 0) id = F_LEN; /* SQL's name for len */
     if (id < 0) {
         diag_set(p->d, DIAG_SEMANTIC, fname->off, fname->len, "unknown function '%s'", nm);
         return NULL;

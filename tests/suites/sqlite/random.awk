@@ -8,7 +8,7 @@
 # Conditions are and/or/not trees of comparisons, between, in-lists and null
 # tests on typed fields (and periods of `at`), with SQL's three-valued logic
 # on both sides; the query shapes are count, group by with aggregates and
-# top-N over accounts, and group by over interactions.
+# top-N and arithmetic in select over accounts, and group by over interactions.
 
 function pick(list,    a, k) {
     k = split(list, a, "|")
@@ -123,10 +123,20 @@ function cond(depth,    k, kl, sl, op) {
 BEGIN {
     srand(seed)
     for (q = 0; q < n; q++) {
-        shape = int(rand() * 4)
+        shape = int(rand() * 5)
         ENT = shape == 3 ? "interactions" : "accounts"
         cond(2)
-        if (shape == 3) {
+        if (shape == 4) { # expressions: kash's / is always num, SQL's needs a real operand
+            k = int(rand() * 12)
+            split("revenue * 2 + strategic|revenue / 1000|tier * 10 - employees|employees / tier|" \
+                  "abs(growth - 5)|round(revenue / 7, 2)|coalesce(closed, created)|employees % 7|" \
+                  "-revenue|cac / 0|length(name)|lower(industry)", ke, "|")
+            split("revenue * 2 + strategic|revenue / 1000|tier * 10 - employees|employees * 1.0 / tier|" \
+                  "abs(growth - 5)|round(revenue / 7, 2)|coalesce(closed, created)|employees % 7|" \
+                  "-revenue|cac / 0|length(name)|lower(industry)", se, "|")
+            print "kash\taccounts where " KC " | select id, " ke[k + 1] " as x | sort id | limit 50;"
+            print "sql\tSELECT id, " se[k + 1] " AS x FROM accounts WHERE " SC " ORDER BY id LIMIT 50;"
+        } else if (shape == 3) {
             key = pick("kind|manager|nps|csat")
             print "kash\tinteractions where " KC " | group by " key \
                 " agg count() as n, sum(amount) as s, avg(nps) as a, min(at) as lo, max(at) as hi;"
