@@ -57,50 +57,60 @@ function literal(f,    x, d) {
 }
 
 function field() {
-    if (ENT == "interactions") return pick("kind|manager|amount|nps|csat|at")
+    if (ENT == "interactions")
+        return pick("kind|manager|amount|nps|csat|at|at|account.tier|account.region|account.revenue")
     return pick("tier|revenue|strategic|growth|cac|employees|region|stage|industry|created|closed")
 }
 
 # One comparison: sets KC and SC.
-function atom(    f, op, k, klo, slo, i, kl, sl) {
+# The SQL of field F: interactions' own as i.F, their account's as a.F.
+function sqlname(f) {
+    if (ENT != "interactions") return f
+    return f ~ /^account\./ ? "a." substr(f, 9) : "i." f
+}
+
+function atom(    f, sf, lf, op, k, klo, slo, i, kl, sl) {
     f = field()
+    sf = sqlname(f)
+    lf = f
+    sub(/^account\./, "", lf)
     k = int(rand() * 10)
     if (f == "at" && k < 2) { # a period: a quarter or a month of a year
         i = 2019 + int(rand() * 7)
         if (rand() < 0.5) {
             k = 1 + int(rand() * 4)
             KC = "at in " i "-Q" k
-            SC = sprintf("(at >= '%d-%02d-01' AND at < '%d-%02d-01')", i, 3 * k - 2,
+            SC = sprintf("(i.at >= '%d-%02d-01' AND i.at < '%d-%02d-01')", i, 3 * k - 2,
                          k == 4 ? i + 1 : i, k == 4 ? 1 : 3 * k + 1)
         } else {
             k = 1 + int(rand() * 12)
             KC = sprintf("at in %d-%02d", i, k)
-            SC = sprintf("(at >= '%d-%02d-01' AND at < '%d-%02d-01')", i, k,
+            SC = sprintf("(i.at >= '%d-%02d-01' AND i.at < '%d-%02d-01')", i, k,
                          k == 12 ? i + 1 : i, k == 12 ? 1 : k + 1)
         }
         return
     }
     if (k < 5) {
         op = pick("=|!=|<|<=|>|>=")
-        literal(f)
+        literal(lf)
         KC = f " " op " " KL
-        SC = f " " (op == "!=" ? "<>" : op) " " SL
+        SC = sf " " (op == "!=" ? "<>" : op) " " SL
     } else if (k < 6) {
-        literal(f); klo = KL; slo = SL
-        literal(f) # bounds the wrong way round are a case too: nothing is between them
+        literal(lf); klo = KL; slo = SL
+        literal(lf) # bounds the wrong way round are a case too: nothing is between them
         i = rand() < 0.3 ? " not" : ""
         KC = f i " between " klo " and " KL
-        SC = f (i ? " NOT" : "") " BETWEEN " slo " AND " SL
+        SC = sf (i ? " NOT" : "") " BETWEEN " slo " AND " SL
     } else if (k < 8) {
-        literal(f); kl = KL; sl = SL
-        for (i = 0; i < 2; i++) { literal(f); kl = kl ", " KL; sl = sl ", " SL }
+        literal(lf); kl = KL; sl = SL
+        for (i = 0; i < 2; i++) { literal(lf); kl = kl ", " KL; sl = sl ", " SL }
         i = rand() < 0.3
         KC = f (i ? " not" : "") " in (" kl ")"
-        SC = f (i ? " NOT" : "") " IN (" sl ")"
+        SC = sf (i ? " NOT" : "") " IN (" sl ")"
     } else {
         i = rand() < 0.5
         KC = f " is " (i ? "not " : "") "null"
-        SC = f " IS " (i ? "NOT " : "") "NULL"
+        SC = sf " IS " (i ? "NOT " : "") "NULL"
     }
 }
 
@@ -140,9 +150,9 @@ BEGIN {
             key = pick("kind|manager|nps|csat")
             print "kash\tinteractions where " KC " | group by " key \
                 " agg count() as n, sum(amount) as s, avg(nps) as a, min(at) as lo, max(at) as hi;"
-            print "sql\tSELECT " key ", count(*) AS n, sum(amount) AS s, avg(nps) AS a, min(at) AS lo," \
-                " max(at) AS hi FROM interactions WHERE " SC " GROUP BY " key " ORDER BY " key \
-                " NULLS LAST;"
+            print "sql\tSELECT i." key " AS " key ", count(*) AS n, sum(i.amount) AS s, avg(i.nps) AS a," \
+                " min(i.at) AS lo, max(i.at) AS hi FROM interactions i LEFT JOIN accounts a" \
+                " ON a.id = i.account WHERE " SC " GROUP BY i." key " ORDER BY i." key " NULLS LAST;"
         } else if (shape == 0) {
             print "kash\taccounts where " KC " | count;"
             print "sql\tSELECT count(*) AS count FROM accounts WHERE " SC ";"
