@@ -142,11 +142,11 @@ for kfile in "$cases"/[0-9]*.kash; do
 done
 
 # 5. Random cases (tests/suites/sqlite/random.awk): SQLITE_RANDOM_N pairs
-# (default 150) from seed SQLITE_RANDOM_SEED (default 1), each counted as a
+# (default 200) from seed SQLITE_RANDOM_SEED (default 1), each counted as a
 # case "random-K"; run unless CASE arguments leave out "random".
 name=random
 if selected "$@"; then
-    awk -v seed="${SQLITE_RANDOM_SEED:-1}" -v n="${SQLITE_RANDOM_N:-150}" \
+    awk -v seed="${SQLITE_RANDOM_SEED:-1}" -v n="${SQLITE_RANDOM_N:-200}" \
         -f "$cases/random.awk" >random.txt || setup_fail "random.awk"
     k=0
     while IFS=$'\t' read -r side text; do

@@ -8,7 +8,8 @@
 # Conditions are and/or/not trees of comparisons, between, in-lists and null
 # tests on typed fields (and periods of `at`), with SQL's three-valued logic
 # on both sides; the query shapes are count, group by with aggregates and
-# top-N and arithmetic in select over accounts, and group by over interactions.
+# top-N, arithmetic in select and groups filtered and paged over accounts,
+# and group by over interactions (conditions on their account's fields too).
 
 function pick(list,    a, k) {
     k = split(list, a, "|")
@@ -133,10 +134,22 @@ function cond(depth,    k, kl, sl, op) {
 BEGIN {
     srand(seed)
     for (q = 0; q < n; q++) {
-        shape = int(rand() * 5)
+        shape = int(rand() * 6)
         ENT = shape == 3 ? "interactions" : "accounts"
         cond(2)
-        if (shape == 4) { # expressions: kash's / is always num, SQL's needs a real operand
+        if (shape == 5) { # two keys, a condition on the groups, their order, a page of them
+            k1 = pick("tier|region|stage")
+            k2 = pick("industry|manager")
+            x = pick("0|3|10|40")
+            lim = pick("5|10|100")
+            off = pick("0|2")
+            print "kash\taccounts where " KC " | group by " k1 ", " k2 \
+                " agg count() as n, sum(revenue) as s | where n > " x " | sort s desc, " k1 ", " k2 \
+                " | limit " lim " offset " off ";"
+            print "sql\tSELECT " k1 ", " k2 ", count(*) AS n, sum(revenue) AS s FROM accounts WHERE " SC \
+                " GROUP BY " k1 ", " k2 " HAVING count(*) > " x " ORDER BY s DESC NULLS LAST, " k1 \
+                " NULLS LAST, " k2 " NULLS LAST LIMIT " lim " OFFSET " off ";"
+        } else if (shape == 4) { # expressions: kash's / is always num, SQL's needs a real operand
             k = int(rand() * 12)
             split("revenue * 2 + strategic|revenue / 1000|tier * 10 - employees|employees / tier|" \
                   "abs(growth - 5)|round(revenue / 7, 2)|coalesce(closed, created)|employees % 7|" \
