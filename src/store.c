@@ -1322,9 +1322,21 @@ int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len)
 {
     if (!t->write) return STORE_EREADONLY;
     if (entity == ENT_INTERACTIONS) return store_put_interaction(t, rec, len, store_next_seq(t));
-    MDB_val k;
-    int rc = key_of(rec, len, &k);
-    if (rc) return rc;
+    int n = (int)rec_nslots(rec, len);
+    value *vals = xmalloc(sizeof(value) * (size_t)(n > A_NBUILTIN ? n : A_NBUILTIN));
+    rec_decode(rec, len, vals, n);
+    int rc = store_put_values(t, entity, vals, n);
+    free(vals);
+    return rc;
+}
+
+int store_put_values(store_txn *t, int entity, value *vals, int n)
+{
+    if (!t->write) return STORE_EREADONLY;
+    if (entity == ENT_INTERACTIONS || n < 1) return STORE_EKEY;
+    if (vals[0].type != T_TEXT || vals[0].len == 0 || vals[0].len > KEY_MAX) return STORE_EKEY;
+    MDB_val k = {vals[0].len, (void *)vals[0].s};
+    int rc = 0;
     int db = entity_db[entity];
     if (entity == ENT_MANAGERS && (rc = flush_deltas(t)) != 0) return rc;
     if (!t->kcur[db] && (rc = mdb_cursor_open(t->txn, t->s->dbi[db], &t->kcur[db])) != 0) return rc;
@@ -1337,9 +1349,6 @@ int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len)
     size_t oldlen = rc == 0 ? ov.mv_size : 0;
     rc = 0;
 
-    int n = (int)rec_nslots(rec, len);
-    value *vals = xmalloc(sizeof(value) * (size_t)(n > A_NBUILTIN ? n : A_NBUILTIN));
-    rec_decode(rec, len, vals, n);
     for (int i = n; i < nbuiltin[entity]; i++)
         vals[i] = v_null();
     if (n < nbuiltin[entity]) n = nbuiltin[entity];
@@ -1418,7 +1427,6 @@ int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len)
     }
     rbuf_free(&nb);
     free(oldcopy);
-    free(vals);
     return rc;
 }
 

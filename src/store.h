@@ -147,6 +147,11 @@ int store_get(store_txn *t, int entity, const char *key, size_t klen, const uint
  * pass store_next_seq(). */
 int store_put(store_txn *t, int entity, const uint8_t *rec, size_t len);
 int store_put_interaction(store_txn *t, const uint8_t *rec, size_t len, uint32_t seq);
+/* store_put() of an account or manager given as its N values (rather than
+ * encoded, then decoded again). VALS has room for the entity's built-in
+ * fields at least; the derived ones are written into it. Text values must
+ * stay valid until the call returns (not in a page this write may change). */
+int store_put_values(store_txn *t, int entity, value *vals, int n);
 uint32_t store_next_seq(store_txn *t);
 
 /* Activity to fold into an account's derived fields. */
