@@ -13,6 +13,32 @@ build=$root/build
 pass=0 fail=0
 add() { pass=$((pass + $1)); fail=$((fail + $2)); }
 
+# Adds the counts of LINE ("…: N passed, N failed"), also left in P and F; a
+# line without them counts as one failure, and so does an exit status RC
+# (default 0) other than 0 when nothing else failed.
+add_line() {
+    P=$(echo "$1" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+    F=$(echo "$1" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+    [ -z "$F" ] && P=0 F=1
+    if [ "${2:-0}" -ne 0 ] && [ "$F" -eq 0 ]; then F=1; fi
+    add "$P" "$F"
+}
+
+# The script-level suites (each ends with "NAME: N passed, N failed") against
+# the kash of build directory $1, each reported as "$2suite NAME: …".
+run_suites() {
+    local s out rc line
+    for s in tests/suites/*.sh; do
+        [ -f "$s" ] || continue
+        out=$(KASH="$1/kash" KASH_GEN="$1/kash-gen" bash "$s" 2>&1)
+        rc=$?
+        line=$(printf '%s\n' "$out" | tail -1)
+        add_line "$line" "$rc"
+        [ "$F" -ne 0 ] && printf '%s\n' "$out" | tail -40
+        echo "$2suite $(basename "$s" .sh): $P passed, $F failed"
+    done
+}
+
 # Unit tests: every cmocka program meson built.
 for t in "$build"/tests/test_*; do
     [ -f "$t" ] && [ -x "$t" ] || continue
@@ -46,25 +72,11 @@ done
 out=$(tests/golden.sh "$build/kash" "$root/tests" 2>&1)
 printf '%s\n' "$out" | grep -v '^golden: ' | head -200
 line=$(printf '%s\n' "$out" | tail -1)
-p=$(echo "$line" | sed -n 's/^golden: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-f=$(echo "$line" | sed -n 's/^golden: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
 echo "$line"
-add "${p:-0}" "${f:-1}"
+add_line "$line"
 
 # Script-level suites: each prints "NAME: N passed, N failed" as its last line.
-for s in tests/suites/*.sh; do
-    [ -f "$s" ] || continue
-    out=$(KASH="$build/kash" KASH_GEN="$build/kash-gen" bash "$s" 2>&1)
-    rc=$?
-    line=$(printf '%s\n' "$out" | tail -1)
-    p=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-    f=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-    p=${p:-0} f=${f:-0}
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-    [ "$f" -ne 0 ] && printf '%s\n' "$out" | tail -40
-    echo "suite $(basename "$s" .sh): $p passed, $f failed"
-    add "$p" "$f"
-done
+run_suites "$build" ""
 
 # The benchmark harness at its small scale (tests/bench/README.md), once,
 # against the release build: it must run on kash, sqlite3 and DuckDB and find
@@ -132,9 +144,7 @@ if [ -z "${KASH_NO_ASAN:-}" ]; then
         grep -v '^golden: ' /tmp/kash-asan-golden.$$ | head -60
         rm -f /tmp/kash-asan-golden.$$
         echo "asan $line"
-        p=$(echo "$line" | sed -n 's/^golden: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-        f=$(echo "$line" | sed -n 's/^golden: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-        add "${p:-0}" "${f:-1}"
+        add_line "$line"
         # Ctrl-C in the middle of a scan, an import, a sort and rfm (sixty of them, each
         # reading every account's orders: seconds under the sanitizers): exit 130, no leak
         # reports
@@ -168,18 +178,7 @@ if [ -z "${KASH_NO_ASAN:-}" ]; then
         done
         rm -rf "$tmp"
         # the script-level suites too, against the sanitized binaries
-        for s in tests/suites/*.sh; do
-            out=$(KASH="$asan/kash" KASH_GEN="$asan/kash-gen" bash "$s" 2>&1)
-            rc=$?
-            line=$(printf '%s\n' "$out" | tail -1)
-            p=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-            f=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-            p=${p:-0} f=${f:-0}
-            if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-            [ "$f" -ne 0 ] && printf '%s\n' "$out" | tail -40
-            echo "asan suite $(basename "$s" .sh): $p passed, $f failed"
-            add "$p" "$f"
-        done
+        run_suites "$asan" "asan "
     else
         echo "asan build failed"
         add 0 1
