@@ -77,10 +77,10 @@ static void put_offsets(rbuf *b, const int64_t *x, const value *vals, uint32_t n
  * was) when there are more than N/4 of them or 65536. */
 static bool put_dict(rbuf *out, const value *vals, uint32_t n)
 {
-    uint32_t cap = 64;
-    while (cap < n / 2)
-        cap *= 2;
     uint32_t limit = n / 2 < 65536 ? n / 2 : 65536;
+    uint32_t cap = 64;
+    while (cap < 2 * (limit + 1)) /* at most half full */
+        cap *= 2;
     uint32_t *slot = xcalloc(cap, sizeof *slot); /* dict index + 1 */
     uint32_t *first = xmalloc(sizeof *first * (limit + 1)); /* a row holding value k */
     uint16_t *codes = xmalloc(sizeof *codes * (n ? n : 1));

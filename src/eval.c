@@ -548,7 +548,7 @@ static const uint8_t *parent_rec(ectx *c, int k, size_t *len)
         return c->pcache[k].rec;
     }
     c->pcache[k].rowid = c->rowid;
-    value key = rec_get(c->rec, c->reclen, (unsigned)c->parents[k].key_slot);
+    value key = ectx_field(c, (unsigned)c->parents[k].key_slot);
     if (key.type != T_TEXT) {
         c->pcache[k].rec = NULL;
         c->pcache[k].key = NULL;
@@ -954,7 +954,7 @@ int eval(ectx *c, const node *n, value *out)
     case N_FIELD: {
         value v;
         if (n->scope == SC_REC) {
-            v = rec_get(c->rec, c->reclen, (unsigned)n->slot);
+            v = ectx_field(c, (unsigned)n->slot);
         } else if (n->scope == SC_COL) {
             v = c->cols[n->slot];
         } else if (n->scope == SC_EXT) {
@@ -1219,79 +1219,90 @@ static inline bool text_eq(const char *a, const char *b, size_t n)
     return true;
 }
 
+/* Whether V passes term T: 1, 0, or -1 for a value of an unexpected type. */
+__attribute__((always_inline)) static inline int term_run(const fterm *t, value v)
+{
+    if (t->kind == FT_ISNULL) return (v.type == T_NULL) != t->op;
+    if (v.type == T_NULL) return 0;
+    if (v.type != t->type) return -1;
+    int cmp;
+    switch (t->kind) {
+    case FT_CMP:
+        if (v.type == T_TEXT) {
+            if (t->op == OP_EQ || t->op == OP_NE) {
+                bool eq = v.len == t->k.len && text_eq(v.s, t->k.s, v.len);
+                return eq == (t->op == OP_EQ);
+            }
+            cmp = bytes_cmp(v.s, v.len, t->k.s, t->k.len);
+        } else if (v.type == T_NUM) {
+            if (isnan(v.n) || isnan(t->k.n)) return -1;
+            cmp = (v.n > t->k.n) - (v.n < t->k.n);
+        } else {
+            cmp = (v.i > t->k.i) - (v.i < t->k.i);
+        }
+        switch (t->op) {
+        case OP_EQ:
+            if (cmp != 0) return 0;
+            break;
+        case OP_NE:
+            if (cmp == 0) return 0;
+            break;
+        case OP_LT:
+            if (cmp >= 0) return 0;
+            break;
+        case OP_LE:
+            if (cmp > 0) return 0;
+            break;
+        case OP_GT:
+            if (cmp <= 0) return 0;
+            break;
+        default:
+            if (cmp < 0) return 0;
+            break;
+        }
+        break;
+    case FT_RANGE: {
+        bool in;
+        if (v.type == T_NUM) {
+            if (isnan(v.n)) return -1;
+            in = v.n >= t->nlo && v.n <= t->nhi;
+        } else {
+            in = v.i >= t->lo && (t->closed ? v.i <= t->hi : v.i < t->hi);
+        }
+        if (in == t->op) return 0;
+        break;
+    }
+    case FT_INLIST: {
+        bool in = false;
+        if (v.type == T_INT)
+            for (int k = 0; k < t->nlist && !in; k++)
+                in = v.i == t->list[k].i;
+        else
+            for (int k = 0; k < t->nlist && !in; k++)
+                in = v.len == t->list[k].len && text_eq(v.s, t->list[k].s, v.len);
+        if (in == t->op) return 0;
+        break;
+    }
+    default: return -1;
+    }
+    return 1;
+}
+
 int filter_run(const filter *f, const uint8_t *rec, size_t len)
 {
     rec_view rv = rec_view_of(rec, len);
     for (int i = 0; i < f->n; i++) {
-        const fterm *t = &f->t[i];
-        value v = rec_view_get(&rv, t->slot);
-        if (t->kind == FT_ISNULL) {
-            if ((v.type == T_NULL) == t->op) return 0;
-            continue;
-        }
-        if (v.type == T_NULL) return 0;
-        if (v.type != t->type) return -1;
-        int cmp;
-        switch (t->kind) {
-        case FT_CMP:
-            if (v.type == T_TEXT) {
-                if (t->op == OP_EQ || t->op == OP_NE) {
-                    bool eq = v.len == t->k.len && text_eq(v.s, t->k.s, v.len);
-                    if (eq != (t->op == OP_EQ)) return 0;
-                    continue;
-                }
-                cmp = bytes_cmp(v.s, v.len, t->k.s, t->k.len);
-            } else if (v.type == T_NUM) {
-                if (isnan(v.n) || isnan(t->k.n)) return -1;
-                cmp = (v.n > t->k.n) - (v.n < t->k.n);
-            } else {
-                cmp = (v.i > t->k.i) - (v.i < t->k.i);
-            }
-            switch (t->op) {
-            case OP_EQ:
-                if (cmp != 0) return 0;
-                break;
-            case OP_NE:
-                if (cmp == 0) return 0;
-                break;
-            case OP_LT:
-                if (cmp >= 0) return 0;
-                break;
-            case OP_LE:
-                if (cmp > 0) return 0;
-                break;
-            case OP_GT:
-                if (cmp <= 0) return 0;
-                break;
-            default:
-                if (cmp < 0) return 0;
-                break;
-            }
-            break;
-        case FT_RANGE: {
-            bool in;
-            if (v.type == T_NUM) {
-                if (isnan(v.n)) return -1;
-                in = v.n >= t->nlo && v.n <= t->nhi;
-            } else {
-                in = v.i >= t->lo && (t->closed ? v.i <= t->hi : v.i < t->hi);
-            }
-            if (in == t->op) return 0;
-            break;
-        }
-        case FT_INLIST: {
-            bool in = false;
-            if (v.type == T_INT)
-                for (int k = 0; k < t->nlist && !in; k++)
-                    in = v.i == t->list[k].i;
-            else
-                for (int k = 0; k < t->nlist && !in; k++)
-                    in = v.len == t->list[k].len && text_eq(v.s, t->list[k].s, v.len);
-            if (in == t->op) return 0;
-            break;
-        }
-        default: return -1;
-        }
+        int k = term_run(&f->t[i], rec_view_get(&rv, f->t[i].slot));
+        if (k <= 0) return k;
+    }
+    return 1;
+}
+
+int filter_run_cols(const filter *f, colblock *b, uint32_t i)
+{
+    for (int j = 0; j < f->n; j++) {
+        int k = term_run(&f->t[j], col_get(colblock_col(b, f->t[j].slot), i));
+        if (k <= 0) return k;
     }
     return 1;
 }

@@ -69,6 +69,8 @@ typedef struct ectx {
     const char *src;    /* statement source, for nothing but messages */
     const uint8_t *rec; /* current source record */
     size_t reclen;
+    colblock *cb; /* or: the current source row is row CI of this block of columns */
+    uint32_t ci;
     const value *cols;    /* current computed row */
     const value *ext;     /* the extra fields of the current source row (SC_EXT), or NULL */
     const value *aggvals; /* N_AGG results (by node slot) when finishing a group */
@@ -91,7 +93,22 @@ static inline void ectx_row(ectx *c, const uint8_t *rec, size_t len)
 {
     c->rec = rec;
     c->reclen = len;
+    c->cb = NULL;
     c->rowid++;
+}
+/* Points C at row I of a block of account columns. */
+static inline void ectx_colrow(ectx *c, colblock *b, uint32_t i)
+{
+    c->rec = NULL;
+    c->reclen = 0;
+    c->cb = b;
+    c->ci = i;
+    c->rowid++;
+}
+/* Slot SLOT of the current source row. */
+static inline value ectx_field(const ectx *c, unsigned slot)
+{
+    return c->cb ? col_get(colblock_col(c->cb, slot), c->ci) : rec_get(c->rec, c->reclen, slot);
 }
 
 /* Evaluates N into *OUT. Returns 0, or -1 with C->d set. */
@@ -119,5 +136,7 @@ filter *filter_compile_prefix(arena *a, node *n, node **rest, int *nrest);
 /* 1 when REC passes, 0 when not, -1 when the record holds a value of an
  * unexpected type (a retyped custom field): evaluate the tree instead. */
 int filter_run(const filter *f, const uint8_t *rec, size_t len);
+/* The same for row I of a block of columns. */
+int filter_run_cols(const filter *f, colblock *b, uint32_t i);
 
 #endif

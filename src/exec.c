@@ -21,6 +21,8 @@
 typedef struct prow {
     const uint8_t *rec; /* source record, or NULL */
     size_t reclen;
+    colblock *cb; /* or a source row as row CI of a block of account columns */
+    uint32_t ci;
     value *cols;      /* computed row, or NULL */
     const value *ext; /* a source row's added fields (shape.ext), or NULL */
 } prow;
@@ -73,6 +75,9 @@ static void bind_row(pipeline *p, const prow *r)
 {
     if (r->cols) {
         p->ec.cols = r->cols;
+    } else if (r->cb) {
+        ectx_colrow(&p->ec, r->cb, r->ci);
+        p->ec.ext = NULL;
     } else {
         if (r->rec != p->ec.rec) ectx_row(&p->ec, r->rec, r->reclen);
         p->ec.ext = r->ext;
@@ -124,8 +129,8 @@ static int where_push(op *o, const prow *r)
 {
     where_op *w = (where_op *)o;
     pipeline *p = o->p;
-    if (w->fast && r->rec) {
-        int k = filter_run(w->fast, r->rec, r->reclen);
+    if (w->fast && (r->rec || r->cb)) {
+        int k = r->cb ? filter_run_cols(w->fast, r->cb, r->ci) : filter_run(w->fast, r->rec, r->reclen);
         if (k == 0) return 0;
         if (k > 0 && !w->nrest) return push_next(o, r);
         if (k > 0) { /* the first conjuncts hold: the others decide, in order */
@@ -305,6 +310,12 @@ typedef struct group_op {
     size_t *table; /* open addressing: group index + 1, 0 = empty */
     size_t tcap;
     bool always_one; /* agg: one row even without input */
+    /* rows from account columns (see group_push_cols()) */
+    int keyslot;      /* the one key is this text field, or -1 */
+    int *argslot;     /* [nfns]: the aggregate's argument is this field, or -1 */
+    uint32_t *bycode; /* the current block's key dictionary: group index + 1, 0 = not yet */
+    uint32_t capcode;
+    uint64_t serial; /* the block BYCODE is for */
 } group_op;
 
 /* Copies text of V into arena A so it outlives the row. */
@@ -382,16 +393,14 @@ static group *group_find(group_op *g, const value *keys, bool *created)
     return gr;
 }
 
-/* Folds one row's argument values into accumulator A of aggregate FN. */
-static int acc_add(pipeline *p, const node *fn, acc *a)
+/* Folds V, one row's argument of aggregate FN, into accumulator A. */
+static void acc_fold(pipeline *p, const node *fn, acc *a, value v)
 {
-    value v = v_null();
-    if (fn->n > 0 && eval(&p->ec, fn->a[0], &v)) return -1;
     if (fn->op == AG_COUNT && fn->n == 0) {
         a->count++;
-        return 0;
+        return;
     }
-    if (v.type == T_NULL) return 0;
+    if (v.type == T_NULL) return;
     switch (fn->op) {
     case AG_COUNT: a->count++; break;
     case AG_COUNT_DISTINCT:
@@ -430,6 +439,14 @@ static int acc_add(pipeline *p, const node *fn, acc *a)
         break;
     default: break;
     }
+}
+
+/* Folds one row's argument values into accumulator A of aggregate FN. */
+static int acc_add(pipeline *p, const node *fn, acc *a)
+{
+    value v = v_null();
+    if (fn->n > 0 && eval(&p->ec, fn->a[0], &v)) return -1;
+    acc_fold(p, fn, a, v);
     return 0;
 }
 
@@ -471,11 +488,58 @@ static value acc_result(const node *fn, acc *a)
     }
 }
 
+/* group_push() of row R->ci of a block of account columns, when the key is
+ * a text field held there as a dictionary: each of the block's keys is
+ * looked up once, and aggregates of a field read it without the tree walk.
+ * 1 when done, 0 when the block is not of that form. */
+static int group_push_cols(group_op *g, const prow *r)
+{
+    pipeline *p = g->o.p;
+    const colvec *kc = colblock_col(r->cb, (unsigned)g->keyslot);
+    if (kc->kind != COL_DICT) return 0;
+    if (g->serial != r->cb->serial) {
+        if (kc->ndict + 1 > g->capcode) {
+            free(g->bycode);
+            g->capcode = kc->ndict + 1;
+            g->bycode = xmalloc(sizeof *g->bycode * g->capcode);
+        }
+        memset(g->bycode, 0, sizeof *g->bycode * (kc->ndict + 1));
+        g->serial = r->cb->serial;
+    }
+    uint32_t code = col_isnull(kc, r->ci) ? kc->ndict : col_code(kc, r->ci);
+    if (!g->bycode[code]) {
+        value key = code == kc->ndict ? v_null() : col_dict_value(kc, code);
+        bool created;
+        g->bycode[code] = (uint32_t)(group_find(g, &key, &created) - g->groups) + 1;
+    }
+    group *gr = &g->groups[g->bycode[code] - 1];
+    for (int i = 0; i < g->nfns; i++) {
+        const node *fn = g->fns[i];
+        value v = v_null();
+        if (g->argslot[i] >= 0) {
+            v = col_get(colblock_col(r->cb, (unsigned)g->argslot[i]), r->ci);
+            if (v.type != fn->a[0]->type && v.type != T_NULL && eval(&p->ec, fn->a[0], &v))
+                return -1; /* (a retyped field: let eval convert) */
+        } else if (fn->n > 0 && eval(&p->ec, fn->a[0], &v)) {
+            return -1;
+        }
+        acc_fold(p, fn, &gr->accs[i], v);
+    }
+    return 1;
+}
+
 static int group_push(op *o, const prow *r)
 {
     group_op *g = (group_op *)o;
     pipeline *p = o->p;
     bind_row(p, r);
+    if (r->cb && g->keyslot >= 0) {
+        p->ec.a = &p->scratch;
+        int k = group_push_cols(g, r);
+        arena_reset(&p->scratch);
+        p->ec.a = p->a;
+        if (k) return k < 0 ? -1 : 0;
+    }
     p->ec.a = &p->scratch;
     value keys[64];
     for (int i = 0; i < g->nkeys; i++)
@@ -543,6 +607,7 @@ static void group_free(op *o)
     }
     free(g->groups);
     free(g->table);
+    free(g->bycode);
 }
 
 /* ---- count ---- */
@@ -798,6 +863,16 @@ static op *plan_group(pipeline *p, const stage *st, shape *sh)
     if (plan_items(p, &pc, g->aggs, g->naggs, names + g->nkeys, types + g->nkeys)) return NULL;
     g->fns = pc.aggs;
     g->nfns = pc.naggs;
+    /* what group_push_cols() can read straight from the columns */
+    const node *k0 = g->nkeys == 1 ? g->keys[0].e : NULL;
+    g->keyslot = sh->src && k0 && k0->kind == N_FIELD && k0->scope == SC_REC && k0->type == T_TEXT
+                     ? k0->slot
+                     : -1;
+    g->argslot = arena_alloc(p->a, sizeof(int) * (size_t)(g->nfns ? g->nfns : 1));
+    for (int i = 0; i < g->nfns; i++) {
+        const node *a0 = g->fns[i]->n > 0 ? g->fns[i]->a[0] : NULL;
+        g->argslot[i] = a0 && a0->kind == N_FIELD && a0->scope == SC_REC ? a0->slot : -1;
+    }
     /* aggregates are evaluated with no current row: their own args aside */
     sh->src = false;
     sh->ext = (extfields){0};
@@ -1069,6 +1144,44 @@ static sort_op *revenue_sort(pipeline *p, const stmt *st, op *first, bool *desc)
     return (sort_op *)o;
 }
 
+/* Whether the rows of P can come from the account columns (store_cols_open()):
+ * the accounts, going through nothing but where and limit to a count, group
+ * or select, none of which keeps a source row. Not for `accounts | count`,
+ * which needs no rows at all, nor when $KASH_NO_COLUMNS is set (to compare). */
+static bool columns_fit(const pipeline *p, const op *first)
+{
+    const char *off = getenv("KASH_NO_COLUMNS");
+    if (p->entity != ENT_ACCOUNTS || (off && *off) || first->push == count_push) return false;
+    for (const op *o = first; o; o = o->next) {
+        if (o->push == where_push || o->push == limit_push) continue;
+        return o->push == count_push || o->push == group_push || o->push == select_push;
+    }
+    return false;
+}
+
+/* Pushes every account into FIRST as a row of its block of columns. */
+static int push_cols(pipeline *p, op *first, store_cols *sc)
+{
+    session *s = p->s;
+    size_t total = store_count(p->txn, ENT_ACCOUNTS);
+    unsigned long n = 0;
+    colblock *b;
+    int rc;
+    while ((rc = store_cols_next(sc, &b)) == 1) {
+        if (s->progress) s->progress(s, n, n, total);
+        if (exec_cancelled(s)) return diag_setf(p->d, DIAG_INTERRUPT, "interrupted");
+        for (uint32_t i = 0; i < b->n; i++) {
+            prow r = {.cb = b, .ci = i};
+            int k = first->push(first, &r);
+            if (k) return k < 0 ? -1 : 0;
+        }
+        n += b->n;
+        if ((rc = b->err) != 0) break;
+    }
+    if (rc) return diag_setf(p->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
+    return 0;
+}
+
 /* Runs P's pipeline over ST's source inside P->txn. */
 static int run_pipeline(pipeline *p, const stmt *st)
 {
@@ -1082,6 +1195,7 @@ static int run_pipeline(pipeline *p, const stmt *st)
     p->ec.src = p->src;
     int ret = first ? 0 : -1, rc;
     store_cursor *cur = NULL;
+    store_cols *cols = NULL;
     sort_op *sort = NULL;
     size_t budget = 0; /* rows the index may give before the scan takes over */
     if (ret == 0) {
@@ -1096,12 +1210,18 @@ static int run_pipeline(pipeline *p, const stmt *st)
                    (rc = store_scan_by_revenue(p->txn, desc, &cur)) != STORE_NOTFOUND) {
             sort->ordered = true;
             budget = store_count(p->txn, entity) / 32 + 1000;
+        } else if (columns_fit(p, first) && store_cols_open(p->txn, &cols) == 0) {
+            rc = 0; /* the rows come from the columns */
         } else { /* (STORE_NOTFOUND: a version-3 file has no index yet) */
             rc = store_scan(p->txn, entity, NULL, 0, &cur);
         }
         if (rc) ret = diag_setf(d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     }
-    if (ret == 0 && first->push == count_push && st->stages[0].kind == S_COUNT) {
+    if (ret == 0 && cols) {
+        ret = push_cols(p, first, cols);
+        for (op *o = first; o && ret == 0; o = o->next)
+            if (o->done(o)) ret = -1;
+    } else if (ret == 0 && first->push == count_push && st->stages[0].kind == S_COUNT) {
         /* `SOURCE | count`: the store keeps the number */
         ((count_op *)first)->n = (int64_t)store_count(p->txn, entity);
         for (op *o = first; o && ret == 0; o = o->next)
@@ -1140,6 +1260,7 @@ static int run_pipeline(pipeline *p, const stmt *st)
     for (op *o = p->ops; o; o = o->all)
         o->free(o);
     store_cursor_close(cur);
+    store_cols_close(cols);
     eval_free_regexes(&p->regexes);
     arena_free(&p->scratch);
     if (ret && p->collect_rc) return p->collect_rc;

@@ -27,10 +27,11 @@ enum {
     DB_MGR_ACCOUNTS,
     DB_HISTORY,
     DB_BY_REVENUE,
+    DB_ACOLS,
     DB_N
 };
-static const char *const db_names[DB_N] = {"meta",         "accounts", "managers",  "interactions",
-                                           "mgr_accounts", "history",  "by_revenue"};
+static const char *const db_names[DB_N] = {"meta",    "accounts",   "managers", "interactions",
+                                           "mgr_accounts", "history", "by_revenue", "acols"};
 /* The named database holding each entity's rows. */
 static const int entity_db[ENT_NENTITIES] = {DB_ACCOUNTS, DB_MANAGERS, DB_INTERACTIONS, DB_HISTORY};
 
@@ -90,6 +91,7 @@ struct store {
     MDB_dbi dbi[DB_N];
     bool rev_open; /* dbi[DB_BY_REVENUE] is open for every transaction: a version-3
                     * file has none until a write that adds it commits */
+    bool cols_open; /* the same for dbi[DB_ACOLS] (version 5) */
     schema schemas[ENT_NENTITIES];
     uint64_t schema_gen; /* meta "schema_gen" the schemas were loaded at; UINT64_MAX = stale */
 };
@@ -110,6 +112,12 @@ struct store_txn {
     bool rev_opened;   /* s->dbi[DB_BY_REVENUE] was opened by this transaction: LMDB
                         * lets other transactions use it once this one commits */
     uint64_t rev_puts; /* accounts written with by_revenue kept by each put */
+    bool cols_ok;      /* acols is there and right: a version-5 file, read */
+    bool cols_stale;   /* acols is rebuilt whole at commit (see cols_build()) */
+    bool cols_opened;  /* s->dbi[DB_ACOLS] was opened by this transaction */
+    rbuf cdirty;       /* ids of the accounts written (u16 length, bytes): their
+                        * blocks of acols are rewritten at commit (cols_update()) */
+    size_t ncdirty;
     bool seq_loaded;
     uint32_t seq;
     mgr_delta *deltas; /* open-addressing table of ndelta_cap slots */
@@ -375,8 +383,9 @@ static int env_open(store *s, bool create)
         unsigned f = create ? MDB_CREATE : 0;
         if (i == DB_MGR_ACCOUNTS) f |= MDB_DUPSORT;
         rc = mdb_dbi_open(txn, db_names[i], f, &s->dbi[i]);
-        if (i == DB_BY_REVENUE) { /* a version-3 file: the first write adds it */
-            s->rev_open = rc == 0;
+        if (i == DB_BY_REVENUE || i == DB_ACOLS) { /* an older file: the first write adds it */
+            if (i == DB_BY_REVENUE) s->rev_open = rc == 0;
+            if (i == DB_ACOLS) s->cols_open = rc == 0;
             if (rc == MDB_NOTFOUND) rc = 0;
         }
         if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) rc = STORE_ENOTKASH;
@@ -480,14 +489,20 @@ int store_begin(store *s, bool write, store_txn **out)
             rc = mdb_dbi_open(t->txn, db_names[DB_BY_REVENUE], MDB_CREATE, &s->dbi[DB_BY_REVENUE]);
             t->rev_opened = rc == 0;
         }
+        if (rc == 0 && write && !s->cols_open) {
+            rc = mdb_dbi_open(t->txn, db_names[DB_ACOLS], MDB_CREATE, &s->dbi[DB_ACOLS]);
+            t->cols_opened = rc == 0;
+        }
         /* whatever this transaction writes is in the current format: an older
          * database is upgraded with it (older kash then refuses the file);
-         * version 4 brought by_revenue, built from the accounts at commit */
+         * version 4 brought by_revenue, 5 acols, built from the accounts at commit */
         if (rc == 0 && write && version < STORE_VERSION) {
             rc = meta_put_u64(t->txn, s->dbi[DB_META], "version", STORE_VERSION);
             if (version < 4) t->rev_stale = true;
+            t->cols_stale = true;
         }
         t->rev_ok = write || (s->rev_open && version >= 4);
+        t->cols_ok = !write && s->cols_open && version >= 5;
         if (rc) {
             if (t->txn) mdb_txn_abort(t->txn);
             free(t);
@@ -516,12 +531,15 @@ static void txn_free(store_txn *t)
     rbuf_free(&t->iblk);
     rbuf_free(&t->imerge);
     rbuf_free(&t->ilast);
+    rbuf_free(&t->cdirty);
     free(t);
 }
 
 static int flush_deltas(store_txn *t);
 static int iflush(store_txn *t);
 static int rev_build(store_txn *t);
+static int cols_build(store_txn *t);
+static int cols_update(store_txn *t);
 
 static void close_cursors(store_txn *t)
 {
@@ -539,6 +557,10 @@ int store_commit(store_txn *t)
             rc = iflush(t);
             if (rc == 0) rc = flush_deltas(t);
             if (rc == 0 && t->rev_stale) rc = rev_build(t);
+            if (rc == 0 && t->cols_stale)
+                rc = cols_build(t);
+            else if (rc == 0 && t->ncdirty)
+                rc = cols_update(t);
             if (rc == 0 && t->iadded)
                 rc = meta_put_u64(t->txn, t->s->dbi[DB_META], "interactions",
                                   meta_u64(t->txn, t->s->dbi[DB_META], "interactions") + t->iadded);
@@ -554,6 +576,7 @@ int store_commit(store_txn *t)
                 if (rc) t->s->schema_gen = UINT64_MAX;
             }
             if (rc == 0 && t->rev_opened) t->s->rev_open = true;
+            if (rc == 0 && t->cols_opened) t->s->cols_open = true;
         } else {
             mdb_txn_abort(t->txn);
         }
@@ -774,6 +797,380 @@ static int rev_build(store_txn *t)
     free(rows);
     rbuf_free(&ids);
     return rc;
+}
+
+/* ---- account columns ----
+ *
+ * acols holds every field of the accounts again, a block of about COL_ROWS
+ * accounts (in id order) at a time, each field of a block as one value in
+ * the form of columns.h, keyed by the block's first id, a NUL and the slot
+ * (be16). A block covers the ids from its first up to the next block's
+ * first (the first block: from the lowest). Blocks are derived from the
+ * records alone and rewritten at commit: every block holding an account the
+ * transaction wrote (cols_update()), or all of them (cols_build()) when a
+ * quarter of the accounts were written or the file is older than version 5.
+ * A block lacks the slots of fields added after it was written: null. */
+
+enum { COLKEY_MAX = KEY_MAX + 3 };
+
+static size_t col_key(uint8_t *key, const void *id, size_t n, unsigned slot)
+{
+    memcpy(key, id, n);
+    key[n] = 0;
+    key[n + 1] = (uint8_t)(slot >> 8);
+    key[n + 2] = (uint8_t)slot;
+    return n + 3;
+}
+
+/* Notes that account ID was written in T. */
+static void cols_dirty(store_txn *t, const void *id, size_t n)
+{
+    if (t->cols_stale) return;
+    if (4 * ++t->ncdirty >= store_count(t, ENT_ACCOUNTS) + 4096) {
+        t->cols_stale = true; /* cheaper to write them all */
+        rbuf_free(&t->cdirty);
+        return;
+    }
+    rbuf_reserve(&t->cdirty, 2 + n);
+    uint16_t len = (uint16_t)n;
+    memcpy(t->cdirty.data + t->cdirty.len, &len, 2);
+    memcpy(t->cdirty.data + t->cdirty.len + 2, id, n);
+    t->cdirty.len += 2 + n;
+}
+
+/* Blocks being written: the records of the accounts of one block, and the
+ * encoded columns. */
+typedef struct colwriter {
+    store_txn *t;
+    MDB_cursor *acur;  /* accounts */
+    MDB_cursor *ccur;  /* acols */
+    unsigned nslots;
+    const uint8_t **recs;
+    size_t *lens;
+    value *vals;
+    rbuf *cols;        /* [nslots] */
+    rbuf first;        /* the block's first id */
+    rbuf next;         /* where reading goes on: the id after the block */
+    rbuf old;          /* an old value, for comparison */
+} colwriter;
+
+static void colwriter_init(colwriter *w, store_txn *t)
+{
+    memset(w, 0, sizeof *w);
+    w->t = t;
+    w->nslots = (unsigned)t->s->schemas[ENT_ACCOUNTS].n;
+    w->recs = xmalloc(sizeof *w->recs * (2 * COL_ROWS + 1));
+    w->lens = xmalloc(sizeof *w->lens * (2 * COL_ROWS + 1));
+    w->vals = xmalloc(sizeof *w->vals * (2 * COL_ROWS + 1));
+    w->cols = xcalloc(w->nslots, sizeof *w->cols);
+}
+
+static void colwriter_free(colwriter *w)
+{
+    if (w->acur) mdb_cursor_close(w->acur);
+    if (w->ccur) mdb_cursor_close(w->ccur);
+    for (unsigned i = 0; i < w->nslots; i++)
+        rbuf_free(&w->cols[i]);
+    free(w->cols);
+    free(w->recs);
+    free(w->lens);
+    free(w->vals);
+    rbuf_free(&w->first);
+    rbuf_free(&w->next);
+    rbuf_free(&w->old);
+}
+
+static void rbuf_set(rbuf *b, const void *p, size_t n)
+{
+    b->len = 0;
+    rbuf_reserve(b, n ? n : 1);
+    memcpy(b->data, p, n);
+    b->len = n;
+}
+
+/* Encodes the N records in W->recs as columns, and keeps the first id. */
+static void cols_encode(colwriter *w, size_t n)
+{
+    value id = rec_get(w->recs[0], w->lens[0], 0);
+    rbuf_set(&w->first, id.s, id.len);
+    for (unsigned s = 0; s < w->nslots; s++) {
+        for (size_t i = 0; i < n; i++)
+            w->vals[i] = rec_get(w->recs[i], w->lens[i], s);
+        col_encode(&w->cols[s], w->vals, (uint32_t)n);
+    }
+}
+
+/* Writes the encoded block; with SAME, the block's keys exist and a column
+ * equal to the one stored is not written again. */
+static int cols_put(colwriter *w, bool same, unsigned flags)
+{
+    uint8_t key[COLKEY_MAX];
+    int rc = 0;
+    for (unsigned s = 0; s < w->nslots && rc == 0; s++) {
+        MDB_val k = {col_key(key, w->first.data, w->first.len, s), key};
+        MDB_val v = {w->cols[s].len, w->cols[s].data};
+        MDB_val ov;
+        if (same && mdb_cursor_get(w->ccur, &k, &ov, MDB_SET_KEY) == 0 && ov.mv_size == v.mv_size &&
+            memcmp(ov.mv_data, v.mv_data, v.mv_size) == 0)
+            continue;
+        rc = mdb_cursor_put(w->ccur, &k, &v, flags);
+    }
+    return rc;
+}
+
+/* Reads into W->recs the accounts from W->next on (from the first with
+ * FROM_START), up to MAX of them and short of id END (none: END NULL):
+ * returns how many in *N, and leaves W->next at the id after them (empty
+ * when none). */
+static int cols_read(colwriter *w, bool from_start, const rbuf *end, size_t max, size_t *n)
+{
+    MDB_val k = {w->next.len, w->next.data}, v;
+    int rc = from_start ? mdb_cursor_get(w->acur, &k, &v, MDB_FIRST)
+                        : mdb_cursor_get(w->acur, &k, &v, MDB_SET_RANGE);
+    *n = 0;
+    for (; rc == 0; rc = mdb_cursor_get(w->acur, &k, &v, MDB_NEXT)) {
+        if (end && bytes_cmp(k.mv_data, k.mv_size, end->data, end->len) >= 0) break;
+        if (*n == max) {
+            rbuf_set(&w->next, k.mv_data, k.mv_size);
+            return 0;
+        }
+        w->recs[*n] = v.mv_data;
+        w->lens[(*n)++] = v.mv_size;
+    }
+    w->next.len = 0;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int cols_build(store_txn *t)
+{
+    colwriter w;
+    colwriter_init(&w, t);
+    int rc = mdb_drop(t->txn, t->s->dbi[DB_ACOLS], 0);
+    if (rc == 0) rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACCOUNTS], &w.acur);
+    if (rc == 0) rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACOLS], &w.ccur);
+    bool start = true;
+    while (rc == 0 && (start || w.next.len)) {
+        size_t n;
+        rc = cols_read(&w, start, NULL, COL_ROWS, &n);
+        start = false;
+        if (rc || n == 0) break;
+        cols_encode(&w, n);
+        rc = cols_put(&w, false, MDB_APPEND);
+    }
+    if (rc == 0) t->cols_stale = false, t->ncdirty = 0, t->cdirty.len = 0;
+    colwriter_free(&w);
+    return rc;
+}
+
+/* Deletes every column of the block whose first id is W->first. */
+static int cols_delete(colwriter *w)
+{
+    uint8_t key[COLKEY_MAX];
+    MDB_val k = {col_key(key, w->first.data, w->first.len, 0), key}, v;
+    int rc = mdb_cursor_get(w->ccur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == w->first.len + 3 &&
+           memcmp(k.mv_data, w->first.data, w->first.len) == 0 &&
+           ((uint8_t *)k.mv_data)[w->first.len] == 0) {
+        if ((rc = mdb_cursor_del(w->ccur, 0)) == 0)
+            rc = mdb_cursor_get(w->ccur, &k, &v, MDB_GET_CURRENT);
+    }
+    return rc == MDB_NOTFOUND || rc == EINVAL ? 0 : rc;
+}
+
+static int id_cmp(const void *a, const void *b, void *ctx)
+{
+    const uint8_t *base = ctx;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    uint16_t xl, yl;
+    memcpy(&xl, base + x, 2);
+    memcpy(&yl, base + y, 2);
+    return bytes_cmp(base + x + 2, xl, base + y + 2, yl);
+}
+
+/* Rewrites the blocks holding the accounts written in T. */
+static int cols_update(store_txn *t)
+{
+    size_t n = t->ncdirty, *ids = xmalloc(sizeof *ids * n);
+    for (size_t i = 0, off = 0; i < n; i++) {
+        ids[i] = off;
+        uint16_t l;
+        memcpy(&l, t->cdirty.data + off, 2);
+        off += 2 + l;
+    }
+    qsort_r(ids, n, sizeof *ids, id_cmp, t->cdirty.data);
+    colwriter w;
+    colwriter_init(&w, t);
+    rbuf end = {0}, blk = {0};
+    int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACCOUNTS], &w.acur);
+    if (rc == 0) rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACOLS], &w.ccur);
+    size_t i = 0;
+    while (rc == 0 && i < n) {
+        uint16_t l;
+        memcpy(&l, t->cdirty.data + ids[i], 2);
+        const uint8_t *id = t->cdirty.data + ids[i] + 2;
+        /* the block holding ID: the last whose first id is <= ID, else the first */
+        uint8_t key[COLKEY_MAX];
+        MDB_val k = {col_key(key, id, l, 0xFFFF), key}, v;
+        bool has_blk = true, first_blk = false, has_end = false;
+        rc = mdb_cursor_get(w.ccur, &k, &v, MDB_SET_RANGE);
+        if (rc == 0)
+            rc = mdb_cursor_get(w.ccur, &k, &v, MDB_PREV);
+        else if (rc == MDB_NOTFOUND)
+            rc = mdb_cursor_get(w.ccur, &k, &v, MDB_LAST);
+        if (rc == MDB_NOTFOUND) /* before the first block, or none at all */
+            rc = mdb_cursor_get(w.ccur, &k, &v, MDB_FIRST);
+        if (rc == MDB_NOTFOUND) has_blk = false, rc = 0;
+        if (rc) break;
+        if (has_blk) {
+            if (k.mv_size < 3) {
+                rc = STORE_ECORRUPT;
+                break;
+            }
+            rbuf_set(&blk, k.mv_data, k.mv_size - 3);
+            MDB_val fk, fv;
+            if ((rc = mdb_cursor_get(w.ccur, &fk, &fv, MDB_FIRST)) != 0) break;
+            first_blk = fk.mv_size == k.mv_size && memcmp(fk.mv_data, blk.data, blk.len) == 0 &&
+                        ((uint8_t *)fk.mv_data)[blk.len] == 0;
+            k = (MDB_val){col_key(key, blk.data, blk.len, 0xFFFF), key};
+            rc = mdb_cursor_get(w.ccur, &k, &v, MDB_SET_RANGE);
+            if (rc == 0 && k.mv_size >= 3) has_end = true, rbuf_set(&end, k.mv_data, k.mv_size - 3);
+            if (rc == MDB_NOTFOUND) rc = 0;
+            if (rc) break;
+        }
+        /* the dirty ids of this block: all up to END */
+        while (i < n) {
+            memcpy(&l, t->cdirty.data + ids[i], 2);
+            if (has_end && bytes_cmp(t->cdirty.data + ids[i] + 2, l, end.data, end.len) >= 0) break;
+            i++;
+        }
+        /* read the block's accounts again and write it, or them: a block
+         * grown past twice COL_ROWS is cut in blocks of COL_ROWS */
+        bool start = !has_blk || first_blk;
+        if (!start) rbuf_set(&w.next, blk.data, blk.len);
+        bool whole = true; /* the first piece is the whole block */
+        for (int piece = 0; rc == 0; piece++) {
+            size_t got;
+            rc = cols_read(&w, start, has_end ? &end : NULL,
+                           piece == 0 ? 2 * COL_ROWS : COL_ROWS, &got);
+            start = false;
+            if (rc) break;
+            if (piece == 0 && w.next.len) {
+                whole = false; /* more than 2 * COL_ROWS: cut after COL_ROWS */
+                value cut = rec_get(w.recs[COL_ROWS], w.lens[COL_ROWS], 0);
+                rbuf_set(&w.next, cut.s, cut.len);
+                got = COL_ROWS;
+            }
+            if (got == 0) break;
+            cols_encode(&w, got);
+            bool same = piece == 0 && whole && has_blk && w.first.len == blk.len &&
+                        memcmp(w.first.data, blk.data, blk.len) == 0;
+            if (piece == 0 && has_blk && !same) {
+                rbuf keep = w.first;
+                w.first = blk;
+                rc = cols_delete(&w);
+                blk = w.first;
+                w.first = keep;
+                if (rc) break;
+            }
+            rc = cols_put(&w, same, 0);
+            if (!w.next.len) break;
+        }
+    }
+    if (rc == 0) t->ncdirty = 0, t->cdirty.len = 0;
+    free(ids);
+    rbuf_free(&end);
+    rbuf_free(&blk);
+    colwriter_free(&w);
+    return rc;
+}
+
+
+/* ---- reading the account columns ---- */
+
+struct store_cols {
+    store_txn *t;
+    MDB_cursor *cur;
+    colblock b;
+    rbuf first; /* the block's first id */
+    bool started;
+    uint8_t key[COLKEY_MAX];
+};
+
+int store_cols_open(store_txn *t, store_cols **out)
+{
+    *out = NULL;
+    if (!t->txn || !t->cols_ok) return STORE_NOTFOUND;
+    store_cols *c = xcalloc(1, sizeof *c);
+    c->t = t;
+    c->b.c = c;
+    c->b.nslots = (unsigned)t->s->schemas[ENT_ACCOUNTS].n;
+    c->b.v = xcalloc(c->b.nslots ? c->b.nslots : 1, sizeof *c->b.v);
+    c->b.at = xcalloc(c->b.nslots ? c->b.nslots : 1, sizeof *c->b.at);
+    int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACOLS], &c->cur);
+    if (rc) {
+        store_cols_close(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+void store_cols_close(store_cols *c)
+{
+    if (!c) return;
+    if (c->cur) mdb_cursor_close(c->cur);
+    free(c->b.v);
+    free(c->b.at);
+    rbuf_free(&c->first);
+    free(c);
+}
+
+const colvec *store_cols_load(colblock *b, unsigned slot)
+{
+    store_cols *c = b->c;
+    colvec *cv = slot < b->nslots ? &b->v[slot] : &b->nulls;
+    MDB_val k = {col_key(c->key, c->first.data, c->first.len, slot), c->key}, v;
+    int rc = slot < b->nslots ? mdb_get(c->t->txn, c->t->s->dbi[DB_ACOLS], &k, &v) : MDB_NOTFOUND;
+    if (rc == 0) {
+        if (!col_view(cv, v.mv_data, v.mv_size) || cv->n != b->n) {
+            col_view_nulls(cv, b->n);
+            b->err = STORE_ECORRUPT;
+        }
+    } else {
+        col_view_nulls(cv, b->n);
+        if (rc != MDB_NOTFOUND) b->err = rc;
+    }
+    if (slot < b->nslots) b->at[slot] = b->serial;
+    return cv;
+}
+
+int store_cols_next(store_cols *c, colblock **out)
+{
+    MDB_val k, v;
+    int rc;
+    if (!c->started) {
+        c->started = true;
+        rc = mdb_cursor_get(c->cur, &k, &v, MDB_FIRST);
+    } else {
+        k = (MDB_val){col_key(c->key, c->first.data, c->first.len, 0xFFFF), c->key};
+        rc = mdb_cursor_get(c->cur, &k, &v, MDB_SET_RANGE);
+    }
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc) return rc;
+    const uint8_t *kb = k.mv_data;
+    /* every block has its slot 0 (the ids), the first of its keys */
+    if (k.mv_size < 4 || kb[k.mv_size - 3] != 0 || kb[k.mv_size - 2] || kb[k.mv_size - 1])
+        return STORE_ECORRUPT;
+    rbuf_set(&c->first, kb, k.mv_size - 3);
+    colvec id;
+    if (!col_view(&id, v.mv_data, v.mv_size) || id.n == 0) return STORE_ECORRUPT;
+    c->b.n = id.n;
+    c->b.serial++;
+    if (c->b.nslots) c->b.v[0] = id, c->b.at[0] = c->b.serial;
+    col_view_nulls(&c->b.nulls, id.n);
+    if (c->b.err) return c->b.err;
+    *out = &c->b;
+    return 1;
 }
 
 /* ---- manager load deltas ---- */
@@ -1422,8 +1819,9 @@ int store_put_values(store_txn *t, int entity, value *vals, int n)
          * quarter of the accounts (an import into an empty database: at once) */
         if (!t->rev_stale && (t->rev_puts++ & 0xFFFF) == 0 &&
             4 * t->rev_puts >= store_count(t, ENT_ACCOUNTS))
-            t->rev_stale = true;
+            t->rev_stale = t->cols_stale = true;
         if (rc == 0 && !t->rev_stale) rc = rev_put(t, &k, old, oldlen, nb.data, nb.len);
+        if (rc == 0) cols_dirty(t, k.mv_data, k.mv_size);
     }
     rbuf_free(&nb);
     free(oldcopy);
@@ -1774,6 +2172,7 @@ int store_activity_add(store_txn *t, const char *id, size_t idlen, const activit
     int rc = mdb_get(t->txn, t->s->dbi[DB_ACCOUNTS], &k, &v);
     if (rc) return rc;
     fold_activity(v.mv_data, v.mv_size, a, &t->buf);
+    cols_dirty(t, id, idlen);
     return put_raw(t, DB_ACCOUNTS, &k, t->buf.data, t->buf.len);
 }
 
@@ -1793,6 +2192,7 @@ int store_activity_add_all(store_txn *t, const account_activity *items, size_t n
     /* Most accounts change and each grows: updated in place, nearly every
      * page would split in two. Instead every record is copied (changed or
      * not) and the database refilled by appends, which leaves it packed. */
+    t->cols_stale = true;
     struct kv {
         size_t koff, klen, voff, vlen;
     } *kv = NULL;

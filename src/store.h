@@ -16,6 +16,9 @@
  *                 accounts whose revenue is a number, in the order of
  *                 `sort revenue desc, id` (since version 4; see
  *                 store_scan_by_revenue())
+ *   acols         first account id of a block NUL slot(be16) -> that field of
+ *                 a block of about COL_ROWS accounts as a column (columns.h;
+ *                 since version 5; see store_cols_open())
  *
  * Derived fields are stored in the records and kept right by the store's
  * writers: an account's activity fields by store_activity_add(), a manager's
@@ -30,14 +33,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "columns.h"
 #include "record.h"
 #include "value.h"
 
 enum {
-    STORE_VERSION = 4,      /* schema version written into new databases */
+    STORE_VERSION = 5,      /* schema version written into new databases */
     STORE_VERSION_READ = 3, /* oldest version still read, upgraded by the first write
-                             * (version 4: the by_revenue index, built by that first
-                             * write of a version-3 file; 3: interactions in blocks;
+                             * (version 5: acols, the account columns; 4: the
+                             * by_revenue index, both built by that first write of
+                             * an older file; 3: interactions in blocks;
                              * 2: narrow record headers, numbers in hundredths) */
 };
 
@@ -203,6 +208,35 @@ void store_cursor_close(store_cursor *c);
 /* Whether a read-ahead thread maps the file ahead of C (long read scans; see
  * "read-ahead" in store.c). For tests. */
 bool store_cursor_ahead(const store_cursor *c);
+/* The accounts as columns: a block of rows at a time, every field of the
+ * block as a column (columns.h), read when first asked for. The rows of all
+ * blocks are the accounts in id order, as store_scan() gives them. */
+typedef struct store_cols store_cols;
+typedef struct colblock {
+    uint32_t n;      /* rows */
+    uint64_t serial; /* changes with every block */
+    unsigned nslots; /* the accounts' schema: slots that may have a column */
+    colvec *v;       /* [nslots]: v[i] is read when at[i] == serial */
+    uint64_t *at;
+    colvec nulls;    /* for slots beyond nslots */
+    store_cols *c;
+    int err;         /* a malformed column was met (its rows read as null) */
+} colblock;
+/* Opens a walk over the blocks; STORE_NOTFOUND when T cannot have it (a
+ * write transaction, whose columns are written at commit; a file older
+ * than version 5, until its first write). *OUT: store_cols_close(). */
+int store_cols_open(store_txn *t, store_cols **out);
+/* The next block in *B: 1, 0 at the end, or a negative/errno code. */
+int store_cols_next(store_cols *c, colblock **b);
+void store_cols_close(store_cols *c);
+const colvec *store_cols_load(colblock *b, unsigned slot);
+/* Column SLOT of block B (all null when the block has none). */
+static inline const colvec *colblock_col(colblock *b, unsigned slot)
+{
+    if (slot < b->nslots && b->at[slot] == b->serial) return &b->v[slot];
+    return store_cols_load(b, slot);
+}
+
 /* Number of rows of an entity (O(1)). */
 size_t store_count(store_txn *t, int entity);
 

@@ -122,6 +122,17 @@ static void test_kinds(void **state)
         v[i] = v_text(txt[i], strlen(txt[i]));
     }
     roundtrip(v, N, COL_DICT);
+    /* a block of 1024 with 512 distinct values (the most for a dictionary),
+     * then 513 and 700 (plain text): the dictionary's table never fills */
+    static const uint32_t distinct[] = {512, 513, 700};
+    static const int kinds[] = {COL_DICT, COL_TEXT, COL_TEXT};
+    for (int d = 0; d < 3; d++) {
+        for (uint32_t i = 0; i < 1024; i++) {
+            snprintf(txt[i], 24, "v%u", (unsigned)(i % distinct[d]));
+            v[i] = v_text(txt[i], strlen(txt[i]));
+        }
+        roundtrip(v, 1024, kinds[d]);
+    }
     /* several types in one column (a retyped custom field) */
     for (uint32_t i = 0; i < N; i++) {
         switch (rnd() % 5) {
