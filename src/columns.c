@@ -273,10 +273,16 @@ bool col_view(colvec *cv, const uint8_t *p, size_t len)
         size_t head = 4 + 4 * (size_t)v.ndict;
         if (!ends_ok(v.dict_ends, v.ndict, rest - head)) return false;
         v.dict = b + head;
-        if ((rest - head - dbytes) / v.width < n) return false;
+        if (v.ndict == 0 || (rest - head - dbytes) / v.width < n) return false;
         v.data = v.dict + dbytes;
-        for (uint32_t i = 0; i < n; i++)
-            if (!col_isnull(&v, i) && col_code(&v, i) >= v.ndict) return false;
+        uint32_t top = 0; /* codes (nulls' are 0) within the dictionary */
+        if (v.width == 1)
+            for (uint32_t i = 0; i < n; i++)
+                top = v.data[i] > top ? v.data[i] : top;
+        else
+            for (uint32_t i = 0; i < n; i++)
+                top = col_code(&v, i) > top ? col_code(&v, i) : top;
+        if (top >= v.ndict) return false;
         break;
     }
     case COL_TEXT:

@@ -41,6 +41,10 @@ typedef struct op op;
 
 struct op {
     int (*push)(op *o, const prow *r); /* 0 go on, 1 stop sending, -1 error */
+    /* Rows SEL[0..N) of a block of account columns (all N rows when SEL is
+     * NULL), as push() of each would take them; NULL: push_block() pushes
+     * them one by one. */
+    int (*block)(op *o, colblock *b, const uint32_t *sel, uint32_t n);
     int (*done)(op *o);                /* input finished: flush */
     void (*free)(op *o);
     op *next;
@@ -88,6 +92,23 @@ static int push_next(op *o, const prow *r)
 {
     return o->next->push(o->next, r);
 }
+
+/* Pushes rows SEL[0..N) (all N when SEL is NULL) of block B into O, one by one. */
+static int push_rows(op *o, colblock *b, const uint32_t *sel, uint32_t n)
+{
+    for (uint32_t j = 0; j < n; j++) {
+        prow r = {.cb = b, .ci = sel ? sel[j] : j};
+        int k = o->push(o, &r);
+        if (k) return k;
+    }
+    return 0;
+}
+
+/* The same, all at once when O can. */
+static int push_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
+{
+    return o->block ? o->block(o, b, sel, n) : push_rows(o, b, sel, n);
+}
 static int done_nothing(op *o)
 {
     (void)o;
@@ -123,16 +144,18 @@ typedef struct where_op {
     filter *fast;   /* compiled form of COND, or of its first conjuncts, or NULL */
     node *rest[FILTER_REST]; /* the conjuncts FAST leaves out, in order (none: all of COND) */
     int nrest;
+    uint32_t *sel; /* where_block(): the rows that pass */
+    uint32_t cap;
 } where_op;
 
-static int where_push(op *o, const prow *r)
+/* Whether row R passes: 1, 0, or -1 on error. */
+static int where_test(where_op *w, const prow *r)
 {
-    where_op *w = (where_op *)o;
-    pipeline *p = o->p;
+    pipeline *p = w->o.p;
     if (w->fast && (r->rec || r->cb)) {
         int k = r->cb ? filter_run_cols(w->fast, r->cb, r->ci) : filter_run(w->fast, r->rec, r->reclen);
         if (k == 0) return 0;
-        if (k > 0 && !w->nrest) return push_next(o, r);
+        if (k > 0 && !w->nrest) return 1;
         if (k > 0) { /* the first conjuncts hold: the others decide, in order */
             bind_row(p, r);
             p->ec.a = &p->scratch;
@@ -140,8 +163,7 @@ static int where_push(op *o, const prow *r)
                 k = eval_cond(&p->ec, w->rest[i]);
             arena_reset(&p->scratch);
             p->ec.a = p->a;
-            if (k < 0) return -1;
-            return k ? push_next(o, r) : 0;
+            return k;
         }
     }
     bind_row(p, r);
@@ -149,8 +171,37 @@ static int where_push(op *o, const prow *r)
     int k = eval_cond(&p->ec, w->cond);
     arena_reset(&p->scratch);
     p->ec.a = p->a;
+    return k;
+}
+
+static int where_push(op *o, const prow *r)
+{
+    int k = where_test((where_op *)o, r);
     if (k < 0) return -1;
     return k ? push_next(o, r) : 0;
+}
+
+/* The rows of a block that pass, passed on together. */
+static int where_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
+{
+    where_op *w = (where_op *)o;
+    if (w->cap < n) {
+        free(w->sel);
+        w->sel = xmalloc(sizeof *w->sel * (w->cap = n));
+    }
+    uint32_t m = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        prow r = {.cb = b, .ci = sel ? sel[j] : j};
+        int k = where_test(w, &r);
+        if (k < 0) return -1;
+        if (k) w->sel[m++] = r.ci;
+    }
+    return m ? push_block(o->next, b, w->sel, m) : 0;
+}
+
+static void where_free(op *o)
+{
+    free(((where_op *)o)->sel);
 }
 
 /* ---- sort (bounded when a limit follows) ---- */
@@ -316,6 +367,8 @@ typedef struct group_op {
     uint32_t *bycode; /* the current block's key dictionary: group index + 1, 0 = not yet */
     uint32_t capcode;
     uint64_t serial; /* the block BYCODE is for */
+    uint32_t *gi;    /* group_block(): each row's group */
+    uint32_t capgi;
 } group_op;
 
 /* Copies text of V into arena A so it outlives the row. */
@@ -488,31 +541,37 @@ static value acc_result(const node *fn, acc *a)
     }
 }
 
-/* group_push() of row R->ci of a block of account columns, when the key is
- * a text field held there as a dictionary: each of the block's keys is
- * looked up once, and aggregates of a field read it without the tree walk.
- * 1 when done, 0 when the block is not of that form. */
-static int group_push_cols(group_op *g, const prow *r)
+/* The group of row I of block B, whose key column KC is a dictionary:
+ * each of the block's keys is looked up once. */
+static group *group_of_code(group_op *g, colblock *b, const colvec *kc, uint32_t i)
 {
-    pipeline *p = g->o.p;
-    const colvec *kc = colblock_col(r->cb, (unsigned)g->keyslot);
-    if (kc->kind != COL_DICT) return 0;
-    if (g->serial != r->cb->serial) {
+    if (g->serial != b->serial) {
         if (kc->ndict + 1 > g->capcode) {
             free(g->bycode);
             g->capcode = kc->ndict + 1;
             g->bycode = xmalloc(sizeof *g->bycode * g->capcode);
         }
         memset(g->bycode, 0, sizeof *g->bycode * (kc->ndict + 1));
-        g->serial = r->cb->serial;
+        g->serial = b->serial;
     }
-    uint32_t code = col_isnull(kc, r->ci) ? kc->ndict : col_code(kc, r->ci);
+    uint32_t code = col_isnull(kc, i) ? kc->ndict : col_code(kc, i);
     if (!g->bycode[code]) {
         value key = code == kc->ndict ? v_null() : col_dict_value(kc, code);
         bool created;
         g->bycode[code] = (uint32_t)(group_find(g, &key, &created) - g->groups) + 1;
     }
-    group *gr = &g->groups[g->bycode[code] - 1];
+    return &g->groups[g->bycode[code] - 1];
+}
+
+/* group_push() of row R->ci of a block of account columns, when the key is
+ * a text field held there as a dictionary; aggregates of a field read it
+ * without the tree walk. 1 when done, 0 when the block is not of that form. */
+static int group_push_cols(group_op *g, const prow *r)
+{
+    pipeline *p = g->o.p;
+    const colvec *kc = colblock_col(r->cb, (unsigned)g->keyslot);
+    if (kc->kind != COL_DICT) return 0;
+    group *gr = group_of_code(g, r->cb, kc, r->ci);
     for (int i = 0; i < g->nfns; i++) {
         const node *fn = g->fns[i];
         value v = v_null();
@@ -526,6 +585,65 @@ static int group_push_cols(group_op *g, const prow *r)
         acc_fold(p, fn, &gr->accs[i], v);
     }
     return 1;
+}
+
+/* Whether aggregate I can be folded by group_block() from block B: count(),
+ * or count, sum or avg of a number field held as numbers. */
+static bool block_agg(group_op *g, colblock *b, int i)
+{
+    const node *fn = g->fns[i];
+    if (fn->op == AG_COUNT && fn->n == 0) return true;
+    if (g->argslot[i] < 0 || (fn->op != AG_COUNT && fn->op != AG_SUM && fn->op != AG_AVG))
+        return false;
+    const colvec *cv = colblock_col(b, (unsigned)g->argslot[i]);
+    return cv->kind == COL_NULL ||
+           ((cv->kind == COL_HUND || cv->kind == COL_F64) && fn->a[0]->type == T_NUM);
+}
+
+/* The rows of a block at once, when group_push_cols() would take them and
+ * every aggregate is of block_agg(): per row, in row order, the same sums
+ * as group_push() makes. */
+static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
+{
+    group_op *g = (group_op *)o;
+    const colvec *kc = g->keyslot >= 0 ? colblock_col(b, (unsigned)g->keyslot) : NULL;
+    bool fits = kc && kc->kind == COL_DICT;
+    for (int i = 0; i < g->nfns && fits; i++)
+        fits = block_agg(g, b, i);
+    if (!fits) return push_rows(o, b, sel, n);
+    if (g->capgi < n) {
+        free(g->gi);
+        g->gi = xmalloc(sizeof *g->gi * (g->capgi = n));
+    }
+    for (uint32_t j = 0; j < n; j++)
+        g->gi[j] = (uint32_t)(group_of_code(g, b, kc, sel ? sel[j] : j) - g->groups);
+    for (int f = 0; f < g->nfns; f++) {
+        const node *fn = g->fns[f];
+        if (fn->op == AG_COUNT && fn->n == 0) {
+            for (uint32_t j = 0; j < n; j++)
+                g->groups[g->gi[j]].accs[f].count++;
+            continue;
+        }
+        const colvec *cv = colblock_col(b, (unsigned)g->argslot[f]);
+        if (cv->kind == COL_NULL) continue;
+        bool count_only = fn->op == AG_COUNT;
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t i = sel ? sel[j] : j;
+            if (col_isnull(cv, i)) continue;
+            acc *a = &g->groups[g->gi[j]].accs[f];
+            a->count++;
+            if (count_only) continue;
+            double x;
+            if (cv->kind == COL_HUND)
+                x = (double)(int64_t)((uint64_t)cv->base +
+                                      col_uint(cv->data + (size_t)i * cv->width, cv->width)) /
+                    100.0;
+            else
+                memcpy(&x, cv->data + 8 * (size_t)i, 8);
+            a->sum += x;
+        }
+    }
+    return 0;
 }
 
 static int group_push(op *o, const prow *r)
@@ -608,6 +726,7 @@ static void group_free(op *o)
     free(g->groups);
     free(g->table);
     free(g->bycode);
+    free(g->gi);
 }
 
 /* ---- count ---- */
@@ -621,6 +740,13 @@ static int count_push(op *o, const prow *r)
 {
     (void)r;
     ((count_op *)o)->n++;
+    return 0;
+}
+
+static int count_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
+{
+    (void)b, (void)sel;
+    ((count_op *)o)->n += n;
     return 0;
 }
 
@@ -842,6 +968,7 @@ static op *plan_group(pipeline *p, const stage *st, shape *sh)
 {
     group_op *g = (group_op *)new_op(p, sizeof(group_op), st, group_push, group_done);
     g->o.free = group_free;
+    g->o.block = group_block;
     g->keys = st->items;
     g->nkeys = st->kind == S_GROUP ? st->nitems : 0;
     g->aggs = st->aggs;
@@ -956,6 +1083,8 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
         switch (sg->kind) {
         case S_WHERE: {
             where_op *w = (where_op *)new_op(p, sizeof(where_op), sg, where_push, NULL);
+            w->o.block = where_block;
+            w->o.free = where_free;
             w->cond = sg->e;
             if (plan_expr(&pc, w->cond)) return NULL;
             if (sh.src) w->fast = filter_compile_prefix(p->a, w->cond, w->rest, &w->nrest);
@@ -1002,6 +1131,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             break;
         case S_COUNT: {
             o = new_op(p, sizeof(count_op), sg, count_push, count_done);
+            o->block = count_block;
             const char **names = arena_alloc(p->a, sizeof(char *));
             uint8_t *types = arena_alloc(p->a, 1);
             names[0] = "count";
@@ -1170,11 +1300,8 @@ static int push_cols(pipeline *p, op *first, store_cols *sc)
     while ((rc = store_cols_next(sc, &b)) == 1) {
         if (s->progress) s->progress(s, n, n, total);
         if (exec_cancelled(s)) return diag_setf(p->d, DIAG_INTERRUPT, "interrupted");
-        for (uint32_t i = 0; i < b->n; i++) {
-            prow r = {.cb = b, .ci = i};
-            int k = first->push(first, &r);
-            if (k) return k < 0 ? -1 : 0;
-        }
+        int k = push_block(first, b, NULL, b->n);
+        if (k) return k < 0 ? -1 : 0;
         n += b->n;
         if ((rc = b->err) != 0) break;
     }

@@ -226,7 +226,7 @@ const char *store_strerror(int rc)
     case STORE_ENOTKASH: return "not a kash database";
     case STORE_EKEY: return "key is empty or longer than 480 bytes";
     case STORE_ECANCELLED: return "interrupted";
-    case STORE_ECORRUPT: return "database file is damaged (a malformed block of interactions)";
+    case STORE_ECORRUPT: return "database file is damaged (a malformed value)";
     case STORE_EREADONLY: return "database is open read-only";
     case STORE_ETRUNCATED: return "database file is truncated (shorter than its pages)";
     case MDB_INVALID: return "not a kash database (not an LMDB file, or corrupted)";
@@ -907,12 +907,12 @@ static int cols_put(colwriter *w, bool same, unsigned flags)
     uint8_t key[COLKEY_MAX];
     int rc = 0;
     for (unsigned s = 0; s < w->nslots && rc == 0; s++) {
-        MDB_val k = {col_key(key, w->first.data, w->first.len, s), key};
-        MDB_val v = {w->cols[s].len, w->cols[s].data};
-        MDB_val ov;
+        size_t klen = col_key(key, w->first.data, w->first.len, s);
+        MDB_val k = {klen, key}, v = {w->cols[s].len, w->cols[s].data}, ov;
         if (same && mdb_cursor_get(w->ccur, &k, &ov, MDB_SET_KEY) == 0 && ov.mv_size == v.mv_size &&
             memcmp(ov.mv_data, v.mv_data, v.mv_size) == 0)
             continue;
+        k = (MDB_val){klen, key}; /* (SET_KEY pointed K into the page the put changes) */
         rc = mdb_cursor_put(w->ccur, &k, &v, flags);
     }
     return rc;
@@ -1162,12 +1162,12 @@ int store_cols_next(store_cols *c, colblock **out)
     if (k.mv_size < 4 || kb[k.mv_size - 3] != 0 || kb[k.mv_size - 2] || kb[k.mv_size - 1])
         return STORE_ECORRUPT;
     rbuf_set(&c->first, kb, k.mv_size - 3);
-    colvec id;
-    if (!col_view(&id, v.mv_data, v.mv_size) || id.n == 0) return STORE_ECORRUPT;
-    c->b.n = id.n;
+    uint32_t n = 0; /* the rows, from the ids' header (the ids are read when asked for) */
+    if (v.mv_size >= 8) memcpy(&n, (const uint8_t *)v.mv_data + 4, 4);
+    if (n == 0) return STORE_ECORRUPT;
+    c->b.n = n;
     c->b.serial++;
-    if (c->b.nslots) c->b.v[0] = id, c->b.at[0] = c->b.serial;
-    col_view_nulls(&c->b.nulls, id.n);
+    col_view_nulls(&c->b.nulls, n);
     if (c->b.err) return c->b.err;
     *out = &c->b;
     return 1;
