@@ -1870,6 +1870,7 @@ static void make_v3(void)
     MDB_env *env = raw_begin(&txn);
     assert_int_equal(mdb_dbi_open(txn, "by_revenue", 0, &dbi), 0);
     assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+    if (mdb_dbi_open(txn, "acols", 0, &dbi) == 0) assert_int_equal(mdb_drop(txn, dbi, 1), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
     set_version_raw(3, false);
@@ -2103,10 +2104,110 @@ static void test_read_ahead(void **state)
     store_close(s);
 }
 
+
+/* ---- the account columns ---- */
+
+static bool same_value(value a, value b)
+{
+    if (a.type != b.type) return false;
+    if (a.type == T_NUM) return memcmp(&a.n, &b.n, 8) == 0;
+    if (a.type == T_TEXT) return a.len == b.len && memcmp(a.s, b.s, a.len) == 0;
+    return a.type == T_NULL || a.i == b.i;
+}
+
+/* The columns give every slot of every account as the records do, in id order. */
+static void check_columns(store *s)
+{
+    store_txn *t = begin(s, false);
+    store_cols *sc;
+    store_cursor *c;
+    assert_int_equal(store_cols_open(t, &sc), 0);
+    assert_int_equal(store_scan(t, ENT_ACCOUNTS, NULL, 0, &c), 0);
+    int nslots = store_schema(t, ENT_ACCOUNTS)->n;
+    colblock *b;
+    const uint8_t *rec;
+    size_t len, rows = 0;
+    int rc;
+    while ((rc = store_cols_next(sc, &b)) == 1) {
+        assert_true(b->n > 0 && b->n <= 2 * COL_ROWS);
+        for (uint32_t i = 0; i < b->n; i++, rows++) {
+            assert_int_equal(store_next(c, &rec, &len), 1);
+            for (int k = 0; k <= nslots; k++)
+                if (!same_value(col_get(colblock_col(b, (unsigned)k), i), rec_get(rec, len, (unsigned)k)))
+                    fail_msg("row %zu slot %d: columns and record differ", rows, k);
+        }
+        assert_int_equal(b->err, 0);
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(store_next(c, &rec, &len), 0);
+    assert_int_equal(rows, store_count(t, ENT_ACCOUNTS));
+    store_cursor_close(c);
+    store_cols_close(sc);
+    /* a writer reads records: its columns are written at its commit */
+    store_abort(t);
+    t = begin(s, true);
+    assert_int_equal(store_cols_open(t, &sc), STORE_NOTFOUND);
+    store_abort(t);
+}
+
+/* Random transactions: new ids before, among and after the others, updates
+ * of a few accounts or of most, a custom field added then retyped, aborts;
+ * after each, check_columns(). */
+static void test_columns_model(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    uint64_t r = 12345;
+#define RND() (r ^= r << 13, r ^= r >> 7, r ^= r << 17, r)
+    static const char *const mgr[] = {"m1", "m2", "m3", NULL};
+    char id[32], name[32];
+    int custom = -1;
+    for (int round = 0; round < 24; round++) {
+        store_txn *t = begin(s, true);
+        int n = round == 0 ? 3000 : round % 5 == 0 ? 2500 : round % 6 == 4 ? 1500 : (int)(RND() % 300);
+        if (round == 8) assert_int_equal(store_field_add(t, ENT_ACCOUNTS, "score", T_INT, &custom), 0);
+        if (round == 16) assert_int_equal(store_field_retype(t, ENT_ACCOUNTS, custom, T_NUM), 0);
+        for (int i = 0; i < n; i++) {
+            /* ids A-0000..A-9999 with suffixes, so that new ones fall anywhere */
+            unsigned k = (unsigned)(RND() % 10000);
+            snprintf(id, sizeof id, round % 3 == 2 ? "A-%04u" : "A-%04u%c", k, 'a' + (int)(RND() % 3));
+            if (round % 6 == 4) /* 1500 new ids in one block: it is cut in blocks */
+                snprintf(id, sizeof id, "A-5000%c%05u", 'a' + (int)(RND() % 3), (unsigned)i);
+            snprintf(name, sizeof name, "Acct %u", (unsigned)(RND() % 100000));
+            value v[A_NBUILTIN + 1];
+            for (int j = 0; j <= A_NBUILTIN; j++) v[j] = v_null();
+            v[A_ID] = text(id);
+            v[A_NAME] = text(name);
+            v[A_MANAGER] = text(mgr[RND() % 4]);
+            v[A_TIER] = v_int((int64_t)(RND() % 3) + 1);
+            v[A_STAGE] = text(RND() % 2 ? "active" : "churned");
+            v[A_REVENUE] = RND() % 9 ? v_num((double)(RND() % 10000000) / 100.0) : v_null();
+            v[A_GROWTH] = v_num((double)(RND() % 1000) / 7.0);
+            v[A_CREATED] = v_date(18000 + (int64_t)(RND() % 2000));
+            int nv = A_NBUILTIN;
+            if (custom >= 0 && RND() % 2) {
+                v[custom] = round >= 16 && RND() % 2 ? v_num(0.5) : v_int((int64_t)(RND() % 10));
+                nv = custom + 1;
+            }
+            int rc = store_put_values(t, ENT_ACCOUNTS, v, nv);
+            if (rc) fail_msg("put %s: %s", id, store_strerror(rc));
+        }
+        if (round % 7 == 3) {
+            store_abort(t);
+        } else {
+            commit(t);
+        }
+        check_columns(s);
+    }
+#undef RND
+    store_close(s);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
+        T(test_columns_model),
         T(test_open_missing),
         T(test_builtin_schema),
         T(test_create_mode),
