@@ -74,7 +74,7 @@ static void put_offsets(rbuf *b, const int64_t *x, const value *vals, uint32_t n
 }
 
 /* Text of few distinct values as a dictionary and codes; false (OUT as it
- * was) when there are more than N/4 of them or 65536. */
+ * was) when there are more than N/2 of them or 65536. */
 static bool put_dict(rbuf *out, const value *vals, uint32_t n)
 {
     uint32_t limit = n / 2 < 65536 ? n / 2 : 65536;
