@@ -181,10 +181,14 @@ static int where_push(op *o, const prow *r)
     return k ? push_next(o, r) : 0;
 }
 
-/* The rows of a block that pass, passed on together. */
+/* The rows of a block that pass, passed on together, when the next stage
+ * takes blocks (count, group, where); before a stage that may stop early
+ * (limit), row by row, so that no row past its end is tested: a row's error
+ * there would not be raised. */
 static int where_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
 {
     where_op *w = (where_op *)o;
+    if (!o->next->block) return push_rows(o, b, sel, n);
     if (w->cap < n) {
         free(w->sel);
         w->sel = xmalloc(sizeof *w->sel * (w->cap = n));
