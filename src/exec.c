@@ -45,7 +45,7 @@ struct op {
      * NULL), as push() of each would take them; NULL: push_block() pushes
      * them one by one. */
     int (*block)(op *o, colblock *b, const uint32_t *sel, uint32_t n);
-    int (*done)(op *o);                /* input finished: flush */
+    int (*done)(op *o); /* input finished: flush */
     void (*free)(op *o);
     op *next;
     op *all; /* every operator planned, for freeing whether or not planning finished */
@@ -141,7 +141,7 @@ static void plan_for(pipeline *p, plan_ctx *pc, const shape *sh)
 typedef struct where_op {
     op o;
     node *cond;
-    filter *fast;   /* compiled form of COND, or of its first conjuncts, or NULL */
+    filter *fast;            /* compiled form of COND, or of its first conjuncts, or NULL */
     node *rest[FILTER_REST]; /* the conjuncts FAST leaves out, in order (none: all of COND) */
     int nrest;
     uint32_t *sel; /* where_block(): the rows that pass */
@@ -153,7 +153,8 @@ static int where_test(where_op *w, const prow *r)
 {
     pipeline *p = w->o.p;
     if (w->fast && (r->rec || r->cb)) {
-        int k = r->cb ? filter_run_cols(w->fast, r->cb, r->ci) : filter_run(w->fast, r->rec, r->reclen);
+        int k =
+            r->cb ? filter_run_cols(w->fast, r->cb, r->ci) : filter_run(w->fast, r->rec, r->reclen);
         if (k == 0) return 0;
         if (k > 0 && !w->nrest) return 1;
         if (k > 0) { /* the first conjuncts hold: the others decide, in order */
@@ -1343,7 +1344,7 @@ static int run_pipeline(pipeline *p, const stmt *st)
             budget = store_count(p->txn, entity) / 32 + 1000;
         } else if (columns_fit(p, first) && store_cols_open(p->txn, &cols) == 0) {
             rc = 0; /* the rows come from the columns */
-        } else { /* (STORE_NOTFOUND: a version-3 file has no index yet) */
+        } else {    /* (STORE_NOTFOUND: a version-3 file has no index yet) */
             rc = store_scan(p->txn, entity, NULL, 0, &cur);
         }
         if (rc) ret = diag_setf(d, DIAG_IO, "cannot read: %s", store_strerror(rc));
