@@ -47,40 +47,40 @@ hung() {
 # show A B: the first lines where two outputs differ
 show() { diff <(printf '%s\n' "$1") <(printf '%s\n' "$2") | head -10 | sed 's/^/    /'; }
 
-# same NAME DB STATEMENT: the output is the same with the columns and without
-# (stdout and stderr merged, and the exit status), the statement succeeds and
-# prints at least one row after the header
-same() {
-    local a b ra rb
-    a=$(run -m csv "$2" -c "$3" 2>&1)
-    ra=$?
+# both NAME DB STATEMENT: runs it with the columns and without; sets OUT and
+# RC (with the columns) and fails (returns 1) unless both ways print the
+# same (stdout and stderr merged) and exit the same
+both() {
+    local b rb
+    OUT=$(run -m csv "$2" -c "$3" 2>&1)
+    RC=$?
     b=$(KASH_NO_COLUMNS=1 run -m csv "$2" -c "$3" 2>&1)
     rb=$?
-    hung "$1: $3" "$ra" "$rb"
-    if [ "$a" != "$b" ] || [ "$ra" != "$rb" ]; then
-        bad "$1: columns (exit $ra) and records (exit $rb) differ for: $3"
-        show "$a" "$b"
-    elif [ "$ra" != 0 ] || [ "$(printf '%s\n' "$a" | wc -l)" -lt 2 ]; then
-        bad "$1: exit $ra or no rows (a test bug?) for: $3"
-        printf '%s\n' "$a" | head -5 | sed 's/^/    /'
+    hung "$1: $3" "$RC" "$rb"
+    if [ "$OUT" != "$b" ] || [ "$RC" != "$rb" ]; then
+        bad "$1: columns (exit $RC) and records (exit $rb) differ for: $3"
+        show "$OUT" "$b"
+        return 1
+    fi
+}
+
+# same NAME DB STATEMENT: the same both ways, the statement succeeds and
+# prints at least one row after the header
+same() {
+    both "$@" || return 0
+    if [ "$RC" != 0 ] || [ "$(printf '%s\n' "$OUT" | wc -l)" -lt 2 ]; then
+        bad "$1: exit $RC or no rows (a test bug?) for: $3"
+        printf '%s\n' "$OUT" | head -5 | sed 's/^/    /'
     else ok; fi
 }
 
 # same_error NAME DB STATEMENT: it fails the same way both ways (rows
 # streamed before a late error included)
 same_error() {
-    local a b ra rb
-    a=$(run -m csv "$2" -c "$3" 2>&1)
-    ra=$?
-    b=$(KASH_NO_COLUMNS=1 run -m csv "$2" -c "$3" 2>&1)
-    rb=$?
-    hung "$1: $3" "$ra" "$rb"
-    if [ "$a" != "$b" ] || [ "$ra" != "$rb" ]; then
-        bad "$1: columns (exit $ra) and records (exit $rb) differ for: $3"
-        show "$a" "$b"
-    elif [ "$ra" != 1 ] || [[ "$a" != *"error: "* ]]; then
-        bad "$1: expected an error (exit $ra) for: $3"
-        printf '%s\n' "$a" | tail -3 | sed 's/^/    /'
+    both "$@" || return 0
+    if [ "$RC" != 1 ] || [[ "$OUT" != *"error: "* ]]; then
+        bad "$1: expected an error (exit $RC) for: $3"
+        printf '%s\n' "$OUT" | tail -3 | sed 's/^/    /'
     else ok; fi
 }
 
