@@ -30,8 +30,8 @@ enum {
     DB_ACOLS,
     DB_N
 };
-static const char *const db_names[DB_N] = {"meta",    "accounts",   "managers", "interactions",
-                                           "mgr_accounts", "history", "by_revenue", "acols"};
+static const char *const db_names[DB_N] = {"meta",         "accounts", "managers",   "interactions",
+                                           "mgr_accounts", "history",  "by_revenue", "acols"};
 /* The named database holding each entity's rows. */
 static const int entity_db[ENT_NENTITIES] = {DB_ACCOUNTS, DB_MANAGERS, DB_INTERACTIONS, DB_HISTORY};
 
@@ -89,8 +89,8 @@ struct store {
     bool rdonly;
     MDB_env *env; /* NULL until the file exists */
     MDB_dbi dbi[DB_N];
-    bool rev_open; /* dbi[DB_BY_REVENUE] is open for every transaction: a version-3
-                    * file has none until a write that adds it commits */
+    bool rev_open;  /* dbi[DB_BY_REVENUE] is open for every transaction: a version-3
+                     * file has none until a write that adds it commits */
     bool cols_open; /* the same for dbi[DB_ACOLS] (version 5) */
     schema schemas[ENT_NENTITIES];
     uint64_t schema_gen; /* meta "schema_gen" the schemas were loaded at; UINT64_MAX = stale */
@@ -118,33 +118,35 @@ struct store_txn {
     rbuf cdirty;       /* ids of the accounts written (u16 length, bytes): their
                         * blocks of acols are rewritten at commit (cols_update()) */
     size_t ncdirty;
+    rbuf cslots;     /* byte per slot, 1: a written account changed that field */
+    bool cslots_all; /* an account was added: every field of its block changed */
     bool seq_loaded;
     uint32_t seq;
     mgr_delta *deltas; /* open-addressing table of ndelta_cap slots */
     size_t ndeltas, delta_cap;
-    MDB_cursor *icur; /* interactions cursor for ordered inserts */
+    MDB_cursor *icur;       /* interactions cursor for ordered inserts */
     MDB_cursor *kcur[DB_N]; /* accounts and managers: a put in key order after the last
                              * finds its page without a search from the root */
     MDB_cursor *hcur;       /* history: appends */
-    rbuf buf;         /* scratch for re-encoding records */
-    rbuf key;         /* scratch for keys */
+    rbuf buf;               /* scratch for re-encoding records */
+    rbuf key;               /* scratch for keys */
     /* Interactions of one account waiting to join its blocks (see iflush()). */
     struct irow {
         uint64_t atk; /* at as in keys */
         uint32_t seq;
         uint32_t len;
         size_t off; /* record at ipend.data + off */
-    } *irows;
+    } * irows;
     size_t nirows, capirows;
-    rbuf ipend;       /* their records, and the account's id at iacct */
-    char *iacct;      /* owned */
+    rbuf ipend;  /* their records, and the account's id at iacct */
+    char *iacct; /* owned */
     size_t iacctlen, iacctcap;
-    rbuf iblk;        /* the block being built */
-    rbuf imerge;      /* rows of blocks being rewritten */
-    rbuf ilast;       /* the last key appended, while appends hold (see iflush) */
+    rbuf iblk;   /* the block being built */
+    rbuf imerge; /* rows of blocks being rewritten */
+    rbuf ilast;  /* the last key appended, while appends hold (see iflush) */
     bool ilast_valid;
     bool ilast_checked; /* ilast was read from the database */
-    uint64_t iadded;  /* rows added in this transaction */
+    uint64_t iadded;    /* rows added in this transaction */
 };
 
 typedef struct ahead ahead;
@@ -156,15 +158,15 @@ struct store_cursor {
     unsigned reaims; /* store_interactions_reuse() calls */
     bool fwd;        /* re-aimed at a later account: see forward_to() */
     store_txn *t;
-    store *s;           /* read transactions only: see release_pages() */
-    size_t since;       /* bytes read since the last release */
-    size_t every;       /* release_every() */
+    store *s;     /* read transactions only: see release_pages() */
+    size_t since; /* bytes read since the last release */
+    size_t every; /* release_every() */
     char *prefix; /* owned copy */
     size_t plen, pcap;
     bool started;
-    bool blocks;          /* interactions: values are blocks of rows */
-    const uint8_t *blk;   /* the current block */
-    size_t blklen, off;   /* its size, and where its next row starts */
+    bool blocks;        /* interactions: values are blocks of rows */
+    const uint8_t *blk; /* the current block */
+    size_t blklen, off; /* its size, and where its next row starts */
     /* store_scan_by_revenue(): CUR walks by_revenue, each key's account is
      * looked up with ACUR; then CUR scans the accounts for the rest */
     int rev;          /* 0 not such a cursor, 1 in the index, 2 in the accounts */
@@ -532,6 +534,7 @@ static void txn_free(store_txn *t)
     rbuf_free(&t->imerge);
     rbuf_free(&t->ilast);
     rbuf_free(&t->cdirty);
+    rbuf_free(&t->cslots);
     free(t);
 }
 
@@ -540,6 +543,7 @@ static int iflush(store_txn *t);
 static int rev_build(store_txn *t);
 static int cols_build(store_txn *t);
 static int cols_update(store_txn *t);
+static int cols_walk(store_txn *t, store_cols **out);
 
 static void close_cursors(store_txn *t)
 {
@@ -555,12 +559,13 @@ int store_commit(store_txn *t)
     if (t->txn) {
         if (t->write) {
             rc = iflush(t);
-            if (rc == 0) rc = flush_deltas(t);
             if (rc == 0 && t->rev_stale) rc = rev_build(t);
             if (rc == 0 && t->cols_stale)
                 rc = cols_build(t);
             else if (rc == 0 && t->ncdirty)
                 rc = cols_update(t);
+            /* after the columns: the loads may be summed from them */
+            if (rc == 0) rc = flush_deltas(t);
             if (rc == 0 && t->iadded)
                 rc = meta_put_u64(t->txn, t->s->dbi[DB_META], "interactions",
                                   meta_u64(t->txn, t->s->dbi[DB_META], "interactions") + t->iadded);
@@ -822,8 +827,22 @@ static size_t col_key(uint8_t *key, const void *id, size_t n, unsigned slot)
     return n + 3;
 }
 
-/* Notes that account ID was written in T. */
-static void cols_dirty(store_txn *t, const void *id, size_t n)
+static bool value_same(const value *a, const value *b)
+{
+    if (a->type != b->type) return false;
+    switch (a->type) {
+    case T_NULL: return true;
+    case T_TEXT: return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+    case T_NUM: return memcmp(&a->n, &b->n, sizeof a->n) == 0; /* bit for bit */
+    default: return a->i == b->i;
+    }
+}
+
+/* Notes that account ID was written in T, from record OLD (NULL: added) to
+ * NEW: its block is rewritten at commit, and of a block that keeps its
+ * accounts only the fields some written account changed (t->cslots). */
+static void cols_dirty(store_txn *t, const void *id, size_t n, const uint8_t *old, size_t oldlen,
+                       const uint8_t *new, size_t newlen)
 {
     if (t->cols_stale) return;
     if (4 * ++t->ncdirty >= store_count(t, ENT_ACCOUNTS) + 4096) {
@@ -836,23 +855,47 @@ static void cols_dirty(store_txn *t, const void *id, size_t n)
     memcpy(t->cdirty.data + t->cdirty.len, &len, 2);
     memcpy(t->cdirty.data + t->cdirty.len + 2, id, n);
     t->cdirty.len += 2 + n;
+    if (!old) {
+        t->cslots_all = true;
+        return;
+    }
+    if (t->cslots_all) return;
+    rec_view a = rec_view_of(old, oldlen), b = rec_view_of(new, newlen);
+    unsigned ns = a.ns > b.ns ? a.ns : b.ns;
+    if (t->cslots.len < ns) {
+        rbuf_reserve(&t->cslots, ns - t->cslots.len);
+        memset(t->cslots.data + t->cslots.len, 0, ns - t->cslots.len);
+        t->cslots.len = ns;
+    }
+    for (unsigned s = 0; s < ns; s++) {
+        if (t->cslots.data[s]) continue;
+        value x = rec_view_get(&a, s), y = rec_view_get(&b, s);
+        if (!value_same(&x, &y)) t->cslots.data[s] = 1;
+    }
 }
 
 /* Blocks being written: the records of the accounts of one block, and the
  * encoded columns. */
 typedef struct colwriter {
     store_txn *t;
-    MDB_cursor *acur;  /* accounts */
-    MDB_cursor *ccur;  /* acols */
+    MDB_cursor *acur; /* accounts */
+    MDB_cursor *ccur; /* acols */
     unsigned nslots;
     const uint8_t **recs;
     size_t *lens;
     value *vals;
-    rbuf *cols;        /* [nslots] */
-    rbuf first;        /* the block's first id */
-    rbuf next;         /* where reading goes on: the id after the block */
-    rbuf old;          /* an old value, for comparison */
+    rbuf *cols;       /* [nslots] */
+    rbuf first;       /* the block's first id */
+    rbuf next;        /* where reading goes on: the id after the block */
+    rbuf old;         /* an old value, for comparison */
+    const rbuf *only; /* when set, only the slots marked in it are encoded and
+                       * written (a block that keeps its accounts) */
 } colwriter;
+
+static bool cols_want(const colwriter *w, unsigned slot)
+{
+    return !w->only || (slot < w->only->len && w->only->data[slot]);
+}
 
 static void colwriter_init(colwriter *w, store_txn *t)
 {
@@ -894,6 +937,7 @@ static void cols_encode(colwriter *w, size_t n)
     value id = rec_get(w->recs[0], w->lens[0], 0);
     rbuf_set(&w->first, id.s, id.len);
     for (unsigned s = 0; s < w->nslots; s++) {
+        if (!cols_want(w, s)) continue;
         for (size_t i = 0; i < n; i++)
             w->vals[i] = rec_get(w->recs[i], w->lens[i], s);
         col_encode(&w->cols[s], w->vals, (uint32_t)n);
@@ -907,6 +951,7 @@ static int cols_put(colwriter *w, bool same, unsigned flags)
     uint8_t key[COLKEY_MAX];
     int rc = 0;
     for (unsigned s = 0; s < w->nslots && rc == 0; s++) {
+        if (!cols_want(w, s)) continue;
         size_t klen = col_key(key, w->first.data, w->first.len, s);
         MDB_val k = {klen, key}, v = {w->cols[s].len, w->cols[s].data}, ov;
         if (same && mdb_cursor_get(w->ccur, &k, &ov, MDB_SET_KEY) == 0 && ov.mv_size == v.mv_size &&
@@ -957,7 +1002,9 @@ static int cols_build(store_txn *t)
         cols_encode(&w, n);
         rc = cols_put(&w, false, MDB_APPEND);
     }
-    if (rc == 0) t->cols_stale = false, t->ncdirty = 0, t->cdirty.len = 0;
+    if (rc == 0)
+        t->cols_stale = false, t->ncdirty = 0, t->cdirty.len = 0, t->cslots.len = 0,
+        t->cslots_all = false;
     colwriter_free(&w);
     return rc;
 }
@@ -1050,8 +1097,8 @@ static int cols_update(store_txn *t)
         bool whole = true; /* the first piece is the whole block */
         for (int piece = 0; rc == 0; piece++) {
             size_t got;
-            rc = cols_read(&w, start, has_end ? &end : NULL,
-                           piece == 0 ? 2 * COL_ROWS : COL_ROWS, &got);
+            rc = cols_read(&w, start, has_end ? &end : NULL, piece == 0 ? 2 * COL_ROWS : COL_ROWS,
+                           &got);
             start = false;
             if (rc) break;
             if (piece == 0 && w.next.len) {
@@ -1061,9 +1108,12 @@ static int cols_update(store_txn *t)
                 got = COL_ROWS;
             }
             if (got == 0) break;
+            value first = rec_get(w.recs[0], w.lens[0], 0);
+            bool same = piece == 0 && whole && has_blk && first.len == blk.len &&
+                        memcmp(first.s, blk.data, blk.len) == 0;
+            /* a block that keeps its accounts (none added): only the fields changed */
+            w.only = same && !t->cslots_all ? &t->cslots : NULL;
             cols_encode(&w, got);
-            bool same = piece == 0 && whole && has_blk && w.first.len == blk.len &&
-                        memcmp(w.first.data, blk.data, blk.len) == 0;
             if (piece == 0 && has_blk && !same) {
                 rbuf keep = w.first;
                 w.first = blk;
@@ -1076,14 +1126,13 @@ static int cols_update(store_txn *t)
             if (!w.next.len) break;
         }
     }
-    if (rc == 0) t->ncdirty = 0, t->cdirty.len = 0;
+    if (rc == 0) t->ncdirty = 0, t->cdirty.len = 0, t->cslots.len = 0, t->cslots_all = false;
     free(ids);
     rbuf_free(&end);
     rbuf_free(&blk);
     colwriter_free(&w);
     return rc;
 }
-
 
 /* ---- reading the account columns ---- */
 
@@ -1100,6 +1149,14 @@ int store_cols_open(store_txn *t, store_cols **out)
 {
     *out = NULL;
     if (!t->txn || !t->cols_ok) return STORE_NOTFOUND;
+    return cols_walk(t, out);
+}
+
+/* store_cols_open() in any transaction: in a writer, the columns are those
+ * last written (see cols_update()). */
+static int cols_walk(store_txn *t, store_cols **out)
+{
+    *out = NULL;
     store_cols *c = xcalloc(1, sizeof *c);
     c->t = t;
     c->b.c = c;
@@ -1221,13 +1278,41 @@ static int put_raw(store_txn *t, int db, MDB_val *k, const uint8_t *rec, size_t 
 }
 
 static int compute_load(store_txn *t, MDB_val *id, int64_t *load, double *rev);
+static int loads_of_columns(store_txn *t, int64_t *load, double *rev);
+
+/* Whether the touched managers' loads are better summed from the account
+ * columns (one pass over three columns of every account) than from their
+ * accounts' records (a lookup per account): when they hold more than a
+ * 64th of the accounts, as their loads so far tell. */
+static bool loads_by_columns(store_txn *t)
+{
+    if (t->cols_stale) return false; /* the columns are built at commit only */
+    uint64_t held = 0;
+    for (size_t i = 0; i < t->delta_cap; i++) {
+        mgr_delta *d = &t->deltas[i];
+        if (!d->id || !d->touched) continue;
+        MDB_val k = {strlen(d->id), d->id}, v;
+        if (mdb_get(t->txn, t->s->dbi[DB_MANAGERS], &k, &v) != 0) continue;
+        value l = rec_get(v.mv_data, v.mv_size, M_LOAD);
+        if (l.type == T_INT && l.i > 0) held += (uint64_t)l.i;
+    }
+    return held * 64 >= store_count(t, ENT_ACCOUNTS);
+}
 
 static int flush_deltas(store_txn *t)
 {
     if (!t->ndeltas) return 0;
     int nvals = M_NBUILTIN;
     value *vals = xmalloc(sizeof(value) * (size_t)nvals);
+    int64_t *loads = NULL;
+    double *revs = NULL;
     int rc = 0;
+    if (loads_by_columns(t)) {
+        if (t->ncdirty) rc = cols_update(t);
+        loads = xcalloc(t->delta_cap, sizeof *loads);
+        revs = xcalloc(t->delta_cap, sizeof *revs);
+        if (rc == 0) rc = loads_of_columns(t, loads, revs);
+    }
     for (size_t i = 0; i < t->delta_cap && rc == 0; i++) {
         mgr_delta *d = &t->deltas[i];
         if (!d->id || !d->touched) continue;
@@ -1249,11 +1334,14 @@ static int flush_deltas(store_txn *t)
         for (int j = n; j < M_NBUILTIN; j++)
             vals[j] = v_null();
         if (n < M_NBUILTIN) n = M_NBUILTIN;
-        /* recomputed from the index, not adjusted: a sum kept by adding and
+        /* recomputed from the accounts, not adjusted: a sum kept by adding and
          * subtracting drifts in the last digits, and undo must restore it exactly */
         int64_t load;
         double rev;
-        rc = compute_load(t, &k, &load, &rev);
+        if (loads)
+            load = loads[i], rev = revs[i];
+        else
+            rc = compute_load(t, &k, &load, &rev);
         if (rc) break;
         vals[M_LOAD] = v_int(load);
         vals[M_LOAD_REVENUE] = v_num(rev);
@@ -1262,10 +1350,11 @@ static int flush_deltas(store_txn *t)
         d->touched = false;
     }
     free(vals);
+    free(loads);
+    free(revs);
     return rc;
 }
 
-/* Load and load revenue of manager ID from the index, for a newly inserted manager. */
 static int compute_load(store_txn *t, MDB_val *id, int64_t *load, double *rev)
 {
     *load = 0;
@@ -1293,6 +1382,61 @@ static int compute_load(store_txn *t, MDB_val *id, int64_t *load, double *rev)
     mdb_cursor_close(ac);
     mdb_cursor_close(c);
     return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The slot of touched manager ID in t->deltas, or -1. */
+static long delta_find(store_txn *t, const char *id, size_t n)
+{
+    if (!t->delta_cap) return -1;
+    size_t j = hash_bytes(id, n, 0) & (t->delta_cap - 1);
+    for (; t->deltas[j].id; j = (j + 1) & (t->delta_cap - 1))
+        if (strlen(t->deltas[j].id) == n && memcmp(t->deltas[j].id, id, n) == 0)
+            return t->deltas[j].touched ? (long)j : -1;
+    return -1;
+}
+
+/* The loads of the touched managers (by slot of t->deltas) summed from the
+ * account columns, which must be current (after cols_update()): as
+ * compute_load() sums them, in id order, so bit for bit the same. */
+static int loads_of_columns(store_txn *t, int64_t *load, double *rev)
+{
+    store_cols *c;
+    int rc = cols_walk(t, &c);
+    if (rc) return rc;
+    long *map = NULL; /* a dictionary's codes to delta slots */
+    size_t mapcap = 0;
+    colblock *b;
+    while ((rc = store_cols_next(c, &b)) == 1) {
+        const colvec *m = colblock_col(b, A_MANAGER), *cl = colblock_col(b, A_CLOSED),
+                     *rv = colblock_col(b, A_REVENUE);
+        if (m->kind == COL_DICT) {
+            if (m->ndict > mapcap) {
+                mapcap = m->ndict;
+                map = xrealloc(map, sizeof *map * mapcap);
+            }
+            for (uint32_t k = 0; k < m->ndict; k++) {
+                value v = col_dict_value(m, k);
+                map[k] = delta_find(t, v.s, v.len);
+            }
+        }
+        for (uint32_t i = 0; i < b->n; i++) {
+            long d;
+            if (m->kind == COL_DICT) {
+                d = col_isnull(m, i) ? -1 : map[col_code(m, i)];
+            } else {
+                value v = col_get(m, i);
+                d = v.type == T_TEXT ? delta_find(t, v.s, v.len) : -1;
+            }
+            if (d < 0 || col_get(cl, i).type != T_NULL) continue;
+            double r;
+            load[d]++;
+            if (num_of(col_get(rv, i), &r)) rev[d] += r;
+        }
+        if ((rc = b->err) != 0) break;
+    }
+    free(map);
+    store_cols_close(c);
+    return rc;
 }
 
 /* ---- reads ---- */
@@ -1821,7 +1965,7 @@ int store_put_values(store_txn *t, int entity, value *vals, int n)
             4 * t->rev_puts >= store_count(t, ENT_ACCOUNTS))
             t->rev_stale = t->cols_stale = true;
         if (rc == 0 && !t->rev_stale) rc = rev_put(t, &k, old, oldlen, nb.data, nb.len);
-        if (rc == 0) cols_dirty(t, k.mv_data, k.mv_size);
+        if (rc == 0) cols_dirty(t, k.mv_data, k.mv_size, old, oldlen, nb.data, nb.len);
     }
     rbuf_free(&nb);
     free(oldcopy);
@@ -2172,7 +2316,7 @@ int store_activity_add(store_txn *t, const char *id, size_t idlen, const activit
     int rc = mdb_get(t->txn, t->s->dbi[DB_ACCOUNTS], &k, &v);
     if (rc) return rc;
     fold_activity(v.mv_data, v.mv_size, a, &t->buf);
-    cols_dirty(t, id, idlen);
+    cols_dirty(t, id, idlen, v.mv_data, v.mv_size, t->buf.data, t->buf.len);
     return put_raw(t, DB_ACCOUNTS, &k, t->buf.data, t->buf.len);
 }
 

@@ -32,9 +32,9 @@
 
 #define S(lit) lit, sizeof(lit) - 1
 
-static char DIR_[512];  /* this test's directory */
-static char PATH[600];  /* DIR_/test.db */
-static char LOCK[620];  /* its lock file */
+static char DIR_[512]; /* this test's directory */
+static char PATH[600]; /* DIR_/test.db */
+static char LOCK[620]; /* its lock file */
 
 static int setup(void **state)
 {
@@ -97,7 +97,10 @@ static void commit(store_txn *t)
     if (rc) fail_msg("store_commit: %s", store_strerror(rc));
 }
 
-static value text(const char *s) { return s ? v_text(s, strlen(s)) : v_null(); }
+static value text(const char *s)
+{
+    return s ? v_text(s, strlen(s)) : v_null();
+}
 
 enum { OPEN = 0 }; /* CLOSED argument: the account is a customer */
 #define NO_REV NAN /* REVENUE argument: null revenue */
@@ -108,7 +111,8 @@ static void put_account(store_txn *t, const char *id, const char *manager, doubl
                         int64_t closed)
 {
     value v[A_NBUILTIN];
-    for (int i = 0; i < A_NBUILTIN; i++) v[i] = v_null();
+    for (int i = 0; i < A_NBUILTIN; i++)
+        v[i] = v_null();
     v[A_ID] = text(id);
     v[A_NAME] = text("Acme");
     v[A_MANAGER] = text(manager);
@@ -127,7 +131,8 @@ static void put_account(store_txn *t, const char *id, const char *manager, doubl
 static void put_manager(store_txn *t, const char *id, const char *name, int64_t capacity)
 {
     value v[M_NBUILTIN];
-    for (int i = 0; i < M_NBUILTIN; i++) v[i] = v_null();
+    for (int i = 0; i < M_NBUILTIN; i++)
+        v[i] = v_null();
     v[M_ID] = text(id);
     v[M_NAME] = text(name);
     v[M_REGION] = text("EMEA");
@@ -147,7 +152,8 @@ static void put_interaction(store_txn *t, const char *account, int64_t at, const
                             double amount, const char *note)
 {
     value v[I_NBUILTIN];
-    for (int i = 0; i < I_NBUILTIN; i++) v[i] = v_null();
+    for (int i = 0; i < I_NBUILTIN; i++)
+        v[i] = v_null();
     v[I_ACCOUNT] = text(account);
     v[I_AT] = v_datetime(at);
     v[I_KIND] = text(kind);
@@ -214,8 +220,8 @@ static void collect(store_cursor *c, int slot, char *out, size_t cap)
     while ((k = store_next(c, &r, &n)) == 1) {
         value v = rec_get(r, n, (unsigned)slot);
         size_t used = strlen(out);
-        snprintf(out + used, cap - used, "%s%.*s", used ? " " : "", v.type == T_TEXT ? (int)v.len : 1,
-                 v.type == T_TEXT ? v.s : "?");
+        snprintf(out + used, cap - used, "%s%.*s", used ? " " : "",
+                 v.type == T_TEXT ? (int)v.len : 1, v.type == T_TEXT ? v.s : "?");
     }
     assert_int_equal(k, 0);
     store_cursor_close(c);
@@ -229,8 +235,8 @@ static void check_scan(store_txn *t, int entity, const char *prefix, int slot, c
     char got[4096];
     collect(c, slot, got, sizeof got);
     if (strcmp(got, want) != 0)
-        fail_msg("scan %d prefix '%s': got '%s', expected '%s'", entity, prefix ? prefix : "",
-                 got, want);
+        fail_msg("scan %d prefix '%s': got '%s', expected '%s'", entity, prefix ? prefix : "", got,
+                 want);
 }
 
 static void check_history(store_txn *t, const char *account, const char *want)
@@ -328,7 +334,8 @@ static void test_builtin_schema(void **state)
     assert_string_equal(a->f[A_LIFETIME_REVENUE].name, "lifetime_revenue");
     for (int i = A_FIRST_ORDER; i < A_NBUILTIN; i++)
         assert_int_equal(a->f[i].flags & FLD_DERIVED, FLD_DERIVED);
-    for (int i = A_ID; i < A_FIRST_ORDER; i++) assert_int_equal(a->f[i].flags & FLD_DERIVED, 0);
+    for (int i = A_ID; i < A_FIRST_ORDER; i++)
+        assert_int_equal(a->f[i].flags & FLD_DERIVED, 0);
     const schema *m = store_schema(t, ENT_MANAGERS);
     assert_int_equal(m->n, M_NBUILTIN);
     assert_int_equal(m->f[M_ACTIVE].type, T_BOOL);
@@ -459,8 +466,10 @@ static void set_version_raw(uint64_t version, bool remove)
     MDB_env *env = raw_begin(&txn);
     assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
     MDB_val k = {7, "version"}, v = {8, &version};
-    if (remove) assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
-    else assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    if (remove)
+        assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
+    else
+        assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
 }
@@ -472,7 +481,8 @@ static void test_version_mismatch(void **state)
     set_version_raw(STORE_VERSION + 1, false);
     store *s = (store *)1;
     int rc = store_open(PATH, 0, &s);
-    if (rc != STORE_EVERSION) fail_msg("store_open: %d (%s), expected STORE_EVERSION", rc, store_strerror(rc));
+    if (rc != STORE_EVERSION)
+        fail_msg("store_open: %d (%s), expected STORE_EVERSION", rc, store_strerror(rc));
     assert_null(s);
     assert_int_equal(store_open(PATH, STORE_RDONLY, &s), STORE_EVERSION);
     set_version_raw(0xFFFFFFFFFFFFFFFFull, false);
@@ -529,7 +539,8 @@ static void test_not_lmdb(void **state)
 {
     (void)state;
     char junk[20000];
-    for (size_t i = 0; i < sizeof junk; i++) junk[i] = (char)("id,name\nA-1,Acme\n"[i % 17]);
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (char)("id,name\nA-1,Acme\n"[i % 17]);
     write_file(PATH, junk, sizeof junk);
     store *s = (store *)1;
     int rc = store_open(PATH, 0, &s);
@@ -575,13 +586,15 @@ static void test_foreign_lmdb(void **state)
 static void test_strerror(void **state)
 {
     (void)state;
-    const int codes[] = {0, STORE_NOTFOUND, STORE_EVERSION, STORE_ENOTKASH, STORE_EKEY,
-                         STORE_EREADONLY, STORE_ETRUNCATED, STORE_ECANCELLED, MDB_INVALID, ENOENT};
+    const int codes[] = {0,           STORE_NOTFOUND,  STORE_EVERSION,   STORE_ENOTKASH,
+                         STORE_EKEY,  STORE_EREADONLY, STORE_ETRUNCATED, STORE_ECANCELLED,
+                         MDB_INVALID, ENOENT};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         const char *m = store_strerror(codes[i]);
         assert_non_null(m);
         assert_true(strlen(m) > 0);
-        for (size_t j = 0; j < i; j++) assert_string_not_equal(m, store_strerror(codes[j]));
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(m, store_strerror(codes[j]));
     }
     assert_non_null(strstr(store_strerror(STORE_EREADONLY), "read-only"));
 }
@@ -675,7 +688,8 @@ static void test_bad_keys(void **state)
     store_txn *t = begin(s, true);
     rbuf b = {0};
     value v[A_NBUILTIN];
-    for (int i = 0; i < A_NBUILTIN; i++) v[i] = v_null();
+    for (int i = 0; i < A_NBUILTIN; i++)
+        v[i] = v_null();
 
     rec_encode(&b, v, A_NBUILTIN); /* null id */
     assert_int_equal(store_put(t, ENT_ACCOUNTS, b.data, b.len), STORE_EKEY);
@@ -704,7 +718,8 @@ static void test_bad_keys(void **state)
 
     /* interactions: the account is the key; it may not hold a NUL */
     value iv[I_NBUILTIN];
-    for (int i = 0; i < I_NBUILTIN; i++) iv[i] = v_null();
+    for (int i = 0; i < I_NBUILTIN; i++)
+        iv[i] = v_null();
     iv[I_AT] = v_datetime(0);
     rec_encode(&b, iv, I_NBUILTIN);
     assert_int_equal(store_put(t, ENT_INTERACTIONS, b.data, b.len), STORE_EKEY);
@@ -752,7 +767,8 @@ static void test_scan_order_and_prefix(void **state)
     store *s = open_store(0);
     store_txn *t = begin(s, true);
     const char *ids[] = {"B-2", "A-10", "a-1", "A-2", "A-1", "B-1", "A-11", "A", "A-1x", "Z"};
-    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) put_account(t, ids[i], NULL, 1, OPEN);
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        put_account(t, ids[i], NULL, 1, OPEN);
     check_scan(t, ENT_ACCOUNTS, NULL, A_ID, "A A-1 A-10 A-11 A-1x A-2 B-1 B-2 Z a-1");
     commit(t);
     t = begin(s, false);
@@ -761,8 +777,8 @@ static void test_scan_order_and_prefix(void **state)
     check_scan(t, ENT_ACCOUNTS, "A", A_ID, "A A-1 A-10 A-11 A-1x A-2");
     check_scan(t, ENT_ACCOUNTS, "B", A_ID, "B-1 B-2");
     check_scan(t, ENT_ACCOUNTS, "A-3", A_ID, "");
-    check_scan(t, ENT_ACCOUNTS, "C", A_ID, "");     /* between keys */
-    check_scan(t, ENT_ACCOUNTS, "zz", A_ID, "");    /* past the last key */
+    check_scan(t, ENT_ACCOUNTS, "C", A_ID, "");  /* between keys */
+    check_scan(t, ENT_ACCOUNTS, "zz", A_ID, ""); /* past the last key */
     check_scan(t, ENT_ACCOUNTS, "Z", A_ID, "Z");
     check_scan(t, ENT_ACCOUNTS, "A-10", A_ID, "A-10");
     check_scan(t, ENT_ACCOUNTS, "A-100", A_ID, ""); /* longer than any match */
@@ -878,7 +894,8 @@ static void test_custom_fields(void **state)
     assert_int_equal(field(t, ENT_ACCOUNTS, "A-1", slot).type, T_NULL);
     /* a record with the custom field */
     value v[A_NBUILTIN + 2];
-    for (int i = 0; i < A_NBUILTIN + 2; i++) v[i] = v_null();
+    for (int i = 0; i < A_NBUILTIN + 2; i++)
+        v[i] = v_null();
     v[A_ID] = text("A-2");
     v[slot] = text("enterprise");
     v[slot2] = v_int(1200);
@@ -1037,7 +1054,7 @@ static void test_load_on_put_change_close_reassign(void **state)
     put_account(t, "A-3", "m1", 1000, 19500);  /* closed: not load */
     put_account(t, "A-4", "m2", NO_REV, OPEN); /* no revenue: counts, adds nothing */
     put_account(t, "A-5", NULL, 70, OPEN);     /* unassigned */
-    check_load(t, "m1", 2, 150); /* reads inside the transaction see it */
+    check_load(t, "m1", 2, 150);               /* reads inside the transaction see it */
     check_load(t, "m2", 1, 0);
     commit(t);
     t = begin(s, false);
@@ -1222,7 +1239,8 @@ static void test_load_keeps_custom_fields(void **state)
         assert_int_equal(slot, M_NBUILTIN + i);
     }
     value v[M_NBUILTIN + NCUSTOM];
-    for (int i = 0; i < M_NBUILTIN + NCUSTOM; i++) v[i] = v_int(i);
+    for (int i = 0; i < M_NBUILTIN + NCUSTOM; i++)
+        v[i] = v_int(i);
     v[M_ID] = text("m1");
     v[M_NAME] = text("Ada");
     v[M_ACTIVE] = v_bool(true);
@@ -1253,7 +1271,8 @@ static void test_derived_not_writable(void **state)
     store *s = open_store(0);
     store_txn *t = begin(s, true);
     value v[A_NBUILTIN];
-    for (int i = 0; i < A_NBUILTIN; i++) v[i] = v_null();
+    for (int i = 0; i < A_NBUILTIN; i++)
+        v[i] = v_null();
     v[A_ID] = text("A-1");
     v[A_ORDERS] = v_int(77);
     v[A_LIFETIME_REVENUE] = v_num(1e9);
@@ -1280,8 +1299,7 @@ static void test_activity(void **state)
     assert_int_equal(a.orders, 0);
     assert_false(a.has_revenue);
     value at1 = v_datetime(19000 * day + 3600), at2 = v_datetime(19100 * day),
-          at3 = v_datetime(19200 * day), amt100 = v_num(100), amt50 = v_num(50.5),
-          none = v_null();
+          at3 = v_datetime(19200 * day), amt100 = v_num(100), amt50 = v_num(50.5), none = v_null();
     activity_add(&a, S("order"), &at2, &amt50);
     activity_add(&a, S("call"), &at3, &none);    /* contact, not an order */
     activity_add(&a, S("order"), &at1, &amt100); /* out of order */
@@ -1567,7 +1585,8 @@ static void test_count(void **state)
     (void)state;
     store *s = open_store(0);
     store_txn *t = begin(s, true);
-    for (int e = 0; e < ENT_NENTITIES; e++) assert_int_equal(store_count(t, e), 0);
+    for (int e = 0; e < ENT_NENTITIES; e++)
+        assert_int_equal(store_count(t, e), 0);
     char id[16];
     for (int i = 0; i < 250; i++) {
         snprintf(id, sizeof id, "A-%d", i);
@@ -1576,7 +1595,8 @@ static void test_count(void **state)
     put_account(t, "A-7", NULL, 1, OPEN); /* a replacement is not a new row */
     put_manager(t, "m1", "Ada", 1);
     put_manager(t, "m2", "Bo", 1);
-    for (int i = 0; i < 40; i++) put_interaction(t, "A-1", i % 5, "call", NO_REV, "n");
+    for (int i = 0; i < 40; i++)
+        put_interaction(t, "A-1", i % 5, "call", NO_REV, "n");
     assert_int_equal(store_count(t, ENT_ACCOUNTS), 250);
     commit(t);
     t = begin(s, false);
@@ -1612,7 +1632,8 @@ static int mrow_cmp(const void *x, const void *y)
 
 static void check_model(store_txn *t, const struct mrow *model, size_t n, const char *only)
 {
-    struct mrow *m = malloc(sizeof *m * (n ? n : 1)); /* sorted copy: the model stays in order of puts */
+    struct mrow *m =
+        malloc(sizeof *m * (n ? n : 1)); /* sorted copy: the model stays in order of puts */
     assert_non_null(m);
     memcpy(m, model, sizeof *m * n);
     qsort(m, n, sizeof *m, mrow_cmp);
@@ -1630,7 +1651,8 @@ static void check_model(store_txn *t, const struct mrow *model, size_t n, const 
               note = rec_get(rec, len, I_NOTE);
         if (acc.len != strlen(m[k].account) || memcmp(acc.s, m[k].account, acc.len) ||
             at.i != m[k].at || note.len != m[k].notelen ||
-            (note.len && memcmp(note.s, m[k].note, strlen(m[k].note) < note.len ? strlen(m[k].note) : note.len)))
+            (note.len && memcmp(note.s, m[k].note,
+                                strlen(m[k].note) < note.len ? strlen(m[k].note) : note.len)))
             fail_msg("row %zu: got %.*s at %lld note %zu bytes, expected %s at %lld note %zu", k,
                      (int)acc.len, acc.s, (long long)at.i, (size_t)note.len, m[k].account,
                      (long long)m[k].at, m[k].notelen);
@@ -1667,11 +1689,13 @@ static void test_interaction_blocks(void **state)
             int sz = rand() % 10;
             x->notelen = sz == 0 ? 0 : sz == 9 ? 2000 + (size_t)(rand() % 3000) : strlen(x->note);
             value v[I_NBUILTIN];
-            for (int i = 0; i < I_NBUILTIN; i++) v[i] = v_null();
+            for (int i = 0; i < I_NBUILTIN; i++)
+                v[i] = v_null();
             v[I_ACCOUNT] = text(x->account);
             v[I_AT] = v_datetime(x->at);
             v[I_KIND] = text("call");
-            for (size_t i = 0; i < x->notelen; i++) big[i] = x->note[i % strlen(x->note)];
+            for (size_t i = 0; i < x->notelen; i++)
+                big[i] = x->note[i % strlen(x->note)];
             v[I_NOTE] = v_text(big, x->notelen);
             rbuf b = {0};
             rec_encode(&b, v, I_NBUILTIN);
@@ -2104,7 +2128,6 @@ static void test_read_ahead(void **state)
     store_close(s);
 }
 
-
 /* ---- the account columns ---- */
 
 static bool same_value(value a, value b)
@@ -2133,7 +2156,8 @@ static void check_columns(store *s)
         for (uint32_t i = 0; i < b->n; i++, rows++) {
             assert_int_equal(store_next(c, &rec, &len), 1);
             for (int k = 0; k <= nslots; k++)
-                if (!same_value(col_get(colblock_col(b, (unsigned)k), i), rec_get(rec, len, (unsigned)k)))
+                if (!same_value(col_get(colblock_col(b, (unsigned)k), i),
+                                rec_get(rec, len, (unsigned)k)))
                     fail_msg("row %zu slot %d: columns and record differ", rows, k);
         }
         assert_int_equal(b->err, 0);
@@ -2143,6 +2167,30 @@ static void check_columns(store *s)
     assert_int_equal(rows, store_count(t, ENT_ACCOUNTS));
     store_cursor_close(c);
     store_cols_close(sc);
+    /* the managers' loads: their open accounts, and the sum of their
+     * revenue in id order, exactly (however the store summed them) */
+    for (int m = 1; m <= 4; m++) {
+        char mid[8];
+        snprintf(mid, sizeof mid, "m%d", m);
+        if (!has_row(t, ENT_MANAGERS, mid)) continue;
+        int64_t load = 0;
+        double rev = 0;
+        assert_int_equal(store_scan(t, ENT_ACCOUNTS, NULL, 0, &c), 0);
+        while (store_next(c, &rec, &len) == 1) {
+            value mv = rec_get(rec, len, A_MANAGER), x = rec_get(rec, len, A_REVENUE);
+            if (mv.type != T_TEXT || mv.len != strlen(mid) || memcmp(mv.s, mid, mv.len) ||
+                rec_get(rec, len, A_CLOSED).type != T_NULL)
+                continue;
+            load++;
+            if (x.type == T_NUM) rev += x.n;
+        }
+        store_cursor_close(c);
+        value l = field(t, ENT_MANAGERS, mid, M_LOAD),
+              lr = field(t, ENT_MANAGERS, mid, M_LOAD_REVENUE);
+        if (l.i != load || memcmp(&lr.n, &rev, sizeof rev) != 0)
+            fail_msg("%s: load %lld, revenue %.17g; the accounts give %lld, %.17g", mid,
+                     (long long)l.i, lr.n, (long long)load, rev);
+    }
     /* a writer reads records: its columns are written at its commit */
     store_abort(t);
     t = begin(s, true);
@@ -2150,9 +2198,47 @@ static void check_columns(store *s)
     store_abort(t);
 }
 
+/* Changes field SLOT of N accounts picked at random from IDS (committed
+ * ones), leaving their other fields as they are: no account is added, so
+ * their blocks keep their accounts and only the changed column is rewritten. */
+static void update_some(store_txn *t, char (*ids)[32], size_t nids, int n, int slot, uint64_t *r)
+{
+    for (int i = 0; i < n; i++) {
+        *r ^= *r << 13, *r ^= *r >> 7, *r ^= *r << 17;
+        const char *id = ids[*r % nids];
+        const uint8_t *rec;
+        size_t len;
+        assert_int_equal(store_get(t, ENT_ACCOUNTS, id, strlen(id), &rec, &len), 0);
+        value v[A_NBUILTIN + 2];
+        int nv = rec_decode(rec, len, v, A_NBUILTIN + 2);
+        if (slot >= nv) {
+            for (int j = nv; j <= slot; j++)
+                v[j] = v_null();
+            nv = slot + 1;
+        }
+        /* REC dies with the put: copy the text it points to */
+        char buf[A_NBUILTIN + 2][64];
+        for (int j = 0; j < nv; j++)
+            if (v[j].type == T_TEXT && v[j].len < 64) {
+                memcpy(buf[j], v[j].s, v[j].len);
+                v[j].s = buf[j];
+            }
+        if (slot == A_MANAGER)
+            v[slot] = text(*r % 2 ? "m4" : "m1");
+        else if (slot == A_TIER)
+            v[slot] = v_int((int64_t)(*r % 3) + 1);
+        else if (slot == A_REVENUE)
+            v[slot] = *r % 5 ? v_num((double)(*r % 1000000) / 100.0) : v_null();
+        else
+            v[slot] = v_int((int64_t)(*r % 7));
+        int rc = store_put_values(t, ENT_ACCOUNTS, v, nv);
+        if (rc) fail_msg("update %s: %s", id, store_strerror(rc));
+    }
+}
+
 /* Random transactions: new ids before, among and after the others, updates
- * of a few accounts or of most, a custom field added then retyped, aborts;
- * after each, check_columns(). */
+ * of a few accounts or of most, updates of one field of existing accounts, a
+ * custom field added then retyped, aborts; after each, check_columns(). */
 static void test_columns_model(void **state)
 {
     (void)state;
@@ -2160,22 +2246,48 @@ static void test_columns_model(void **state)
     uint64_t r = 12345;
 #define RND() (r ^= r << 13, r ^= r >> 7, r ^= r << 17, r)
     static const char *const mgr[] = {"m1", "m2", "m3", NULL};
+    store_txn *t0 = begin(s, true);
+    for (int m = 1; m <= 4; m++) {
+        char mid[8];
+        snprintf(mid, sizeof mid, "m%d", m);
+        put_manager(t0, mid, mid, 100);
+    }
+    commit(t0);
+    static char ids[40000][32]; /* committed ids */
+    size_t nids = 0, nround;
     char id[32], name[32];
     int custom = -1;
-    for (int round = 0; round < 24; round++) {
+    for (int round = 0; round < 32; round++) {
         store_txn *t = begin(s, true);
-        int n = round == 0 ? 3000 : round % 5 == 0 ? 2500 : round % 6 == 4 ? 1500 : (int)(RND() % 300);
-        if (round == 8) assert_int_equal(store_field_add(t, ENT_ACCOUNTS, "score", T_INT, &custom), 0);
+        int n = round == 0       ? 3000
+                : round % 5 == 0 ? 2500
+                : round % 6 == 4 ? 1500
+                                 : (int)(RND() % 300);
+        if (round == 8)
+            assert_int_equal(store_field_add(t, ENT_ACCOUNTS, "score", T_INT, &custom), 0);
         if (round == 16) assert_int_equal(store_field_retype(t, ENT_ACCOUNTS, custom, T_NUM), 0);
+        nround = nids;
+        if (round % 4 == 1 && round % 5 != 0) {
+            /* one field (two in some rounds) of existing accounts */
+            int slots[] = {A_MANAGER, A_TIER, A_REVENUE, custom >= 0 ? custom : A_MANAGER};
+            int slot = slots[round / 4 % 4];
+            update_some(t, ids, nids, (int)(RND() % 400) + 1, slot, &r);
+            /* a manager read in the writer sums the loads so far */
+            if (round % 8 == 5) (void)field(t, ENT_MANAGERS, "m1", M_LOAD);
+            if (round % 8 == 5) update_some(t, ids, nids, 50, A_MANAGER, &r);
+            n = 0;
+        }
         for (int i = 0; i < n; i++) {
             /* ids A-0000..A-9999 with suffixes, so that new ones fall anywhere */
             unsigned k = (unsigned)(RND() % 10000);
-            snprintf(id, sizeof id, round % 3 == 2 ? "A-%04u" : "A-%04u%c", k, 'a' + (int)(RND() % 3));
+            snprintf(id, sizeof id, round % 3 == 2 ? "A-%04u" : "A-%04u%c", k,
+                     'a' + (int)(RND() % 3));
             if (round % 6 == 4) /* 1500 new ids in one block: it is cut in blocks */
                 snprintf(id, sizeof id, "A-5000%c%05u", 'a' + (int)(RND() % 3), (unsigned)i);
             snprintf(name, sizeof name, "Acct %u", (unsigned)(RND() % 100000));
             value v[A_NBUILTIN + 1];
-            for (int j = 0; j <= A_NBUILTIN; j++) v[j] = v_null();
+            for (int j = 0; j <= A_NBUILTIN; j++)
+                v[j] = v_null();
             v[A_ID] = text(id);
             v[A_NAME] = text(name);
             v[A_MANAGER] = text(mgr[RND() % 4]);
@@ -2184,6 +2296,7 @@ static void test_columns_model(void **state)
             v[A_REVENUE] = RND() % 9 ? v_num((double)(RND() % 10000000) / 100.0) : v_null();
             v[A_GROWTH] = v_num((double)(RND() % 1000) / 7.0);
             v[A_CREATED] = v_date(18000 + (int64_t)(RND() % 2000));
+            if (RND() % 10 == 0) v[A_CLOSED] = v_date(20000);
             int nv = A_NBUILTIN;
             if (custom >= 0 && RND() % 2) {
                 v[custom] = round >= 16 && RND() % 2 ? v_num(0.5) : v_int((int64_t)(RND() % 10));
@@ -2191,9 +2304,11 @@ static void test_columns_model(void **state)
             }
             int rc = store_put_values(t, ENT_ACCOUNTS, v, nv);
             if (rc) fail_msg("put %s: %s", id, store_strerror(rc));
+            if (nids < sizeof ids / sizeof ids[0]) strcpy(ids[nids++], id);
         }
         if (round % 7 == 3) {
             store_abort(t);
+            nids = nround;
         } else {
             commit(t);
         }
