@@ -1306,3 +1306,100 @@ int filter_run_cols(const filter *f, colblock *b, uint32_t i)
     }
     return 1;
 }
+
+/* ---- compiled filters over a block of columns ---- */
+
+/* The rows I of IN (the first M rows when IN is NULL) for which PRED holds,
+ * into OUT, as the function's return value. */
+#define KEEP_IF(pred)                                                                              \
+    do {                                                                                           \
+        uint32_t o_ = 0;                                                                           \
+        for (uint32_t j_ = 0; j_ < m; j_++) {                                                      \
+            uint32_t i = in ? in[j_] : j_;                                                         \
+            if (pred) out[o_++] = i;                                                               \
+        }                                                                                          \
+        return (int)o_;                                                                            \
+    } while (0)
+
+/* Whether row I of CV has a value. */
+#define HAS(i) (!cv->nulls || (cv->nulls[(i) >> 3] >> ((i)&7) & 1))
+
+/* KEEP_IF for the comparison OP of X (an expression of row I) with K. */
+#define KEEP_CMP(op, x, k)                                                                         \
+    switch (op) {                                                                                  \
+    case OP_EQ: KEEP_IF(HAS(i) && (x) == (k));                                                     \
+    case OP_NE: KEEP_IF(HAS(i) && (x) != (k));                                                     \
+    case OP_LT: KEEP_IF(HAS(i) && (x) < (k));                                                      \
+    case OP_LE: KEEP_IF(HAS(i) && (x) <= (k));                                                     \
+    case OP_GT: KEEP_IF(HAS(i) && (x) > (k));                                                      \
+    default: KEEP_IF(HAS(i) && (x) >= (k));                                                        \
+    }
+
+static inline int64_t col_int_at(const colvec *cv, uint32_t i)
+{
+    return (int64_t)((uint64_t)cv->base + col_uint(cv->data + (size_t)i * cv->width, cv->width));
+}
+
+static inline double col_num_at(const colvec *cv, uint32_t i)
+{
+    if (cv->kind == COL_HUND) return (double)col_int_at(cv, i) / 100.0;
+    double x;
+    memcpy(&x, cv->data + (size_t)i * 8, 8);
+    return x;
+}
+
+/* term_run() over rows of a column: the rows of IN (M of them; the first M
+ * when IN is NULL) that pass T, into OUT; -1 when a row needs the tree (a
+ * value of another type, a NaN). */
+static int term_block(const fterm *t, const colvec *cv, const uint32_t *in, uint32_t m,
+                      uint32_t *out)
+{
+    if (t->kind == FT_ISNULL) KEEP_IF((cv->kind == COL_NULL || !HAS(i)) != t->op);
+    if (cv->kind == COL_NULL) return 0; /* a null passes no other term */
+    if (cv->kind == COL_DICT && t->type == T_TEXT && cv->ndict <= 4096) {
+        uint8_t pass[4096];
+        for (uint32_t k = 0; k < cv->ndict; k++)
+            pass[k] = term_run(t, col_dict_value(cv, k)) > 0;
+        KEEP_IF(HAS(i) && pass[col_code(cv, i)]);
+    }
+    if (cv->kind == COL_INT && cv->type == t->type) {
+        if (t->kind == FT_CMP) KEEP_CMP(t->op, col_int_at(cv, i), t->k.i);
+        if (t->kind == FT_RANGE && t->closed)
+            KEEP_IF(HAS(i) && (col_int_at(cv, i) >= t->lo && col_int_at(cv, i) <= t->hi) != t->op);
+        if (t->kind == FT_RANGE)
+            KEEP_IF(HAS(i) && (col_int_at(cv, i) >= t->lo && col_int_at(cv, i) < t->hi) != t->op);
+    }
+    if (cv->kind == COL_HUND && t->type == T_NUM && !isnan(t->k.n)) {
+        if (t->kind == FT_CMP) KEEP_CMP(t->op, col_num_at(cv, i), t->k.n);
+        if (t->kind == FT_RANGE)
+            KEEP_IF(HAS(i) &&
+                    (col_num_at(cv, i) >= t->nlo && col_num_at(cv, i) <= t->nhi) != t->op);
+    }
+    uint32_t o = 0; /* any other: value by value */
+    for (uint32_t j = 0; j < m; j++) {
+        uint32_t i = in ? in[j] : j;
+        int k = term_run(t, col_get(cv, i));
+        if (k < 0) return -1;
+        if (k) out[o++] = i;
+    }
+    return (int)o;
+}
+
+#undef KEEP_CMP
+#undef HAS
+#undef KEEP_IF
+
+int filter_block(const filter *f, colblock *b, const uint32_t *sel, uint32_t n, uint32_t *out)
+{
+    const uint32_t *in = sel;
+    int m = (int)n;
+    if (f->n == 0)
+        for (uint32_t j = 0; j < n; j++)
+            out[j] = sel ? sel[j] : j;
+    for (int j = 0; j < f->n && m > 0; j++) {
+        m = term_block(&f->t[j], colblock_col(b, f->t[j].slot), in, (uint32_t)m, out);
+        if (m < 0) return -1;
+        in = out;
+    }
+    return m;
+}

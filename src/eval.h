@@ -138,5 +138,10 @@ filter *filter_compile_prefix(arena *a, node *n, node **rest, int *nrest);
 int filter_run(const filter *f, const uint8_t *rec, size_t len);
 /* The same for row I of a block of columns. */
 int filter_run_cols(const filter *f, colblock *b, uint32_t i);
+/* The same for rows of a block at once: of the rows SEL[0..N) of B (rows
+ * 0..N-1 when SEL is NULL), those that pass, into OUT (room for N, may be
+ * SEL), in order; returns how many, or -1 when some row needs
+ * filter_run_cols() (a value of an unexpected type, a NaN). */
+int filter_block(const filter *f, colblock *b, const uint32_t *sel, uint32_t n, uint32_t *out);
 
 #endif

@@ -195,11 +195,33 @@ static int where_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
         w->sel = xmalloc(sizeof *w->sel * (w->cap = n));
     }
     uint32_t m = 0;
-    for (uint32_t j = 0; j < n; j++) {
-        prow r = {.cb = b, .ci = sel ? sel[j] : j};
-        int k = where_test(w, &r);
-        if (k < 0) return -1;
-        if (k) w->sel[m++] = r.ci;
+    int f = w->fast ? filter_block(w->fast, b, sel, n, w->sel) : -1;
+    if (f >= 0 && w->nrest) { /* the compiled conjuncts hold: the others decide, in order */
+        pipeline *p = o->p;
+        p->ec.a = &p->scratch;
+        for (int j = 0; j < f; j++) {
+            prow r = {.cb = b, .ci = w->sel[j]};
+            bind_row(p, &r);
+            int k = 1;
+            for (int i = 0; i < w->nrest && k > 0; i++)
+                k = eval_cond(&p->ec, w->rest[i]);
+            arena_reset(&p->scratch);
+            if (k < 0) {
+                p->ec.a = p->a;
+                return -1;
+            }
+            if (k) w->sel[m++] = r.ci;
+        }
+        p->ec.a = p->a;
+    } else if (f >= 0) {
+        m = (uint32_t)f;
+    } else { /* row by row (a value of an unexpected type) */
+        for (uint32_t j = 0; j < n; j++) {
+            prow r = {.cb = b, .ci = sel ? sel[j] : j};
+            int k = where_test(w, &r);
+            if (k < 0) return -1;
+            if (k) w->sel[m++] = r.ci;
+        }
     }
     return m ? push_block(o->next, b, w->sel, m) : 0;
 }
@@ -367,7 +389,7 @@ typedef struct group_op {
     size_t tcap;
     bool always_one; /* agg: one row even without input */
     /* rows from account columns (see group_push_cols()) */
-    int keyslot;      /* the one key is this text field, or -1 */
+    int keyslot;      /* the one key is this field (text, or an integer type), or -1 */
     int *argslot;     /* [nfns]: the aggregate's argument is this field, or -1 */
     uint32_t *bycode; /* the current block's key dictionary: group index + 1, 0 = not yet */
     uint32_t capcode;
@@ -546,36 +568,57 @@ static value acc_result(const node *fn, acc *a)
     }
 }
 
-/* The group of row I of block B, whose key column KC is a dictionary:
- * each of the block's keys is looked up once. */
+/* Whether a key column holds its keys as codes: a dictionary, or integers
+ * within 256 of the block's least (offsets of one byte or none). */
+static bool coded_keys(const colvec *kc)
+{
+    return kc->kind == COL_DICT || (kc->kind == COL_INT && kc->width <= 1);
+}
+
+/* The number of codes of a coded key column, null's the last. */
+static uint32_t key_codes(const colvec *kc)
+{
+    return (kc->kind == COL_DICT ? kc->ndict : 256) + 1;
+}
+
+/* The group of row I of block B, whose key column KC holds codes
+ * (coded_keys()): each of the block's keys is looked up once. */
 static group *group_of_code(group_op *g, colblock *b, const colvec *kc, uint32_t i)
 {
+    uint32_t ncodes = key_codes(kc);
     if (g->serial != b->serial) {
-        if (kc->ndict + 1 > g->capcode) {
+        if (ncodes > g->capcode) {
             free(g->bycode);
-            g->capcode = kc->ndict + 1;
+            g->capcode = ncodes;
             g->bycode = xmalloc(sizeof *g->bycode * g->capcode);
         }
-        memset(g->bycode, 0, sizeof *g->bycode * (kc->ndict + 1));
+        memset(g->bycode, 0, sizeof *g->bycode * ncodes);
         g->serial = b->serial;
     }
-    uint32_t code = col_isnull(kc, i) ? kc->ndict : col_code(kc, i);
+    uint32_t code = col_isnull(kc, i) ? ncodes - 1
+                    : kc->kind == COL_DICT
+                        ? col_code(kc, i)
+                        : (uint32_t)col_uint(kc->data + i * kc->width, kc->width);
     if (!g->bycode[code]) {
-        value key = code == kc->ndict ? v_null() : col_dict_value(kc, code);
+        value key = code == ncodes - 1 ? v_null()
+                    : kc->kind == COL_DICT
+                        ? col_dict_value(kc, code)
+                        : (value){.type = kc->type, .i = (int64_t)((uint64_t)kc->base + code)};
         bool created;
         g->bycode[code] = (uint32_t)(group_find(g, &key, &created) - g->groups) + 1;
     }
     return &g->groups[g->bycode[code] - 1];
 }
 
-/* group_push() of row R->ci of a block of account columns, when the key is
- * a text field held there as a dictionary; aggregates of a field read it
- * without the tree walk. 1 when done, 0 when the block is not of that form. */
+/* group_push() of row R->ci of a block of columns, when the key is a field
+ * held there as codes (coded_keys()) of the key's type; aggregates of a
+ * field read it without the tree walk. 1 when done, 0 when the block is not
+ * of that form. */
 static int group_push_cols(group_op *g, const prow *r)
 {
     pipeline *p = g->o.p;
     const colvec *kc = colblock_col(r->cb, (unsigned)g->keyslot);
-    if (kc->kind != COL_DICT) return 0;
+    if (!coded_keys(kc) || kc->type != g->keys[0].e->type) return 0;
     group *gr = group_of_code(g, r->cb, kc, r->ci);
     for (int i = 0; i < g->nfns; i++) {
         const node *fn = g->fns[i];
@@ -593,16 +636,27 @@ static int group_push_cols(group_op *g, const prow *r)
 }
 
 /* Whether aggregate I can be folded by group_block() from block B: count(),
- * or count, sum or avg of a number field held as numbers. */
+ * count, sum or avg of a number field held as numbers or integers, min or
+ * max of one held as integers or hundredths. */
 static bool block_agg(group_op *g, colblock *b, int i)
 {
     const node *fn = g->fns[i];
     if (fn->op == AG_COUNT && fn->n == 0) return true;
-    if (g->argslot[i] < 0 || (fn->op != AG_COUNT && fn->op != AG_SUM && fn->op != AG_AVG))
-        return false;
+    if (g->argslot[i] < 0) return false;
     const colvec *cv = colblock_col(b, (unsigned)g->argslot[i]);
-    return cv->kind == COL_NULL ||
-           ((cv->kind == COL_HUND || cv->kind == COL_F64) && fn->a[0]->type == T_NUM);
+    int type = fn->a[0]->type;
+    if (cv->kind == COL_NULL) return true;
+    switch (fn->op) {
+    case AG_COUNT: return cv->kind != COL_ANY;
+    case AG_SUM:
+    case AG_AVG:
+        return ((cv->kind == COL_HUND || cv->kind == COL_F64) && type == T_NUM) ||
+               (cv->kind == COL_INT && cv->type == T_INT && type == T_INT);
+    case AG_MIN:
+    case AG_MAX:
+        return (cv->kind == COL_HUND && type == T_NUM) || (cv->kind == COL_INT && cv->type == type);
+    default: return false;
+    }
 }
 
 /* The rows of a block at once, when group_push_cols() would take them and
@@ -612,7 +666,7 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
 {
     group_op *g = (group_op *)o;
     const colvec *kc = g->keyslot >= 0 ? colblock_col(b, (unsigned)g->keyslot) : NULL;
-    bool fits = kc && kc->kind == COL_DICT;
+    bool fits = kc && coded_keys(kc) && kc->type == g->keys[0].e->type;
     for (int i = 0; i < g->nfns && fits; i++)
         fits = block_agg(g, b, i);
     if (!fits) return push_rows(o, b, sel, n);
@@ -632,12 +686,31 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
         const colvec *cv = colblock_col(b, (unsigned)g->argslot[f]);
         if (cv->kind == COL_NULL) continue;
         bool count_only = fn->op == AG_COUNT;
+        if (fn->op == AG_MIN || fn->op == AG_MAX) { /* as acc_fold(): the first, then better ones */
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t i = sel ? sel[j] : j;
+                if (col_isnull(cv, i)) continue;
+                acc *a = &g->groups[g->gi[j]].accs[f];
+                value v = col_get(cv, i);
+                int c = a->count++ ? value_cmp(&v, &a->best) : 0;
+                if (a->count == 1 || (fn->op == AG_MIN ? c < 0 : c > 0)) a->best = v;
+            }
+            continue;
+        }
         for (uint32_t j = 0; j < n; j++) {
             uint32_t i = sel ? sel[j] : j;
             if (col_isnull(cv, i)) continue;
             acc *a = &g->groups[g->gi[j]].accs[f];
             a->count++;
             if (count_only) continue;
+            if (cv->kind == COL_INT) {
+                int64_t x = (int64_t)((uint64_t)cv->base +
+                                      col_uint(cv->data + (size_t)i * cv->width, cv->width));
+                a->sum += (double)x;
+                if (!a->ioverflow && __builtin_add_overflow(a->isum, x, &a->isum))
+                    a->ioverflow = true;
+                continue;
+            }
             double x;
             if (cv->kind == COL_HUND)
                 x = (double)(int64_t)((uint64_t)cv->base +
@@ -997,7 +1070,9 @@ static op *plan_group(pipeline *p, const stage *st, shape *sh)
     g->nfns = pc.naggs;
     /* what group_push_cols() can read straight from the columns */
     const node *k0 = g->nkeys == 1 ? g->keys[0].e : NULL;
-    g->keyslot = sh->src && k0 && k0->kind == N_FIELD && k0->scope == SC_REC && k0->type == T_TEXT
+    g->keyslot = sh->src && k0 && k0->kind == N_FIELD && k0->scope == SC_REC &&
+                         (k0->type == T_TEXT || k0->type == T_INT || k0->type == T_BOOL ||
+                          k0->type == T_DATE || k0->type == T_DATETIME)
                      ? k0->slot
                      : -1;
     g->argslot = arena_alloc(p->a, sizeof(int) * (size_t)(g->nfns ? g->nfns : 1));
@@ -1279,14 +1354,17 @@ static sort_op *revenue_sort(pipeline *p, const stmt *st, op *first, bool *desc)
     return (sort_op *)o;
 }
 
-/* Whether the rows of P can come from the account columns (store_cols_open()):
- * the accounts, going through nothing but where and limit to a count, group
- * or select, none of which keeps a source row. Not for `accounts | count`,
- * which needs no rows at all, nor when $KASH_NO_COLUMNS is set (to compare). */
+/* Whether the rows of P can come from the columns (store_cols_open()): the
+ * accounts or interactions, going through nothing but where and limit to a
+ * count, group or select, none of which keeps a source row. Not for
+ * `SOURCE | count`, which needs no rows at all, nor when $KASH_NO_COLUMNS is
+ * set (to compare). */
 static bool columns_fit(const pipeline *p, const op *first)
 {
     const char *off = getenv("KASH_NO_COLUMNS");
-    if (p->entity != ENT_ACCOUNTS || (off && *off) || first->push == count_push) return false;
+    if ((p->entity != ENT_ACCOUNTS && p->entity != ENT_INTERACTIONS) || (off && *off) ||
+        first->push == count_push)
+        return false;
     for (const op *o = first; o; o = o->next) {
         if (o->push == where_push || o->push == limit_push) continue;
         return o->push == count_push || o->push == group_push || o->push == select_push;
@@ -1294,11 +1372,11 @@ static bool columns_fit(const pipeline *p, const op *first)
     return false;
 }
 
-/* Pushes every account into FIRST as a row of its block of columns. */
+/* Pushes every row into FIRST as a row of its block of columns. */
 static int push_cols(pipeline *p, op *first, store_cols *sc)
 {
     session *s = p->s;
-    size_t total = store_count(p->txn, ENT_ACCOUNTS);
+    size_t total = store_count(p->txn, p->entity);
     unsigned long n = 0;
     colblock *b;
     int rc;
@@ -1342,7 +1420,7 @@ static int run_pipeline(pipeline *p, const stmt *st)
                    (rc = store_scan_by_revenue(p->txn, desc, &cur)) != STORE_NOTFOUND) {
             sort->ordered = true;
             budget = store_count(p->txn, entity) / 32 + 1000;
-        } else if (columns_fit(p, first) && store_cols_open(p->txn, &cols) == 0) {
+        } else if (columns_fit(p, first) && store_cols_open(p->txn, entity, &cols) == 0) {
             rc = 0; /* the rows come from the columns */
         } else {    /* (STORE_NOTFOUND: a version-3 file has no index yet) */
             rc = store_scan(p->txn, entity, NULL, 0, &cur);

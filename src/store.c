@@ -28,10 +28,12 @@ enum {
     DB_HISTORY,
     DB_BY_REVENUE,
     DB_ACOLS,
+    DB_ICOLS,
     DB_N
 };
-static const char *const db_names[DB_N] = {"meta",         "accounts", "managers",   "interactions",
-                                           "mgr_accounts", "history",  "by_revenue", "acols"};
+static const char *const db_names[DB_N] = {"meta",         "accounts",     "managers",
+                                           "interactions", "mgr_accounts", "history",
+                                           "by_revenue",   "acols",        "icols"};
 /* The named database holding each entity's rows. */
 static const int entity_db[ENT_NENTITIES] = {DB_ACCOUNTS, DB_MANAGERS, DB_INTERACTIONS, DB_HISTORY};
 
@@ -89,9 +91,10 @@ struct store {
     bool rdonly;
     MDB_env *env; /* NULL until the file exists */
     MDB_dbi dbi[DB_N];
-    bool rev_open;  /* dbi[DB_BY_REVENUE] is open for every transaction: a version-3
-                     * file has none until a write that adds it commits */
-    bool cols_open; /* the same for dbi[DB_ACOLS] (version 5) */
+    bool rev_open;   /* dbi[DB_BY_REVENUE] is open for every transaction: a version-3
+                      * file has none until a write that adds it commits */
+    bool cols_open;  /* the same for dbi[DB_ACOLS] (version 5) */
+    bool icols_open; /* and for dbi[DB_ICOLS] (version 6) */
     schema schemas[ENT_NENTITIES];
     uint64_t schema_gen; /* meta "schema_gen" the schemas were loaded at; UINT64_MAX = stale */
 };
@@ -118,8 +121,13 @@ struct store_txn {
     rbuf cdirty;       /* ids of the accounts written (u16 length, bytes): their
                         * blocks of acols are rewritten at commit (cols_update()) */
     size_t ncdirty;
-    rbuf cslots;     /* byte per slot, 1: a written account changed that field */
-    bool cslots_all; /* an account was added: every field of its block changed */
+    rbuf cslots;       /* byte per slot, 1: a written account changed that field */
+    bool cslots_all;   /* an account was added: every field of its block changed */
+    bool icols_ok;     /* icols is there and right: a version-6 file, read */
+    bool icols_stale;  /* icols is rebuilt whole at commit (see icols_build()) */
+    bool icols_opened; /* s->dbi[DB_ICOLS] was opened by this transaction */
+    rbuf icdirty;      /* accounts whose interactions were written (u16 length, bytes) */
+    size_t nicdirty;
     bool seq_loaded;
     uint32_t seq;
     mgr_delta *deltas; /* open-addressing table of ndelta_cap slots */
@@ -385,9 +393,11 @@ static int env_open(store *s, bool create)
         unsigned f = create ? MDB_CREATE : 0;
         if (i == DB_MGR_ACCOUNTS) f |= MDB_DUPSORT;
         rc = mdb_dbi_open(txn, db_names[i], f, &s->dbi[i]);
-        if (i == DB_BY_REVENUE || i == DB_ACOLS) { /* an older file: the first write adds it */
+        if (i == DB_BY_REVENUE || i == DB_ACOLS || i == DB_ICOLS) {
+            /* an older file: the first write adds it */
             if (i == DB_BY_REVENUE) s->rev_open = rc == 0;
             if (i == DB_ACOLS) s->cols_open = rc == 0;
+            if (i == DB_ICOLS) s->icols_open = rc == 0;
             if (rc == MDB_NOTFOUND) rc = 0;
         }
         if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) rc = STORE_ENOTKASH;
@@ -495,16 +505,23 @@ int store_begin(store *s, bool write, store_txn **out)
             rc = mdb_dbi_open(t->txn, db_names[DB_ACOLS], MDB_CREATE, &s->dbi[DB_ACOLS]);
             t->cols_opened = rc == 0;
         }
+        if (rc == 0 && write && !s->icols_open) {
+            rc = mdb_dbi_open(t->txn, db_names[DB_ICOLS], MDB_CREATE, &s->dbi[DB_ICOLS]);
+            t->icols_opened = rc == 0;
+        }
         /* whatever this transaction writes is in the current format: an older
          * database is upgraded with it (older kash then refuses the file);
-         * version 4 brought by_revenue, 5 acols, built from the accounts at commit */
+         * version 4 brought by_revenue, 5 acols, 6 icols, built from the
+         * accounts and interactions at commit */
         if (rc == 0 && write && version < STORE_VERSION) {
             rc = meta_put_u64(t->txn, s->dbi[DB_META], "version", STORE_VERSION);
             if (version < 4) t->rev_stale = true;
-            t->cols_stale = true;
+            if (version < 5) t->cols_stale = true;
+            t->icols_stale = true;
         }
         t->rev_ok = write || (s->rev_open && version >= 4);
         t->cols_ok = !write && s->cols_open && version >= 5;
+        t->icols_ok = !write && s->icols_open && version >= 6;
         if (rc) {
             if (t->txn) mdb_txn_abort(t->txn);
             free(t);
@@ -535,6 +552,7 @@ static void txn_free(store_txn *t)
     rbuf_free(&t->ilast);
     rbuf_free(&t->cdirty);
     rbuf_free(&t->cslots);
+    rbuf_free(&t->icdirty);
     free(t);
 }
 
@@ -543,7 +561,11 @@ static int iflush(store_txn *t);
 static int rev_build(store_txn *t);
 static int cols_build(store_txn *t);
 static int cols_update(store_txn *t);
-static int cols_walk(store_txn *t, store_cols **out);
+static int cols_walk(store_txn *t, int entity, store_cols **out);
+static int icols_build(store_txn *t);
+static int icols_update(store_txn *t);
+static int block_row(const uint8_t *b, size_t n, size_t *off, uint32_t *seq, const uint8_t **rec,
+                     size_t *len);
 
 static void close_cursors(store_txn *t)
 {
@@ -559,6 +581,11 @@ int store_commit(store_txn *t)
     if (t->txn) {
         if (t->write) {
             rc = iflush(t);
+            if (rc == 0 &&
+                (t->icols_stale || 4 * t->iadded >= store_count(t, ENT_INTERACTIONS) + 4096))
+                rc = icols_build(t);
+            else if (rc == 0 && t->nicdirty)
+                rc = icols_update(t);
             if (rc == 0 && t->rev_stale) rc = rev_build(t);
             if (rc == 0 && t->cols_stale)
                 rc = cols_build(t);
@@ -582,6 +609,7 @@ int store_commit(store_txn *t)
             }
             if (rc == 0 && t->rev_opened) t->s->rev_open = true;
             if (rc == 0 && t->cols_opened) t->s->cols_open = true;
+            if (rc == 0 && t->icols_opened) t->s->icols_open = true;
         } else {
             mdb_txn_abort(t->txn);
         }
@@ -816,15 +844,18 @@ static int rev_build(store_txn *t)
  * quarter of the accounts were written or the file is older than version 5.
  * A block lacks the slots of fields added after it was written: null. */
 
-enum { COLKEY_MAX = KEY_MAX + 3 };
+enum { COLKEY_MAX = KEY_MAX + 16 }; /* an interaction block key (KEY_MAX + 13) and a slot */
 
-static size_t col_key(uint8_t *key, const void *id, size_t n, unsigned slot)
+/* The key of column SLOT of the block whose first key is FIRST (N bytes):
+ * in acols (NUL) the first account id, a NUL and the slot; in icols the
+ * first interaction block's key and the slot. */
+static size_t col_key(uint8_t *key, const void *first, size_t n, bool nul, unsigned slot)
 {
-    memcpy(key, id, n);
-    key[n] = 0;
-    key[n + 1] = (uint8_t)(slot >> 8);
-    key[n + 2] = (uint8_t)slot;
-    return n + 3;
+    memcpy(key, first, n);
+    if (nul) key[n++] = 0;
+    key[n] = (uint8_t)(slot >> 8);
+    key[n + 1] = (uint8_t)slot;
+    return n + 2;
 }
 
 static bool value_same(const value *a, const value *b)
@@ -874,20 +905,24 @@ static void cols_dirty(store_txn *t, const void *id, size_t n, const uint8_t *ol
     }
 }
 
-/* Blocks being written: the records of the accounts of one block, and the
+/* Blocks being written: the records of the rows of one block, and the
  * encoded columns. */
 typedef struct colwriter {
     store_txn *t;
-    MDB_cursor *acur; /* accounts */
-    MDB_cursor *ccur; /* acols */
+    MDB_cursor *acur; /* the rows: accounts or interactions */
+    MDB_cursor *ccur; /* their columns: acols or icols */
+    bool nul;         /* keys of acols: first id NUL slot (see col_key()) */
     unsigned nslots;
+    size_t cap; /* room in recs, lens and vals */
     const uint8_t **recs;
     size_t *lens;
     value *vals;
-    rbuf *cols;       /* [nslots] */
-    rbuf first;       /* the block's first id */
-    rbuf next;        /* where reading goes on: the id after the block */
-    rbuf old;         /* an old value, for comparison */
+    rbuf *cols; /* [nslots] */
+    rbuf first; /* the block's first id */
+    rbuf next;  /* where reading goes on: the id after the block */
+    rbuf old;   /* an old value, for comparison */
+    rbuf cut;   /* icols_read(): where a block may be cut, after ncut rows */
+    size_t ncut;
     const rbuf *only; /* when set, only the slots marked in it are encoded and
                        * written (a block that keeps its accounts) */
 } colwriter;
@@ -897,15 +932,30 @@ static bool cols_want(const colwriter *w, unsigned slot)
     return !w->only || (slot < w->only->len && w->only->data[slot]);
 }
 
-static void colwriter_init(colwriter *w, store_txn *t)
+/* Makes room in W for N rows. */
+static void colwriter_room(colwriter *w, size_t n)
+{
+    if (n <= w->cap) return;
+    w->cap = n > 2 * w->cap ? n : 2 * w->cap;
+    w->recs = xrealloc(w->recs, sizeof *w->recs * w->cap);
+    w->lens = xrealloc(w->lens, sizeof *w->lens * w->cap);
+    w->vals = xrealloc(w->vals, sizeof *w->vals * w->cap);
+}
+
+/* A writer of the columns of ENTITY (accounts or interactions), with cursors
+ * over their rows and columns. */
+static int colwriter_init(colwriter *w, store_txn *t, int entity)
 {
     memset(w, 0, sizeof *w);
     w->t = t;
-    w->nslots = (unsigned)t->s->schemas[ENT_ACCOUNTS].n;
-    w->recs = xmalloc(sizeof *w->recs * (2 * COL_ROWS + 1));
-    w->lens = xmalloc(sizeof *w->lens * (2 * COL_ROWS + 1));
-    w->vals = xmalloc(sizeof *w->vals * (2 * COL_ROWS + 1));
-    w->cols = xcalloc(w->nslots, sizeof *w->cols);
+    w->nul = entity == ENT_ACCOUNTS;
+    w->nslots = (unsigned)t->s->schemas[entity].n;
+    colwriter_room(w, 2 * COL_ROWS + 1);
+    w->cols = xcalloc(w->nslots ? w->nslots : 1, sizeof *w->cols);
+    bool acc = entity == ENT_ACCOUNTS;
+    int rc = mdb_cursor_open(t->txn, t->s->dbi[acc ? DB_ACCOUNTS : DB_INTERACTIONS], &w->acur);
+    if (rc == 0) rc = mdb_cursor_open(t->txn, t->s->dbi[acc ? DB_ACOLS : DB_ICOLS], &w->ccur);
+    return rc;
 }
 
 static void colwriter_free(colwriter *w)
@@ -921,6 +971,7 @@ static void colwriter_free(colwriter *w)
     rbuf_free(&w->first);
     rbuf_free(&w->next);
     rbuf_free(&w->old);
+    rbuf_free(&w->cut);
 }
 
 static void rbuf_set(rbuf *b, const void *p, size_t n)
@@ -931,11 +982,14 @@ static void rbuf_set(rbuf *b, const void *p, size_t n)
     b->len = n;
 }
 
-/* Encodes the N records in W->recs as columns, and keeps the first id. */
+/* Encodes the N records in W->recs as columns; in acols, keeps the first id
+ * as the block's first key (icols_read() sets that of icols). */
 static void cols_encode(colwriter *w, size_t n)
 {
-    value id = rec_get(w->recs[0], w->lens[0], 0);
-    rbuf_set(&w->first, id.s, id.len);
+    if (w->nul) {
+        value id = rec_get(w->recs[0], w->lens[0], 0);
+        rbuf_set(&w->first, id.s, id.len);
+    }
     for (unsigned s = 0; s < w->nslots; s++) {
         if (!cols_want(w, s)) continue;
         for (size_t i = 0; i < n; i++)
@@ -952,7 +1006,7 @@ static int cols_put(colwriter *w, bool same, unsigned flags)
     int rc = 0;
     for (unsigned s = 0; s < w->nslots && rc == 0; s++) {
         if (!cols_want(w, s)) continue;
-        size_t klen = col_key(key, w->first.data, w->first.len, s);
+        size_t klen = col_key(key, w->first.data, w->first.len, w->nul, s);
         MDB_val k = {klen, key}, v = {w->cols[s].len, w->cols[s].data}, ov;
         if (same && mdb_cursor_get(w->ccur, &k, &ov, MDB_SET_KEY) == 0 && ov.mv_size == v.mv_size &&
             memcmp(ov.mv_data, v.mv_data, v.mv_size) == 0)
@@ -989,10 +1043,8 @@ static int cols_read(colwriter *w, bool from_start, const rbuf *end, size_t max,
 static int cols_build(store_txn *t)
 {
     colwriter w;
-    colwriter_init(&w, t);
-    int rc = mdb_drop(t->txn, t->s->dbi[DB_ACOLS], 0);
-    if (rc == 0) rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACCOUNTS], &w.acur);
-    if (rc == 0) rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACOLS], &w.ccur);
+    int rc = colwriter_init(&w, t, ENT_ACCOUNTS);
+    if (rc == 0) rc = mdb_drop(t->txn, t->s->dbi[DB_ACOLS], 0);
     bool start = true;
     while (rc == 0 && (start || w.next.len)) {
         size_t n;
@@ -1009,15 +1061,14 @@ static int cols_build(store_txn *t)
     return rc;
 }
 
-/* Deletes every column of the block whose first id is W->first. */
+/* Deletes every column of the block whose first key is W->first. */
 static int cols_delete(colwriter *w)
 {
     uint8_t key[COLKEY_MAX];
-    MDB_val k = {col_key(key, w->first.data, w->first.len, 0), key}, v;
+    size_t klen = col_key(key, w->first.data, w->first.len, w->nul, 0);
+    MDB_val k = {klen, key}, v;
     int rc = mdb_cursor_get(w->ccur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && k.mv_size == w->first.len + 3 &&
-           memcmp(k.mv_data, w->first.data, w->first.len) == 0 &&
-           ((uint8_t *)k.mv_data)[w->first.len] == 0) {
+    while (rc == 0 && k.mv_size == klen && memcmp(k.mv_data, key, klen - 2) == 0) {
         if ((rc = mdb_cursor_del(w->ccur, 0)) == 0)
             rc = mdb_cursor_get(w->ccur, &k, &v, MDB_GET_CURRENT);
     }
@@ -1046,10 +1097,8 @@ static int cols_update(store_txn *t)
     }
     qsort_r(ids, n, sizeof *ids, id_cmp, t->cdirty.data);
     colwriter w;
-    colwriter_init(&w, t);
     rbuf end = {0}, blk = {0};
-    int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACCOUNTS], &w.acur);
-    if (rc == 0) rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACOLS], &w.ccur);
+    int rc = colwriter_init(&w, t, ENT_ACCOUNTS);
     size_t i = 0;
     while (rc == 0 && i < n) {
         uint16_t l;
@@ -1057,7 +1106,7 @@ static int cols_update(store_txn *t)
         const uint8_t *id = t->cdirty.data + ids[i] + 2;
         /* the block holding ID: the last whose first id is <= ID, else the first */
         uint8_t key[COLKEY_MAX];
-        MDB_val k = {col_key(key, id, l, 0xFFFF), key}, v;
+        MDB_val k = {col_key(key, id, l, true, 0xFFFF), key}, v;
         bool has_blk = true, first_blk = false, has_end = false;
         rc = mdb_cursor_get(w.ccur, &k, &v, MDB_SET_RANGE);
         if (rc == 0)
@@ -1078,7 +1127,7 @@ static int cols_update(store_txn *t)
             if ((rc = mdb_cursor_get(w.ccur, &fk, &fv, MDB_FIRST)) != 0) break;
             first_blk = fk.mv_size == k.mv_size && memcmp(fk.mv_data, blk.data, blk.len) == 0 &&
                         ((uint8_t *)fk.mv_data)[blk.len] == 0;
-            k = (MDB_val){col_key(key, blk.data, blk.len, 0xFFFF), key};
+            k = (MDB_val){col_key(key, blk.data, blk.len, true, 0xFFFF), key};
             rc = mdb_cursor_get(w.ccur, &k, &v, MDB_SET_RANGE);
             if (rc == 0 && k.mv_size >= 3) has_end = true, rbuf_set(&end, k.mv_data, k.mv_size - 3);
             if (rc == MDB_NOTFOUND) rc = 0;
@@ -1134,36 +1183,232 @@ static int cols_update(store_txn *t)
     return rc;
 }
 
+/* ---- interaction columns ----
+ *
+ * icols holds every field of the interactions again, as acols does for the
+ * accounts: blocks of rows in key order (account, then time), each field of
+ * a block as a column, keyed by the key of the block's first interaction
+ * block and the slot (be16). A block of columns holds whole interaction
+ * blocks, at least COL_ROWS rows (the last may hold fewer) and fewer than
+ * 2 * COL_ROWS plus one interaction block's. It covers the keys from its
+ * first up to the next block's first (the first block: from the lowest).
+ * Written at commit: the blocks covering the accounts whose interactions the
+ * transaction wrote (icols_update()), or all of them (icols_build()) when a
+ * quarter of the interactions are new or the file is older than version 6. */
+
+/* Notes that account ACCT's interactions were written in T. */
+static void icols_dirty(store_txn *t, const char *acct, size_t n)
+{
+    if (t->icols_stale) return;
+    rbuf_reserve(&t->icdirty, 2 + n);
+    uint16_t len = (uint16_t)n;
+    memcpy(t->icdirty.data + t->icdirty.len, &len, 2);
+    memcpy(t->icdirty.data + t->icdirty.len + 2, acct, n);
+    t->icdirty.len += 2 + n;
+    t->nicdirty++;
+}
+
+/* Reads into W->recs the rows of whole interaction blocks, from the block
+ * at or after key W->next (the first with FROM_START) and short of block key
+ * END (none: NULL), until at least MIN rows: *N rows, W->first the first
+ * block's key, W->next the key of the block after them (empty when none).
+ * The first block boundary at or past CUT rows is noted in W->cut and
+ * W->ncut (0 when none). */
+static int icols_read(colwriter *w, bool from_start, const rbuf *end, size_t min, size_t cut,
+                      size_t *n)
+{
+    MDB_val k = {w->next.len, w->next.data}, v;
+    int rc = from_start ? mdb_cursor_get(w->acur, &k, &v, MDB_FIRST)
+                        : mdb_cursor_get(w->acur, &k, &v, MDB_SET_RANGE);
+    *n = 0;
+    w->ncut = 0;
+    for (; rc == 0; rc = mdb_cursor_get(w->acur, &k, &v, MDB_NEXT)) {
+        if (end && bytes_cmp(k.mv_data, k.mv_size, end->data, end->len) >= 0) break;
+        if (*n && *n >= cut && !w->ncut) {
+            rbuf_set(&w->cut, k.mv_data, k.mv_size);
+            w->ncut = *n;
+        }
+        if (*n >= min) {
+            rbuf_set(&w->next, k.mv_data, k.mv_size);
+            return 0;
+        }
+        if (*n == 0) rbuf_set(&w->first, k.mv_data, k.mv_size);
+        size_t off = 0, len;
+        uint32_t seq;
+        const uint8_t *rec;
+        int r;
+        while ((r = block_row(v.mv_data, v.mv_size, &off, &seq, &rec, &len)) == 1) {
+            colwriter_room(w, *n + 1);
+            w->recs[*n] = rec;
+            w->lens[(*n)++] = len;
+        }
+        if (r < 0) return STORE_ECORRUPT;
+    }
+    w->next.len = 0;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int icols_build(store_txn *t)
+{
+    colwriter w;
+    int rc = colwriter_init(&w, t, ENT_INTERACTIONS);
+    if (rc == 0) rc = mdb_drop(t->txn, t->s->dbi[DB_ICOLS], 0);
+    bool start = true;
+    while (rc == 0 && (start || w.next.len)) {
+        size_t n;
+        rc = icols_read(&w, start, NULL, COL_ROWS, SIZE_MAX, &n);
+        start = false;
+        if (rc || n == 0) break;
+        cols_encode(&w, n);
+        rc = cols_put(&w, false, MDB_APPEND);
+    }
+    if (rc == 0) t->icols_stale = false, t->nicdirty = 0, t->icdirty.len = 0;
+    colwriter_free(&w);
+    return rc;
+}
+
+/* Rewrites the blocks covering the accounts whose interactions T wrote: for
+ * each, every block from the one holding the key ACCOUNT NUL (below all of
+ * the account's) to the first starting at or after ACCOUNT 0x01 (above
+ * them), read again from the interactions and cut anew. */
+static int icols_update(store_txn *t)
+{
+    size_t n = t->nicdirty, *ids = xmalloc(sizeof *ids * (n ? n : 1));
+    for (size_t i = 0, off = 0; i < n; i++) {
+        ids[i] = off;
+        uint16_t l;
+        memcpy(&l, t->icdirty.data + off, 2);
+        off += 2 + l;
+    }
+    qsort_r(ids, n, sizeof *ids, id_cmp, t->icdirty.data);
+    colwriter w;
+    rbuf end = {0};
+    uint8_t key[COLKEY_MAX];
+    int rc = colwriter_init(&w, t, ENT_INTERACTIONS);
+    size_t i = 0;
+    while (rc == 0 && i < n) {
+        uint16_t l;
+        memcpy(&l, t->icdirty.data + ids[i], 2);
+        const uint8_t *id = t->icdirty.data + ids[i] + 2;
+        /* the block holding ID NUL: the last whose first key is below it,
+         * else the first (from the start: it covers all below it) */
+        memcpy(key, id, l);
+        key[l] = 0;
+        MDB_val k = {l + 1u, key}, v;
+        bool from_start = false, has_end = false;
+        rc = mdb_cursor_get(w.ccur, &k, &v, MDB_SET_RANGE);
+        if (rc == 0)
+            rc = mdb_cursor_get(w.ccur, &k, &v, MDB_PREV);
+        else if (rc == MDB_NOTFOUND)
+            rc = mdb_cursor_get(w.ccur, &k, &v, MDB_LAST);
+        if (rc == MDB_NOTFOUND) from_start = true, rc = 0;
+        if (rc) break;
+        if (!from_start) {
+            if (k.mv_size < 3) {
+                rc = STORE_ECORRUPT;
+                break;
+            }
+            rbuf_set(&w.next, k.mv_data, k.mv_size - 2);
+            MDB_val fk, fv;
+            if ((rc = mdb_cursor_get(w.ccur, &fk, &fv, MDB_FIRST)) != 0) break;
+            from_start =
+                fk.mv_size == w.next.len + 2 && memcmp(fk.mv_data, w.next.data, w.next.len) == 0;
+        }
+        /* END: the first block at or after ID 0x01 */
+        key[l] = 1;
+        k = (MDB_val){l + 1u, key};
+        rc = mdb_cursor_get(w.ccur, &k, &v, MDB_SET_RANGE);
+        if (rc == 0 && k.mv_size < 3) rc = STORE_ECORRUPT;
+        if (rc == 0) has_end = true, rbuf_set(&end, k.mv_data, k.mv_size - 2);
+        if (rc == MDB_NOTFOUND) rc = 0;
+        if (rc) break;
+        /* the dirty accounts all of whose keys are below END */
+        for (i++; i < n && has_end; i++) {
+            memcpy(&l, t->icdirty.data + ids[i], 2);
+            memcpy(key, t->icdirty.data + ids[i] + 2, l);
+            key[l] = 1;
+            if (bytes_cmp(key, l + 1u, end.data, end.len) > 0) break;
+        }
+        if (!has_end) i = n;
+        /* delete the blocks from the first up to END, and write them again */
+        if (from_start) {
+            rc = mdb_cursor_get(w.ccur, &k, &v, MDB_FIRST);
+        } else {
+            k = (MDB_val){col_key(key, w.next.data, w.next.len, false, 0), key};
+            rc = mdb_cursor_get(w.ccur, &k, &v, MDB_SET_RANGE);
+        }
+        while (rc == 0 && (!has_end || bytes_cmp(k.mv_data, k.mv_size, end.data, end.len) < 0)) {
+            if ((rc = mdb_cursor_del(w.ccur, 0)) == 0)
+                rc = mdb_cursor_get(w.ccur, &k, &v, MDB_GET_CURRENT);
+        }
+        if (rc == MDB_NOTFOUND || rc == EINVAL) rc = 0;
+        /* pieces of 2 * COL_ROWS rows at most, but for the one interaction
+         * block that reaches the limit; when more follow, cut at the first
+         * block boundary past COL_ROWS */
+        bool start = from_start;
+        while (rc == 0) {
+            size_t got;
+            rc = icols_read(&w, start, has_end ? &end : NULL, 2 * COL_ROWS, COL_ROWS, &got);
+            start = false;
+            if (rc || got == 0) break;
+            if (w.next.len && w.ncut) {
+                got = w.ncut;
+                rbuf_set(&w.next, w.cut.data, w.cut.len);
+            }
+            cols_encode(&w, got);
+            rc = cols_put(&w, false, 0);
+            if (!w.next.len) break;
+        }
+    }
+    if (rc == 0) t->nicdirty = 0, t->icdirty.len = 0;
+    free(ids);
+    rbuf_free(&end);
+    colwriter_free(&w);
+    return rc;
+}
+
 /* ---- reading the account columns ---- */
+
+/* What the kernel maps of the file on a page fault: the page and its
+ * neighbours, 64 KB in all (fault_around_bytes). A walk over the blocks
+ * counts that much for each value it reads, to release them in time. */
+enum { FAULT_AROUND = 64 << 10 };
 
 struct store_cols {
     store_txn *t;
     MDB_cursor *cur;
     colblock b;
-    rbuf first; /* the block's first id */
+    MDB_dbi dbi; /* acols or icols */
+    bool nul;    /* acols: see col_key() */
+    rbuf first;  /* the block's first key */
     bool started;
+    size_t since, every; /* bytes mapped since release_pages(); read transactions only */
     uint8_t key[COLKEY_MAX];
 };
 
-int store_cols_open(store_txn *t, store_cols **out)
+int store_cols_open(store_txn *t, int entity, store_cols **out)
 {
     *out = NULL;
-    if (!t->txn || !t->cols_ok) return STORE_NOTFOUND;
-    return cols_walk(t, out);
+    bool ok = entity == ENT_ACCOUNTS ? t->cols_ok : entity == ENT_INTERACTIONS && t->icols_ok;
+    if (!t->txn || !ok) return STORE_NOTFOUND;
+    return cols_walk(t, entity, out);
 }
 
 /* store_cols_open() in any transaction: in a writer, the columns are those
  * last written (see cols_update()). */
-static int cols_walk(store_txn *t, store_cols **out)
+static int cols_walk(store_txn *t, int entity, store_cols **out)
 {
     *out = NULL;
     store_cols *c = xcalloc(1, sizeof *c);
     c->t = t;
+    c->nul = entity == ENT_ACCOUNTS;
+    c->dbi = t->s->dbi[c->nul ? DB_ACOLS : DB_ICOLS];
+    c->every = t->write ? SIZE_MAX : release_every();
     c->b.c = c;
-    c->b.nslots = (unsigned)t->s->schemas[ENT_ACCOUNTS].n;
+    c->b.nslots = (unsigned)t->s->schemas[entity].n;
     c->b.v = xcalloc(c->b.nslots ? c->b.nslots : 1, sizeof *c->b.v);
     c->b.at = xcalloc(c->b.nslots ? c->b.nslots : 1, sizeof *c->b.at);
-    int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACOLS], &c->cur);
+    int rc = mdb_cursor_open(t->txn, c->dbi, &c->cur);
     if (rc) {
         store_cols_close(c);
         return rc;
@@ -1186,9 +1431,10 @@ const colvec *store_cols_load(colblock *b, unsigned slot)
 {
     store_cols *c = b->c;
     colvec *cv = slot < b->nslots ? &b->v[slot] : &b->nulls;
-    MDB_val k = {col_key(c->key, c->first.data, c->first.len, slot), c->key}, v;
-    int rc = slot < b->nslots ? mdb_get(c->t->txn, c->t->s->dbi[DB_ACOLS], &k, &v) : MDB_NOTFOUND;
+    MDB_val k = {col_key(c->key, c->first.data, c->first.len, c->nul, slot), c->key}, v;
+    int rc = slot < b->nslots ? mdb_get(c->t->txn, c->dbi, &k, &v) : MDB_NOTFOUND;
     if (rc == 0) {
+        c->since += v.mv_size > FAULT_AROUND ? v.mv_size : FAULT_AROUND;
         if (!col_view(cv, v.mv_data, v.mv_size) || cv->n != b->n) {
             col_view_nulls(cv, b->n);
             b->err = STORE_ECORRUPT;
@@ -1209,19 +1455,25 @@ int store_cols_next(store_cols *c, colblock **out)
         c->started = true;
         rc = mdb_cursor_get(c->cur, &k, &v, MDB_FIRST);
     } else {
-        k = (MDB_val){col_key(c->key, c->first.data, c->first.len, 0xFFFF), c->key};
+        k = (MDB_val){col_key(c->key, c->first.data, c->first.len, c->nul, 0xFFFF), c->key};
         rc = mdb_cursor_get(c->cur, &k, &v, MDB_SET_RANGE);
     }
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) return rc;
     const uint8_t *kb = k.mv_data;
-    /* every block has its slot 0 (the ids), the first of its keys */
-    if (k.mv_size < 4 || kb[k.mv_size - 3] != 0 || kb[k.mv_size - 2] || kb[k.mv_size - 1])
+    /* every block has its slot 0 (account ids), the first of its keys */
+    size_t sfx = c->nul ? 3 : 2;
+    if (k.mv_size < sfx + 1 || (c->nul && kb[k.mv_size - 3] != 0) || kb[k.mv_size - 2] ||
+        kb[k.mv_size - 1])
         return STORE_ECORRUPT;
-    rbuf_set(&c->first, kb, k.mv_size - 3);
+    rbuf_set(&c->first, kb, k.mv_size - sfx);
     uint32_t n = 0; /* the rows, from the ids' header (the ids are read when asked for) */
     if (v.mv_size >= 8) memcpy(&n, (const uint8_t *)v.mv_data + 4, 4);
     if (n == 0) return STORE_ECORRUPT;
+    if ((c->since += FAULT_AROUND) >= c->every) { /* as store_next() does */
+        release_pages(c->t->s, v.mv_data);
+        c->since = 0;
+    }
     c->b.n = n;
     c->b.serial++;
     col_view_nulls(&c->b.nulls, n);
@@ -1401,7 +1653,7 @@ static long delta_find(store_txn *t, const char *id, size_t n)
 static int loads_of_columns(store_txn *t, int64_t *load, double *rev)
 {
     store_cols *c;
-    int rc = cols_walk(t, &c);
+    int rc = cols_walk(t, ENT_ACCOUNTS, &c);
     if (rc) return rc;
     long *map = NULL; /* a dictionary's codes to delta slots */
     size_t mapcap = 0;
@@ -2198,6 +2450,7 @@ static int iflush(store_txn *t)
     }
     if (have < 0) rc = MDB_CORRUPTED;
     if (rc == 0) rc = block_emit(t, acct, alen);
+    if (rc == 0) icols_dirty(t, acct, alen);
     t->iadded += t->nirows;
     t->nirows = 0;
     t->ipend.len = 0;

@@ -38,7 +38,7 @@
 #include "value.h"
 
 enum {
-    STORE_VERSION = 5,      /* schema version written into new databases */
+    STORE_VERSION = 6,      /* schema version written into new databases */
     STORE_VERSION_READ = 3, /* oldest version still read, upgraded by the first write
                              * (version 5: acols, the account columns; 4: the
                              * by_revenue index, both built by that first write of
@@ -218,14 +218,16 @@ typedef struct colblock {
     unsigned nslots; /* the accounts' schema: slots that may have a column */
     colvec *v;       /* [nslots]: v[i] is read when at[i] == serial */
     uint64_t *at;
-    colvec nulls;    /* for slots beyond nslots */
+    colvec nulls; /* for slots beyond nslots */
     store_cols *c;
-    int err;         /* a malformed column was met (its rows read as null) */
+    int err; /* a malformed column was met (its rows read as null) */
 } colblock;
-/* Opens a walk over the blocks; STORE_NOTFOUND when T cannot have it (a
- * write transaction, whose columns are written at commit; a file older
- * than version 5, until its first write). *OUT: store_cols_close(). */
-int store_cols_open(store_txn *t, store_cols **out);
+/* Opens a walk over the blocks of ENTITY (accounts, or interactions in
+ * their key order: account, then time); STORE_NOTFOUND when T cannot have
+ * it (a write transaction, whose columns are written at commit; a file older
+ * than version 5 (accounts) or 6 (interactions), until its first write).
+ * *OUT: store_cols_close(). */
+int store_cols_open(store_txn *t, int entity, store_cols **out);
 /* The next block in *B: 1, 0 at the end, or a negative/errno code. */
 int store_cols_next(store_cols *c, colblock **b);
 void store_cols_close(store_cols *c);

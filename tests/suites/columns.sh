@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Account columns (the columnar copy of every account field beside the
-# records) against the records they copy. Every query of a list of counts,
+# Account and interaction columns (the columnar copy of every field beside
+# the records) against the records they copy. Every query of a list of counts,
 # groups with aggregates and selects (where terms on every field type, every
 # categorical key, derived and custom fields, manager.x paths, limit) gives
 # the same csv output, byte for byte, with the columns and with
@@ -127,6 +127,21 @@ queries=(
     'accounts where stage in ("at_risk", "onboarding") | select id, stage, tier, region, industry, manager, created, closed, website, employees | limit 200 offset 50'
     'accounts where website = "" or website is null or len(name) > 100 | group by website, len(name) > 100 as long agg count()'
     'accounts where cac > 10000 or growth < 0 or strategic > 100 | select id, name, cac, growth, strategic, revenue, website'
+    'accounts | group by tier agg count(), sum(orders), avg(orders), min(orders), max(orders), min(created), max(last_contact), min(revenue), max(revenue)'
+    'accounts where stage != "closed" | group by strategic agg count(), sum(tier), avg(tier), count(revenue)'
+    'interactions | group by kind agg count(), sum(amount), avg(amount), min(amount), max(amount), count(nps), avg(nps), min(at), max(at)'
+    'interactions where kind = "order" and amount > 500 | count'
+    'interactions where at in 2024 and kind in ("call", "meeting") | count'
+    'interactions where at >= 2023-07-01 and at < 2023-10-01 | group by kind agg count(), sum(amount)'
+    'interactions where nps is not null | group by nps agg count(), min(at), max(csat)'
+    'interactions where csat between 2 and 4 or nps <= 6 | group by manager agg count(), avg(csat), sum(nps)'
+    'interactions where amount is null and kind = "order" or amount < 0 | count'
+    'interactions where note ~ /call back/ | count'
+    'interactions where account >= "A-001000" and account < "A-001100" | group by account agg count(), sum(amount), max(at)'
+    'interactions where account.tier = 1 and kind = "order" | group by account.region agg count(), sum(amount)'
+    'interactions where kind = "survey" | select account, at, nps, csat, account.name, account.manager | limit 50'
+    'interactions where at in 2022-Q2 | select account, at, kind, amount, amount * 2 as a2, note | limit 100 offset 20'
+    'interactions | agg count(), count(amount), sum(amount), min(at), max(at), count_distinct(kind), median(amount)'
 )
 # errors: one found before any row is read, one after 499 rows were printed
 errors=(
@@ -145,7 +160,7 @@ check() {
 }
 
 dump() {
-    KASH_NO_COLUMNS=1 run -m csv "$1" -c 'accounts' -c 'managers' \
+    KASH_NO_COLUMNS=1 run -m csv "$1" -c 'accounts' -c 'managers' -c 'interactions' \
         -c 'history | select batch, statement, account, field, old, new, undone' -c '.schema' 2>&1
 }
 

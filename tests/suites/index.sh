@@ -5,8 +5,8 @@
 # data. A version-3 database (index_v3.dump: mdb_dump of the golden tests'
 # data as kash wrote it before the index, with one `set revenue` batch) is
 # read as it is, unchanged; its first write that commits builds the index
-# and stamps version 5 (with the account columns), after which the index
-# and the columns give the same answers.
+# and stamps version 6 (with the account and interaction columns), after
+# which the index and the columns give the same answers.
 # Env: KASH, KASH_GEN. Needs mdb_load and mdb_stat (lmdb-utils) for the
 # version-3 part.
 set -u
@@ -94,12 +94,15 @@ want_asc=$'id,revenue\nA-02,1200000\nA-01,2500000\nA-08,'
 # the first write: a mutation that picks A-01 and A-02 through the index built for it
 out=$("$kash" --yes -m csv v3.db -c 'accounts | sort revenue desc | limit 2 | set tier = 2' 2>&1)
 [ "$out" = $'accounts,changes,batch\n2,2,2' ] && ok || bad "v3, first write: $out"
-[ "$(version v3.db)" = 5 ] && ok || bad "v3 after a write: version $(version v3.db)"
-cols() { mdb_stat -n -s acols "$1" 2>/dev/null | sed -n 's/^ *Entries: //p'; }
-[ "$(cols v3.db)" -gt 0 ] 2>/dev/null && ok || bad "v3 after a write: no account columns"
-g='accounts | group by region agg count(), sum(revenue), max(name)'
-[ "$("$kash" -m csv v3.db -c "$g")" = "$(KASH_NO_COLUMNS=1 "$kash" -m csv v3.db -c "$g")" ] && ok ||
-    bad "v3 after a write: columns and records differ for $g"
+[ "$(version v3.db)" = 6 ] && ok || bad "v3 after a write: version $(version v3.db)"
+entries() { mdb_stat -n -s "$2" "$1" 2>/dev/null | sed -n 's/^ *Entries: //p'; }
+[ "$(entries v3.db acols)" -gt 0 ] 2>/dev/null && ok || bad "v3 after a write: no account columns"
+[ "$(entries v3.db icols)" -gt 0 ] 2>/dev/null && ok || bad "v3 after a write: no interaction columns"
+for g in 'accounts | group by region agg count(), sum(revenue), max(name)' \
+    'interactions | group by kind agg count(), sum(amount), max(at)'; do
+    [ "$("$kash" -m csv v3.db -c "$g")" = "$(KASH_NO_COLUMNS=1 "$kash" -m csv v3.db -c "$g")" ] && ok ||
+        bad "v3 after a write: columns and records differ for $g"
+done
 [ "$(indexed v3.db)" = 11 ] && ok || bad "v3 after a write: $(indexed v3.db) index entries, want 11"
 [ "$("$kash" -m csv v3.db -c 'accounts where tier = 2 | select id')" = $'id\nA-01\nA-02\nA-03\nA-04\nA-05\nA-11' ] &&
     ok || bad "v3: the first write changed other accounts"

@@ -2144,7 +2144,7 @@ static void check_columns(store *s)
     store_txn *t = begin(s, false);
     store_cols *sc;
     store_cursor *c;
-    assert_int_equal(store_cols_open(t, &sc), 0);
+    assert_int_equal(store_cols_open(t, ENT_ACCOUNTS, &sc), 0);
     assert_int_equal(store_scan(t, ENT_ACCOUNTS, NULL, 0, &c), 0);
     int nslots = store_schema(t, ENT_ACCOUNTS)->n;
     colblock *b;
@@ -2194,7 +2194,7 @@ static void check_columns(store *s)
     /* a writer reads records: its columns are written at its commit */
     store_abort(t);
     t = begin(s, true);
-    assert_int_equal(store_cols_open(t, &sc), STORE_NOTFOUND);
+    assert_int_equal(store_cols_open(t, ENT_ACCOUNTS, &sc), STORE_NOTFOUND);
     store_abort(t);
 }
 
@@ -2318,11 +2318,103 @@ static void test_columns_model(void **state)
     store_close(s);
 }
 
+/* The interaction columns give every slot of every interaction, in key
+ * order, in blocks of whole interaction blocks of the sizes icols keeps. */
+static void check_icols(store *s)
+{
+    store_txn *t = begin(s, false);
+    store_cols *sc;
+    store_cursor *c;
+    assert_int_equal(store_cols_open(t, ENT_INTERACTIONS, &sc), 0);
+    assert_int_equal(store_scan(t, ENT_INTERACTIONS, NULL, 0, &c), 0);
+    int nslots = store_schema(t, ENT_INTERACTIONS)->n;
+    colblock *b;
+    const uint8_t *rec;
+    size_t len, rows = 0, blocks = 0;
+    int rc;
+    while ((rc = store_cols_next(sc, &b)) == 1) {
+        blocks++;
+        /* whole interaction blocks (at most ~100 rows) past the limits */
+        assert_true(b->n > 0 && b->n < 2 * COL_ROWS + 200);
+        for (uint32_t i = 0; i < b->n; i++, rows++) {
+            assert_int_equal(store_next(c, &rec, &len), 1);
+            for (int k = 0; k <= nslots; k++)
+                if (!same_value(col_get(colblock_col(b, (unsigned)k), i),
+                                rec_get(rec, len, (unsigned)k)))
+                    fail_msg("interaction %zu slot %d: columns and record differ", rows, k);
+        }
+        assert_int_equal(b->err, 0);
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(store_next(c, &rec, &len), 0);
+    assert_int_equal(rows, store_count(t, ENT_INTERACTIONS));
+    /* blocks are not cut smaller than COL_ROWS but for the last of a range */
+    if (rows >= 4 * COL_ROWS) assert_true(blocks <= 2 * rows / COL_ROWS + 2);
+    store_cursor_close(c);
+    store_cols_close(sc);
+    store_abort(t);
+}
+
+/* Random transactions of interactions: accounts new and old anywhere in id
+ * order, rows before, among and after an account's others, one account with
+ * thousands of rows, big imports (the columns built afresh) and small ones
+ * (the blocks rewritten), a custom field, aborts; after each, check_icols(). */
+static void test_icols_model(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    uint64_t r = 777;
+#define RND() (r ^= r << 13, r ^= r >> 7, r ^= r << 17, r)
+    static const char *const kinds[] = {"order", "call", "meeting", "nps_survey"};
+    char acct[32], note[48];
+    int custom = -1;
+    for (int round = 0; round < 30; round++) {
+        store_txn *t = begin(s, true);
+        int n = round == 0 ? 6000 : round % 9 == 0 ? 9000 : (int)(RND() % 400);
+        if (round == 12)
+            assert_int_equal(store_field_add(t, ENT_INTERACTIONS, "channel", T_TEXT, &custom), 0);
+        for (int i = 0; i < n; i++) {
+            unsigned a = (unsigned)(RND() % 700);
+            if (round % 6 == 4) a = 350; /* one account, thousands of rows */
+            snprintf(acct, sizeof acct, round % 2 ? "A-%03u" : "A-%03u%c", a,
+                     'a' + (int)(RND() % 2));
+            snprintf(note, sizeof note, "note %u", (unsigned)(RND() % 50000));
+            value v[I_NBUILTIN + 1];
+            for (int j = 0; j <= I_NBUILTIN; j++)
+                v[j] = v_null();
+            v[I_ACCOUNT] = text(acct);
+            v[I_AT] = v_datetime(1600000000 + (int64_t)(RND() % 100000000));
+            v[I_KIND] = text(kinds[RND() % 4]);
+            v[I_AMOUNT] = RND() % 3 ? v_num((double)(RND() % 100000) / 100.0) : v_null();
+            v[I_NPS] = RND() % 5 == 0 ? v_int((int64_t)(RND() % 11)) : v_null();
+            v[I_NOTE] = text(note);
+            int nv = I_NBUILTIN;
+            if (custom >= 0 && RND() % 2) {
+                v[custom] = text(RND() % 2 ? "web" : "phone");
+                nv = custom + 1;
+            }
+            rbuf b = {0};
+            rec_encode(&b, v, nv);
+            int rc = store_put(t, ENT_INTERACTIONS, b.data, b.len);
+            rbuf_free(&b);
+            if (rc) fail_msg("put %s: %s", acct, store_strerror(rc));
+        }
+        if (round % 7 == 3)
+            store_abort(t);
+        else
+            commit(t);
+        check_icols(s);
+    }
+#undef RND
+    store_close(s);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_columns_model),
+        T(test_icols_model),
         T(test_open_missing),
         T(test_builtin_schema),
         T(test_create_mode),
