@@ -110,12 +110,13 @@ static inline uint32_t col_code(const colvec *cv, uint32_t i)
 static inline value col_dict_value(const colvec *cv, uint32_t k)
 {
     uint32_t start = k ? col_u32(cv->dict_ends, k - 1) : 0;
-    return (value){.type = T_TEXT, .len = col_u32(cv->dict_ends, k) - start,
+    return (value){.type = T_TEXT,
+                   .len = col_u32(cv->dict_ends, k) - start,
                    .s = (const char *)cv->dict + start};
 }
 
 /* Row I (< cv->n) of the column. */
-static inline value col_get(const colvec *cv, uint32_t i)
+__attribute__((always_inline)) static inline value col_get(const colvec *cv, uint32_t i)
 {
     value v = {.type = T_NULL};
     if (cv->kind == COL_NULL || col_isnull(cv, i)) return v;
@@ -139,7 +140,8 @@ static inline value col_get(const colvec *cv, uint32_t i)
     case COL_ANY: {
         uint32_t start = i ? col_u32(cv->data, i - 1) : 0, end = col_u32(cv->data, i);
         if (cv->kind == COL_TEXT)
-            return (value){.type = T_TEXT, .len = end - start, .s = (const char *)cv->bytes + start};
+            return (value){
+                .type = T_TEXT, .len = end - start, .s = (const char *)cv->bytes + start};
         return rec_get(cv->bytes + start, end - start, 0);
     }
     default: return v;

@@ -51,8 +51,24 @@ typedef struct kgroup {
     ssum *s; /* [nseg]; owned */
 } kgroup;
 
+/* The interaction columns, walked along as the accounts come in id order
+ * (see iwalk_account()). */
+typedef struct iwalk {
+    store_cols *sc;
+    colblock *b; /* the current block; NULL before the first */
+    uint32_t i;  /* its next row */
+    bool off;    /* not used: no columns, or accounts out of id order */
+    bool end;    /* past the last block */
+    const colvec *acct, *at, *kind, *amount, *nps, *csat;
+    uint8_t *kclass; /* ikind() of each value of a dictionary of kinds, or NULL */
+    size_t capk;
+    char *last; /* the last account read */
+    size_t lastlen, lastcap;
+} iwalk;
+
 struct kpi {
     store_cursor *icur; /* the interactions of one account after another */
+    iwalk iw;
     store_txn *t;
     arena *a;
     diag *d;
@@ -254,6 +270,8 @@ kpi *kpi_plan(store_txn *t, arena *a, diag *d, const char *src, const stage *st,
     }
     ectx_init(&k->ec, &k->pc);
     k->ec.src = src;
+    const char *off = getenv("KASH_NO_COLUMNS");
+    k->iw.off = (off && *off) || store_cols_open(t, ENT_INTERACTIONS, &k->iw.sc) != 0;
     return k;
 }
 
@@ -261,6 +279,9 @@ void kpi_free(kpi *k)
 {
     if (!k) return;
     store_cursor_close(k->icur);
+    store_cols_close(k->iw.sc);
+    free(k->iw.kclass);
+    free(k->iw.last);
     for (size_t i = 0; i < k->ngroups; i++) {
         free(k->groups[i].w);
         free(k->groups[i].s);
@@ -321,9 +342,48 @@ static kgroup *group_of(kpi *k, const value *keys)
 
 /* ---- folding in an account ---- */
 
+/* What the KPIs tell apart of an interaction's kind. */
+enum { IK_OTHER, IK_ORDER, IK_UPSELL };
+
+static int ikind(value kind)
+{
+    if (text_is(kind, "order")) return IK_ORDER;
+    return text_is(kind, "upsell") || text_is(kind, "cross_sell") ? IK_UPSELL : IK_OTHER;
+}
+
+/* Folds an interaction of segment J (>= 0) of kind IK into G's segment sums
+ * and the account's own arrays. */
+static void fold_in(kpi *k, kgroup *g, int j, int ik, value amount, value nps, value csat,
+                    bool *touched)
+{
+    ssum *s = &g->s[j];
+    double x;
+    if (ik == IK_ORDER) {
+        s->orders++;
+        if (num_of(amount, &x)) {
+            s->revenue += x;
+            k->rev[j] += x;
+            *touched = true;
+        }
+    } else if (ik == IK_UPSELL) {
+        k->ups[j]++;
+        *touched = true;
+    }
+    if (num_of(nps, &x)) {
+        s->nps_n++;
+        if (x >= 9) s->promoters++;
+        if (x <= 6) s->detractors++;
+    }
+    if (num_of(csat, &x)) {
+        s->csat_n++;
+        s->csat_sum += x;
+        if (x >= 4) s->csat_good++;
+    }
+}
+
 /* Folds the interactions of account ID into G's segment sums and the
- * account's own arrays. *BEFORE: order revenue before the first boundary.
- * Returns 0, or -1 with D set. */
+ * account's own arrays, from its records. *BEFORE: order revenue before the
+ * first boundary. Returns 0, or -1 with D set. */
 static int add_interactions(kpi *k, kgroup *g, value id, double *before, bool *touched)
 {
     int rc = store_interactions_reuse(k->t, id.s, id.len, &k->icur);
@@ -337,38 +397,145 @@ static int add_interactions(kpi *k, kgroup *g, value id, double *before, bool *t
         if (!day_of(rec_view_get(&rv, I_AT), &day)) continue;
         int j = segment_of(k, day);
         if (j == -2) break; /* time order: the rest is later still */
-        value kind = rec_view_get(&rv, I_KIND);
+        int ik = ikind(rec_view_get(&rv, I_KIND));
         double x;
-        bool order = text_is(kind, "order");
         if (j == -1) {
-            if (order && num_of(rec_view_get(&rv, I_AMOUNT), &x)) *before += x;
+            if (ik == IK_ORDER && num_of(rec_view_get(&rv, I_AMOUNT), &x)) *before += x;
             continue;
         }
-        ssum *s = &g->s[j];
-        if (order) {
-            s->orders++;
-            if (num_of(rec_view_get(&rv, I_AMOUNT), &x)) {
-                s->revenue += x;
-                k->rev[j] += x;
-                *touched = true;
-            }
-        } else if (text_is(kind, "upsell") || text_is(kind, "cross_sell")) {
-            k->ups[j]++;
-            *touched = true;
-        }
-        if (num_of(rec_view_get(&rv, I_NPS), &x)) {
-            s->nps_n++;
-            if (x >= 9) s->promoters++;
-            if (x <= 6) s->detractors++;
-        }
-        if (num_of(rec_view_get(&rv, I_CSAT), &x)) {
-            s->csat_n++;
-            s->csat_sum += x;
-            if (x >= 4) s->csat_good++;
-        }
+        fold_in(k, g, j, ik, rec_view_get(&rv, I_AMOUNT), rec_view_get(&rv, I_NPS),
+                rec_view_get(&rv, I_CSAT), touched);
     }
     if (rc < 0) return diag_setf(k->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     return 0;
+}
+
+/* The account of row I of the walk's block. */
+static value iwalk_acct(const iwalk *w, uint32_t i)
+{
+    return col_get(w->acct, i);
+}
+
+/* Moves the walk to its next block: 1, 0 at the end, -1 with D set. */
+static int iwalk_next(kpi *k)
+{
+    iwalk *w = &k->iw;
+    int rc = store_cols_next(w->sc, &w->b);
+    if (rc == 0) {
+        w->end = true;
+        w->b = NULL;
+        return 0;
+    }
+    if (rc == 1) {
+        colblock *b = w->b;
+        w->i = 0;
+        w->acct = colblock_col(b, I_ACCOUNT);
+        w->at = colblock_col(b, I_AT);
+        w->kind = colblock_col(b, I_KIND);
+        w->amount = colblock_col(b, I_AMOUNT);
+        w->nps = colblock_col(b, I_NPS);
+        w->csat = colblock_col(b, I_CSAT);
+        const colvec *kc = w->kind;
+        if (kc->kind == COL_DICT) {
+            if (kc->ndict > w->capk) w->kclass = xrealloc(w->kclass, w->capk = kc->ndict);
+            for (uint32_t c = 0; c < kc->ndict; c++)
+                w->kclass[c] = (uint8_t)ikind(col_dict_value(kc, c));
+        }
+        if ((rc = b->err) == 0) return 1;
+    }
+    return diag_setf(k->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
+}
+
+/* The rows [I, E) of the walk's block, of the account being added, when
+ * their times are integers and their kinds a dictionary: the loop of
+ * iwalk_account() with a row's time compared as it is stored (seconds or
+ * days) with the first and last boundaries. */
+static void iwalk_run(kpi *k, kgroup *g, uint32_t i, uint32_t e, double *before, bool *touched)
+{
+    iwalk *w = &k->iw;
+    const colvec *at = w->at, *kc = w->kind;
+    int64_t unit = at->type == T_DATETIME ? 86400 : 1;
+    int64_t lo = k->bounds[0] * unit, hi = k->bounds[k->nb - 1] * unit;
+    for (uint32_t r = i; r < e; r++) {
+        if (col_isnull(at, r)) continue;
+        int64_t t =
+            (int64_t)((uint64_t)at->base + col_uint(at->data + (size_t)r * at->width, at->width));
+        if (t >= hi) break; /* time order: the rest of the run is later still */
+        int ik = col_isnull(kc, r) ? IK_OTHER : w->kclass[col_code(kc, r)];
+        double x;
+        if (t < lo) {
+            if (ik == IK_ORDER && num_of(col_get(w->amount, r), &x)) *before += x;
+            continue;
+        }
+        int j = segment_of(k, floor_div(t, unit));
+        fold_in(k, g, j, ik, col_get(w->amount, r), col_get(w->nps, r), col_get(w->csat, r),
+                touched);
+    }
+}
+
+/* add_interactions() from the interaction columns, walked along with the
+ * accounts: an account's rows are found by going on from where the last
+ * account's ended, which holds while the accounts come in id order (a scan
+ * of the accounts, filtered or not). 1 when done, 0 when the walk cannot
+ * serve ID (no columns, or an account out of order: it and all after it read
+ * their records), -1 with D set. */
+static int iwalk_account(kpi *k, kgroup *g, value id, double *before, bool *touched)
+{
+    iwalk *w = &k->iw;
+    if (w->off) return 0;
+    if (w->last && bytes_cmp(id.s, id.len, w->last, w->lastlen) <= 0) {
+        w->off = true;
+        return 0;
+    }
+    if (id.len + 1 > w->lastcap) w->last = xrealloc(w->last, w->lastcap = id.len + 1);
+    memcpy(w->last, id.s, id.len);
+    w->lastlen = id.len;
+    for (;;) {
+        if (!w->b || w->i >= w->b->n) {
+            if (w->end) return 1;
+            int rc = iwalk_next(k);
+            if (rc <= 0) return rc < 0 ? -1 : 1;
+            continue;
+        }
+        uint32_t n = w->b->n, i = w->i, e = i + 1;
+        value a = iwalk_acct(w, i);
+        int c = a.type == T_TEXT ? bytes_cmp(a.s, a.len, id.s, id.len) : -1;
+        if (c > 0) return 1; /* ID has no (more) rows */
+        /* the run of rows of account A */
+        if (w->acct->kind == COL_DICT) {
+            uint32_t code = col_code(w->acct, i);
+            while (e < n && col_code(w->acct, e) == code)
+                e++;
+        } else {
+            for (value b; e < n && (b = iwalk_acct(w, e)).type == a.type && b.len == a.len &&
+                          memcmp(b.s, a.s, a.len) == 0;)
+                e++;
+        }
+        w->i = e;
+        if (c < 0) continue;
+        if (w->at->kind == COL_INT && w->kind->kind == COL_DICT &&
+            (w->at->type == T_DATETIME || w->at->type == T_DATE)) {
+            iwalk_run(k, g, i, e, before, touched);
+            continue;
+        }
+        for (uint32_t r = i; r < e; r++) {
+            int64_t day;
+            if (!day_of(col_get(w->at, r), &day)) continue;
+            int j = segment_of(k, day);
+            if (j == -2) break; /* time order: the rest of the run is later still */
+            const colvec *kc = w->kind;
+            int ik = kc->kind != COL_DICT ? ikind(col_get(kc, r))
+                     : col_isnull(kc, r)  ? IK_OTHER
+                                          : w->kclass[col_code(kc, r)];
+            double x;
+            if (j == -1) {
+                if (ik == IK_ORDER && num_of(col_get(w->amount, r), &x)) *before += x;
+                continue;
+            }
+            fold_in(k, g, j, ik, col_get(w->amount, r), col_get(w->nps, r), col_get(w->csat, r),
+                    touched);
+        }
+    }
 }
 
 /* Customer at day T: created <= T and (closed is null or closed > T). */
@@ -397,7 +564,8 @@ int kpi_add(kpi *k, const uint8_t *rec, size_t len, const value *ext)
     int nseg = k->nb - 1;
     double before = 0;
     bool touched = false;
-    if (add_interactions(k, g, id, &before, &touched)) return -1;
+    int walked = iwalk_account(k, g, id, &before, &touched);
+    if (walked < 0 || (!walked && add_interactions(k, g, id, &before, &touched))) return -1;
     /* prefix sums: pre[i] = sum of segments below boundary i */
     if (touched) {
         k->prerev[0] = 0, k->preups[0] = 0;

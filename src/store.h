@@ -19,6 +19,9 @@
  *   acols         first account id of a block NUL slot(be16) -> that field of
  *                 a block of about COL_ROWS accounts as a column (columns.h;
  *                 since version 5; see store_cols_open())
+ *   icols         key of an interactions block, slot(be16) -> that field of
+ *                 the interactions of a run of blocks (at least COL_ROWS
+ *                 rows) as a column (since version 6)
  *
  * Derived fields are stored in the records and kept right by the store's
  * writers: an account's activity fields by store_activity_add(), a manager's
@@ -40,8 +43,9 @@
 enum {
     STORE_VERSION = 6,      /* schema version written into new databases */
     STORE_VERSION_READ = 3, /* oldest version still read, upgraded by the first write
-                             * (version 5: acols, the account columns; 4: the
-                             * by_revenue index, both built by that first write of
+                             * (version 6: icols, the interaction columns;
+                             * 5: acols, the account columns; 4: the
+                             * by_revenue index, all three built by the first write of
                              * an older file; 3: interactions in blocks;
                              * 2: narrow record headers, numbers in hundredths) */
 };

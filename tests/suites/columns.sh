@@ -142,6 +142,11 @@ queries=(
     'interactions where kind = "survey" | select account, at, nps, csat, account.name, account.manager | limit 50'
     'interactions where at in 2022-Q2 | select account, at, kind, amount, amount * 2 as a2, note | limit 100 offset 20'
     'interactions | agg count(), count(amount), sum(amount), min(at), max(at), count_distinct(kind), median(amount)'
+    'kpi churn_rate, nps, aov by tier over 2024-Q3'
+    'kpi nrr, grr, clv, upsell_rate, csat, nps by region per quarter from 2023-Q1 to 2024-Q4'
+    'accounts where region = "EMEA" | kpi aov, nps, csat by manager over 2024'
+    'accounts | sort revenue desc | limit 500 | kpi aov, nps, clv by tier over 2024'
+    'report for 2024-Q3'
 )
 # errors: one found before any row is read, one after 499 rows were printed
 errors=(
