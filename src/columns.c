@@ -81,7 +81,7 @@ static bool put_dict(rbuf *out, const value *vals, uint32_t n)
     uint32_t cap = 64;
     while (cap < 2 * (limit + 1)) /* at most half full */
         cap *= 2;
-    uint32_t *slot = xcalloc(cap, sizeof *slot); /* dict index + 1 */
+    uint32_t *slot = xcalloc(cap, sizeof *slot);            /* dict index + 1 */
     uint32_t *first = xmalloc(sizeof *first * (limit + 1)); /* a row holding value k */
     uint16_t *codes = xmalloc(sizeof *codes * (n ? n : 1));
     uint32_t nd = 0;
@@ -223,12 +223,13 @@ void col_view_nulls(colvec *cv, uint32_t n)
 static bool ends_ok(const uint8_t *p, uint32_t n, size_t limit)
 {
     uint32_t last = 0;
+    bool down = false; /* no early exit: the loop vectorizes */
     for (uint32_t i = 0; i < n; i++) {
         uint32_t e = col_u32(p, i);
-        if (e < last) return false;
+        down |= e < last;
         last = e;
     }
-    return last <= limit;
+    return !down && last <= limit;
 }
 
 bool col_view(colvec *cv, const uint8_t *p, size_t len)
@@ -280,8 +281,11 @@ bool col_view(colvec *cv, const uint8_t *p, size_t len)
             for (uint32_t i = 0; i < n; i++)
                 top = v.data[i] > top ? v.data[i] : top;
         else
-            for (uint32_t i = 0; i < n; i++)
-                top = col_code(&v, i) > top ? col_code(&v, i) : top;
+            for (uint32_t i = 0; i < n; i++) {
+                uint16_t c;
+                memcpy(&c, v.data + 2 * (size_t)i, 2);
+                top = c > top ? c : top;
+            }
         if (top >= v.ndict) return false;
         break;
     }

@@ -938,7 +938,7 @@ typedef struct kpi_op {
 
 static int kpi_push(op *o, const prow *r)
 {
-    return kpi_add(((kpi_op *)o)->k, r->rec, r->reclen, r->ext);
+    return kpi_add(((kpi_op *)o)->k, r->rec, r->reclen, r->cb, r->ci, r->ext);
 }
 
 static int kpi_done(op *o)
@@ -1356,7 +1356,7 @@ static sort_op *revenue_sort(pipeline *p, const stmt *st, op *first, bool *desc)
 
 /* Whether the rows of P can come from the columns (store_cols_open()): the
  * accounts or interactions, going through nothing but where and limit to a
- * count, group or select, none of which keeps a source row. Not for
+ * count, group, select, kpi or report, none of which keeps a source row. Not for
  * `SOURCE | count`, which needs no rows at all, nor when $KASH_NO_COLUMNS is
  * set (to compare). */
 static bool columns_fit(const pipeline *p, const op *first)
@@ -1367,7 +1367,8 @@ static bool columns_fit(const pipeline *p, const op *first)
         return false;
     for (const op *o = first; o; o = o->next) {
         if (o->push == where_push || o->push == limit_push) continue;
-        return o->push == count_push || o->push == group_push || o->push == select_push;
+        return o->push == count_push || o->push == group_push || o->push == select_push ||
+               o->push == kpi_push;
     }
     return false;
 }

@@ -75,6 +75,7 @@ struct kpi {
     const char *src;
     const stage *st;
     bool report;
+    bool clv; /* clv is asked for: it needs the orders before the first boundary */
     window *win;
     int nwin;
     int64_t *bounds; /* sorted distinct boundary days */
@@ -246,6 +247,9 @@ kpi *kpi_plan(store_txn *t, arena *a, diag *d, const char *src, const stage *st,
     k->src = src;
     k->st = st;
     k->report = st->kind == S_REPORT;
+    k->clv = k->report;
+    for (int i = 0; i < st->nkpis; i++)
+        if (st->kpis[i] == K_CLV) k->clv = true;
     arena_init(&k->scratch);
     if (!make_windows(k)) {
         kpi_free(k);
@@ -456,6 +460,20 @@ static void iwalk_run(kpi *k, kgroup *g, uint32_t i, uint32_t e, double *before,
     const colvec *at = w->at, *kc = w->kind;
     int64_t unit = at->type == T_DATETIME ? 86400 : 1;
     int64_t lo = k->bounds[0] * unit, hi = k->bounds[k->nb - 1] * unit;
+    if (!k->clv) { /* no order before the first boundary counts: skip them */
+        uint32_t a = i,
+                 z = e; /* the first row at or after LO (null times, first in key order, read 0) */
+        while (a < z) {
+            uint32_t mid = a + (z - a) / 2;
+            int64_t t = (int64_t)((uint64_t)at->base +
+                                  col_uint(at->data + (size_t)mid * at->width, at->width));
+            if (t < lo)
+                a = mid + 1;
+            else
+                z = mid;
+        }
+        i = a;
+    }
     for (uint32_t r = i; r < e; r++) {
         if (col_isnull(at, r)) continue;
         int64_t t =
@@ -545,12 +563,15 @@ static bool customer_at(bool has_created, int64_t created, bool has_closed, int6
     return has_created && created <= t && (!has_closed || closed > t);
 }
 
-int kpi_add(kpi *k, const uint8_t *rec, size_t len, const value *ext)
+int kpi_add(kpi *k, const uint8_t *rec, size_t len, colblock *cb, uint32_t ci, const value *ext)
 {
-    value id = rec_get(rec, len, A_ID);
+    if (cb)
+        ectx_colrow(&k->ec, cb, ci);
+    else
+        ectx_row(&k->ec, rec, len);
+    value id = ectx_field(&k->ec, A_ID);
     if (id.type != T_TEXT) return 0;
     value keys[64];
-    ectx_row(&k->ec, rec, len);
     k->ec.ext = ext;
     k->ec.a = &k->scratch;
     for (int i = 0; i < k->nkeys; i++)
@@ -581,10 +602,10 @@ int kpi_add(kpi *k, const uint8_t *rec, size_t len, const value *ext)
     }
 
     int64_t created = 0, closed = 0;
-    bool hcr = day_of(rec_get(rec, len, A_CREATED), &created);
-    bool hcl = day_of(rec_get(rec, len, A_CLOSED), &closed);
+    bool hcr = day_of(ectx_field(&k->ec, A_CREATED), &created);
+    bool hcl = day_of(ectx_field(&k->ec, A_CLOSED), &closed);
     double cac = 0;
-    bool hcac = num_of(rec_get(rec, len, A_CAC), &cac);
+    bool hcac = num_of(ectx_field(&k->ec, A_CAC), &cac);
     for (int i = 0; i < k->nwin; i++) {
         const window *w = &k->win[i];
         wsum *s = &g->w[i];

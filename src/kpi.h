@@ -33,9 +33,11 @@ typedef struct kpi kpi;
 kpi *kpi_plan(store_txn *t, arena *a, diag *d, const char *src, const stage *st, int nrest,
               int entity, const extfields *ext, regex_obj **regexes);
 
-/* Folds in one account record (and its interactions), with the values of its
- * added fields (EXT->n of them, or NULL). Returns 0, or -1 with D set. */
-int kpi_add(kpi *k, const uint8_t *rec, size_t len, const value *ext);
+/* Folds in one account (and its interactions): the record REC of LEN bytes,
+ * or row CI of the block of account columns CB when CB is set, with the
+ * values of its added fields (EXT->n of them, or NULL). Returns 0, or -1
+ * with D set. */
+int kpi_add(kpi *k, const uint8_t *rec, size_t len, colblock *cb, uint32_t ci, const value *ext);
 
 /* Writes the result to OUT in the mode of RO. Returns 0, or -1 with D set. */
 int kpi_finish(kpi *k, FILE *out, const render_opts *ro);

@@ -1370,8 +1370,7 @@ static int icols_update(store_txn *t)
 /* ---- reading the account columns ---- */
 
 /* What the kernel maps of the file on a page fault: the page and its
- * neighbours, 64 KB in all (fault_around_bytes). A walk over the blocks
- * counts that much for each value it reads, to release them in time. */
+ * neighbours, 64 KB in all (fault_around_bytes). */
 enum { FAULT_AROUND = 64 << 10 };
 
 struct store_cols {
@@ -1383,8 +1382,20 @@ struct store_cols {
     rbuf first;  /* the block's first key */
     bool started;
     size_t since, every; /* bytes mapped since release_pages(); read transactions only */
+    uintptr_t last;      /* the end of the last value read */
     uint8_t key[COLKEY_MAX];
 };
+
+/* Counts what reading V maps of the file, for release_pages(): the bytes
+ * from the last value read when V comes a little after it (blocks written
+ * in order lie in order in the file), else a fault's worth around it. */
+static void cols_mapped(store_cols *c, const MDB_val *v)
+{
+    uintptr_t p = (uintptr_t)v->mv_data;
+    c->since += p >= c->last && p - c->last <= FAULT_AROUND ? p - c->last + v->mv_size
+                                                            : FAULT_AROUND + v->mv_size;
+    c->last = p + v->mv_size;
+}
 
 int store_cols_open(store_txn *t, int entity, store_cols **out)
 {
@@ -1434,7 +1445,7 @@ const colvec *store_cols_load(colblock *b, unsigned slot)
     MDB_val k = {col_key(c->key, c->first.data, c->first.len, c->nul, slot), c->key}, v;
     int rc = slot < b->nslots ? mdb_get(c->t->txn, c->dbi, &k, &v) : MDB_NOTFOUND;
     if (rc == 0) {
-        c->since += v.mv_size > FAULT_AROUND ? v.mv_size : FAULT_AROUND;
+        cols_mapped(c, &v);
         if (!col_view(cv, v.mv_data, v.mv_size) || cv->n != b->n) {
             col_view_nulls(cv, b->n);
             b->err = STORE_ECORRUPT;
@@ -1470,7 +1481,8 @@ int store_cols_next(store_cols *c, colblock **out)
     uint32_t n = 0; /* the rows, from the ids' header (the ids are read when asked for) */
     if (v.mv_size >= 8) memcpy(&n, (const uint8_t *)v.mv_data + 4, 4);
     if (n == 0) return STORE_ECORRUPT;
-    if ((c->since += FAULT_AROUND) >= c->every) { /* as store_next() does */
+    cols_mapped(c, &v);
+    if (c->since >= c->every) { /* as store_next() does */
         release_pages(c->t->s, v.mv_data);
         c->since = 0;
     }
