@@ -939,7 +939,7 @@ static void colwriter_room(colwriter *w, size_t n)
     w->cap = n > 2 * w->cap ? n : 2 * w->cap;
     w->recs = xrealloc(w->recs, sizeof *w->recs * w->cap);
     w->lens = xrealloc(w->lens, sizeof *w->lens * w->cap);
-    w->vals = xrealloc(w->vals, sizeof *w->vals * w->cap);
+    w->vals = xrealloc(w->vals, sizeof *w->vals * w->cap * (w->nslots ? w->nslots : 1));
 }
 
 /* A writer of the columns of ENTITY (accounts or interactions), with cursors
@@ -990,12 +990,14 @@ static void cols_encode(colwriter *w, size_t n)
         value id = rec_get(w->recs[0], w->lens[0], 0);
         rbuf_set(&w->first, id.s, id.len);
     }
-    for (unsigned s = 0; s < w->nslots; s++) {
-        if (!cols_want(w, s)) continue;
-        for (size_t i = 0; i < n; i++)
-            w->vals[i] = rec_get(w->recs[i], w->lens[i], s);
-        col_encode(&w->cols[s], w->vals, (uint32_t)n);
+    /* each record's header read once: the values of slot S at vals + S * n */
+    for (size_t i = 0; i < n; i++) {
+        rec_view rv = rec_view_of(w->recs[i], w->lens[i]);
+        for (unsigned s = 0; s < w->nslots; s++)
+            if (cols_want(w, s)) w->vals[s * n + i] = rec_view_get(&rv, s);
     }
+    for (unsigned s = 0; s < w->nslots; s++)
+        if (cols_want(w, s)) col_encode(&w->cols[s], w->vals + s * n, (uint32_t)n);
 }
 
 /* Writes the encoded block; with SAME, the block's keys exist and a column
