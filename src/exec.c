@@ -581,33 +581,49 @@ static uint32_t key_codes(const colvec *kc)
     return (kc->kind == COL_DICT ? kc->ndict : 256) + 1;
 }
 
-/* The group of row I of block B, whose key column KC holds codes
- * (coded_keys()): each of the block's keys is looked up once. */
-static group *group_of_code(group_op *g, colblock *b, const colvec *kc, uint32_t i)
+/* Readies g->bycode for block B, whose key column KC holds codes. */
+static void codes_of_block(group_op *g, colblock *b, const colvec *kc)
 {
+    if (g->serial == b->serial) return;
     uint32_t ncodes = key_codes(kc);
-    if (g->serial != b->serial) {
-        if (ncodes > g->capcode) {
-            free(g->bycode);
-            g->capcode = ncodes;
-            g->bycode = xmalloc(sizeof *g->bycode * g->capcode);
-        }
-        memset(g->bycode, 0, sizeof *g->bycode * ncodes);
-        g->serial = b->serial;
+    if (ncodes > g->capcode) {
+        free(g->bycode);
+        g->capcode = ncodes;
+        g->bycode = xmalloc(sizeof *g->bycode * g->capcode);
     }
-    uint32_t code = col_isnull(kc, i) ? ncodes - 1
-                    : kc->kind == COL_DICT
-                        ? col_code(kc, i)
-                        : (uint32_t)col_uint(kc->data + i * kc->width, kc->width);
+    memset(g->bycode, 0, sizeof *g->bycode * ncodes);
+    g->serial = b->serial;
+}
+
+/* The index of the group of code CODE of key column KC (null's: the last),
+ * looked up the first time the block shows it. */
+static uint32_t group_of_key(group_op *g, const colvec *kc, uint32_t code)
+{
     if (!g->bycode[code]) {
-        value key = code == ncodes - 1 ? v_null()
+        value key = code == key_codes(kc) - 1 ? v_null()
                     : kc->kind == COL_DICT
                         ? col_dict_value(kc, code)
                         : (value){.type = kc->type, .i = (int64_t)((uint64_t)kc->base + code)};
         bool created;
         g->bycode[code] = (uint32_t)(group_find(g, &key, &created) - g->groups) + 1;
     }
-    return &g->groups[g->bycode[code] - 1];
+    return g->bycode[code] - 1;
+}
+
+/* The code of row I of a key column that holds codes. */
+static inline uint32_t key_code(const colvec *kc, uint32_t i)
+{
+    if (col_isnull(kc, i)) return key_codes(kc) - 1;
+    return (uint32_t)col_uint(kc->data + (size_t)i * kc->width, kc->width);
+}
+
+/* The group of row I of block B, whose key column KC holds codes
+ * (coded_keys()): each of the block's keys is looked up once. */
+static group *group_of_code(group_op *g, colblock *b, const colvec *kc, uint32_t i)
+{
+    codes_of_block(g, b, kc);
+    uint32_t k = group_of_key(g, kc, key_code(kc, i)); /* (before reading g->groups: it may move) */
+    return &g->groups[k];
 }
 
 /* group_push() of row R->ci of a block of columns, when the key is a field
@@ -674,8 +690,11 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
         free(g->gi);
         g->gi = xmalloc(sizeof *g->gi * (g->capgi = n));
     }
-    for (uint32_t j = 0; j < n; j++)
-        g->gi[j] = (uint32_t)(group_of_code(g, b, kc, sel ? sel[j] : j) - g->groups);
+    codes_of_block(g, b, kc);
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t code = key_code(kc, sel ? sel[j] : j), k = g->bycode[code];
+        g->gi[j] = k ? k - 1 : group_of_key(g, kc, code);
+    }
     for (int f = 0; f < g->nfns; f++) {
         const node *fn = g->fns[f];
         if (fn->op == AG_COUNT && fn->n == 0) {
