@@ -460,20 +460,10 @@ static void iwalk_run(kpi *k, kgroup *g, uint32_t i, uint32_t e, double *before,
     const colvec *at = w->at, *kc = w->kind;
     int64_t unit = at->type == T_DATETIME ? 86400 : 1;
     int64_t lo = k->bounds[0] * unit, hi = k->bounds[k->nb - 1] * unit;
-    if (!k->clv) { /* no order before the first boundary counts: skip them */
-        uint32_t a = i,
-                 z = e; /* the first row at or after LO (null times, first in key order, read 0) */
-        while (a < z) {
-            uint32_t mid = a + (z - a) / 2;
-            int64_t t = (int64_t)((uint64_t)at->base +
-                                  col_uint(at->data + (size_t)mid * at->width, at->width));
-            if (t < lo)
-                a = mid + 1;
-            else
-                z = mid;
-        }
-        i = a;
-    }
+    if (!k->clv) /* no order before the first boundary counts: skip them */
+        while (i < e && (int64_t)((uint64_t)at->base +
+                                  col_uint(at->data + (size_t)i * at->width, at->width)) < lo)
+            i++; /* (null times, first in key order, read 0: below LO) */
     for (uint32_t r = i; r < e; r++) {
         if (col_isnull(at, r)) continue;
         int64_t t =
