@@ -1368,6 +1368,14 @@ static int term_block(const fterm *t, const colvec *cv, const uint32_t *in, uint
             KEEP_IF(HAS(i) && (col_int_at(cv, i) >= t->lo && col_int_at(cv, i) <= t->hi) != t->op);
         if (t->kind == FT_RANGE)
             KEEP_IF(HAS(i) && (col_int_at(cv, i) >= t->lo && col_int_at(cv, i) < t->hi) != t->op);
+        if (t->kind == FT_INLIST && cv->width <= 1) { /* a byte of offsets: a table of 256 */
+            uint8_t member[256] = {0};
+            for (int k = 0; k < t->nlist; k++) {
+                uint64_t off = (uint64_t)t->list[k].i - (uint64_t)cv->base;
+                if (off < 256) member[off] = 1;
+            }
+            KEEP_IF(HAS(i) && member[col_uint(cv->data + i, cv->width)] != t->op);
+        }
     }
     if (cv->kind == COL_HUND && t->type == T_NUM && !isnan(t->k.n)) {
         if (t->kind == FT_CMP) KEEP_CMP(t->op, col_num_at(cv, i), t->k.n);

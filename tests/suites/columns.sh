@@ -131,6 +131,8 @@ queries=(
     'accounts where stage != "closed" | group by strategic agg count(), sum(tier), avg(tier), count(revenue)'
     'interactions | group by kind agg count(), sum(amount), avg(amount), min(amount), max(amount), count(nps), avg(nps), min(at), max(at)'
     'interactions where kind = "order" and amount > 500 | count'
+    'interactions where nps in (0, 9, 10) or csat not in (1, 2, 3) | count'
+    'accounts where tier not in (2, 7) and strategic in (1, 5, 9) | count'
     'interactions where at in 2024 and kind in ("call", "meeting") | count'
     'interactions where at >= 2023-07-01 and at < 2023-10-01 | group by kind agg count(), sum(amount)'
     'interactions where nps is not null | group by nps agg count(), min(at), max(csat)'
