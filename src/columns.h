@@ -39,7 +39,7 @@
 #include "record.h"
 #include "value.h"
 
-enum { COL_ROWS = 1024 }; /* rows in a block, as the store cuts them */
+enum { COL_ROWS = 960 }; /* rows in a block, as the store cuts them */
 
 enum { COL_NULL, COL_INT, COL_HUND, COL_F64, COL_DICT, COL_TEXT, COL_ANY };
 enum { COL_HASNULL = 1 };
