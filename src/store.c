@@ -858,6 +858,16 @@ static size_t col_key(uint8_t *key, const void *first, size_t n, bool nul, unsig
     return n + 2;
 }
 
+/* Appends id ID of N bytes to LIST: a u16 length, then the bytes. */
+static void id_add(rbuf *list, const void *id, size_t n)
+{
+    rbuf_reserve(list, 2 + n);
+    uint16_t len = (uint16_t)n;
+    memcpy(list->data + list->len, &len, 2);
+    memcpy(list->data + list->len + 2, id, n);
+    list->len += 2 + n;
+}
+
 static bool value_same(const value *a, const value *b)
 {
     if (a->type != b->type) return false;
@@ -881,11 +891,7 @@ static void cols_dirty(store_txn *t, const void *id, size_t n, const uint8_t *ol
         rbuf_free(&t->cdirty);
         return;
     }
-    rbuf_reserve(&t->cdirty, 2 + n);
-    uint16_t len = (uint16_t)n;
-    memcpy(t->cdirty.data + t->cdirty.len, &len, 2);
-    memcpy(t->cdirty.data + t->cdirty.len + 2, id, n);
-    t->cdirty.len += 2 + n;
+    id_add(&t->cdirty, id, n);
     if (!old) {
         t->cslots_all = true;
         return;
@@ -1042,24 +1048,37 @@ static int cols_read(colwriter *w, bool from_start, const rbuf *end, size_t max,
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-static int cols_build(store_txn *t)
+static int icols_read(colwriter *w, bool from_start, const rbuf *end, size_t min, size_t cut,
+                      size_t *n);
+
+/* Writes all the columns of ENTITY (accounts or interactions) afresh, by
+ * appends: blocks of COL_ROWS rows (interactions: whole interaction blocks,
+ * at least COL_ROWS rows). */
+static int build_all(store_txn *t, int entity)
 {
     colwriter w;
-    int rc = colwriter_init(&w, t, ENT_ACCOUNTS);
-    if (rc == 0) rc = mdb_drop(t->txn, t->s->dbi[DB_ACOLS], 0);
+    int rc = colwriter_init(&w, t, entity);
+    if (rc == 0) rc = mdb_drop(t->txn, t->s->dbi[entity == ENT_ACCOUNTS ? DB_ACOLS : DB_ICOLS], 0);
     bool start = true;
     while (rc == 0 && (start || w.next.len)) {
         size_t n;
-        rc = cols_read(&w, start, NULL, COL_ROWS, &n);
+        rc = entity == ENT_ACCOUNTS ? cols_read(&w, start, NULL, COL_ROWS, &n)
+                                    : icols_read(&w, start, NULL, COL_ROWS, SIZE_MAX, &n);
         start = false;
         if (rc || n == 0) break;
         cols_encode(&w, n);
         rc = cols_put(&w, false, MDB_APPEND);
     }
+    colwriter_free(&w);
+    return rc;
+}
+
+static int cols_build(store_txn *t)
+{
+    int rc = build_all(t, ENT_ACCOUNTS);
     if (rc == 0)
         t->cols_stale = false, t->ncdirty = 0, t->cdirty.len = 0, t->cslots.len = 0,
         t->cslots_all = false;
-    colwriter_free(&w);
     return rc;
 }
 
@@ -1087,17 +1106,25 @@ static int id_cmp(const void *a, const void *b, void *ctx)
     return bytes_cmp(base + x + 2, xl, base + y + 2, yl);
 }
 
-/* Rewrites the blocks holding the accounts written in T. */
-static int cols_update(store_txn *t)
+/* The offsets in LIST of its N ids (each a u16 length and the bytes), in
+ * id order. */
+static size_t *sorted_ids(const rbuf *list, size_t n)
 {
-    size_t n = t->ncdirty, *ids = xmalloc(sizeof *ids * n);
+    size_t *ids = xmalloc(sizeof *ids * (n ? n : 1));
     for (size_t i = 0, off = 0; i < n; i++) {
         ids[i] = off;
         uint16_t l;
-        memcpy(&l, t->cdirty.data + off, 2);
+        memcpy(&l, list->data + off, 2);
         off += 2 + l;
     }
-    qsort_r(ids, n, sizeof *ids, id_cmp, t->cdirty.data);
+    qsort_r(ids, n, sizeof *ids, id_cmp, list->data);
+    return ids;
+}
+
+/* Rewrites the blocks holding the accounts written in T. */
+static int cols_update(store_txn *t)
+{
+    size_t n = t->ncdirty, *ids = sorted_ids(&t->cdirty, n);
     colwriter w;
     rbuf end = {0}, blk = {0};
     int rc = colwriter_init(&w, t, ENT_ACCOUNTS);
@@ -1202,11 +1229,7 @@ static int cols_update(store_txn *t)
 static void icols_dirty(store_txn *t, const char *acct, size_t n)
 {
     if (t->icols_stale) return;
-    rbuf_reserve(&t->icdirty, 2 + n);
-    uint16_t len = (uint16_t)n;
-    memcpy(t->icdirty.data + t->icdirty.len, &len, 2);
-    memcpy(t->icdirty.data + t->icdirty.len + 2, acct, n);
-    t->icdirty.len += 2 + n;
+    id_add(&t->icdirty, acct, n);
     t->nicdirty++;
 }
 
@@ -1252,20 +1275,8 @@ static int icols_read(colwriter *w, bool from_start, const rbuf *end, size_t min
 
 static int icols_build(store_txn *t)
 {
-    colwriter w;
-    int rc = colwriter_init(&w, t, ENT_INTERACTIONS);
-    if (rc == 0) rc = mdb_drop(t->txn, t->s->dbi[DB_ICOLS], 0);
-    bool start = true;
-    while (rc == 0 && (start || w.next.len)) {
-        size_t n;
-        rc = icols_read(&w, start, NULL, COL_ROWS, SIZE_MAX, &n);
-        start = false;
-        if (rc || n == 0) break;
-        cols_encode(&w, n);
-        rc = cols_put(&w, false, MDB_APPEND);
-    }
+    int rc = build_all(t, ENT_INTERACTIONS);
     if (rc == 0) t->icols_stale = false, t->nicdirty = 0, t->icdirty.len = 0;
-    colwriter_free(&w);
     return rc;
 }
 
@@ -1275,14 +1286,7 @@ static int icols_build(store_txn *t)
  * them), read again from the interactions and cut anew. */
 static int icols_update(store_txn *t)
 {
-    size_t n = t->nicdirty, *ids = xmalloc(sizeof *ids * (n ? n : 1));
-    for (size_t i = 0, off = 0; i < n; i++) {
-        ids[i] = off;
-        uint16_t l;
-        memcpy(&l, t->icdirty.data + off, 2);
-        off += 2 + l;
-    }
-    qsort_r(ids, n, sizeof *ids, id_cmp, t->icdirty.data);
+    size_t n = t->nicdirty, *ids = sorted_ids(&t->icdirty, n);
     colwriter w;
     rbuf end = {0};
     uint8_t key[COLKEY_MAX];
