@@ -100,10 +100,18 @@ static inline uint32_t col_u32(const uint8_t *p, uint32_t i)
     return x;
 }
 
-/* Row I's code in a COL_DICT column (only meaningful when not null). */
+/* Row I's code in a COL_DICT column, or its offset from the base in a
+ * COL_INT or COL_HUND one of WIDTH <= 4 (only meaningful when not null). */
 static inline uint32_t col_code(const colvec *cv, uint32_t i)
 {
     return (uint32_t)col_uint(cv->data + (size_t)i * cv->width, cv->width);
+}
+
+/* Row I's integer in a COL_INT column, or its count of hundredths in a
+ * COL_HUND one: the base plus the row's offset (the base for a null row). */
+static inline int64_t col_int(const colvec *cv, uint32_t i)
+{
+    return (int64_t)((uint64_t)cv->base + col_uint(cv->data + (size_t)i * cv->width, cv->width));
 }
 
 /* Value K of a COL_DICT column's dictionary. */
@@ -115,6 +123,15 @@ static inline value col_dict_value(const colvec *cv, uint32_t k)
                    .s = (const char *)cv->dict + start};
 }
 
+/* Row I's number in a COL_HUND or COL_F64 column (0 for a null row). */
+static inline double col_num(const colvec *cv, uint32_t i)
+{
+    if (cv->kind == COL_HUND) return (double)col_int(cv, i) / 100.0;
+    double x;
+    memcpy(&x, cv->data + 8 * (size_t)i, 8);
+    return x;
+}
+
 /* Row I (< cv->n) of the column. */
 __attribute__((always_inline)) static inline value col_get(const colvec *cv, uint32_t i)
 {
@@ -123,17 +140,12 @@ __attribute__((always_inline)) static inline value col_get(const colvec *cv, uin
     switch (cv->kind) {
     case COL_INT:
         v.type = cv->type;
-        v.i = (int64_t)((uint64_t)cv->base + col_uint(cv->data + (size_t)i * cv->width, cv->width));
+        v.i = col_int(cv, i);
         return v;
     case COL_HUND:
-        v.type = T_NUM;
-        v.n = (double)(int64_t)((uint64_t)cv->base +
-                                col_uint(cv->data + (size_t)i * cv->width, cv->width)) /
-              100.0;
-        return v;
     case COL_F64:
         v.type = T_NUM;
-        memcpy(&v.n, cv->data + 8 * (size_t)i, 8);
+        v.n = col_num(cv, i);
         return v;
     case COL_DICT: return col_dict_value(cv, col_code(cv, i));
     case COL_TEXT:

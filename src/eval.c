@@ -1335,19 +1335,6 @@ int filter_run_cols(const filter *f, colblock *b, uint32_t i)
     default: KEEP_IF(HAS(i) && (x) >= (k));                                                        \
     }
 
-static inline int64_t col_int_at(const colvec *cv, uint32_t i)
-{
-    return (int64_t)((uint64_t)cv->base + col_uint(cv->data + (size_t)i * cv->width, cv->width));
-}
-
-static inline double col_num_at(const colvec *cv, uint32_t i)
-{
-    if (cv->kind == COL_HUND) return (double)col_int_at(cv, i) / 100.0;
-    double x;
-    memcpy(&x, cv->data + (size_t)i * 8, 8);
-    return x;
-}
-
 /* term_run() over rows of a column: the rows of IN (M of them; the first M
  * when IN is NULL) that pass T, into OUT; -1 when a row needs the tree (a
  * value of another type, a NaN). */
@@ -1363,25 +1350,24 @@ static int term_block(const fterm *t, const colvec *cv, const uint32_t *in, uint
         KEEP_IF(HAS(i) && pass[col_code(cv, i)]);
     }
     if (cv->kind == COL_INT && cv->type == t->type) {
-        if (t->kind == FT_CMP) KEEP_CMP(t->op, col_int_at(cv, i), t->k.i);
+        if (t->kind == FT_CMP) KEEP_CMP(t->op, col_int(cv, i), t->k.i);
         if (t->kind == FT_RANGE && t->closed)
-            KEEP_IF(HAS(i) && (col_int_at(cv, i) >= t->lo && col_int_at(cv, i) <= t->hi) != t->op);
+            KEEP_IF(HAS(i) && (col_int(cv, i) >= t->lo && col_int(cv, i) <= t->hi) != t->op);
         if (t->kind == FT_RANGE)
-            KEEP_IF(HAS(i) && (col_int_at(cv, i) >= t->lo && col_int_at(cv, i) < t->hi) != t->op);
+            KEEP_IF(HAS(i) && (col_int(cv, i) >= t->lo && col_int(cv, i) < t->hi) != t->op);
         if (t->kind == FT_INLIST && cv->width <= 1) { /* a byte of offsets: a table of 256 */
             uint8_t member[256] = {0};
             for (int k = 0; k < t->nlist; k++) {
                 uint64_t off = (uint64_t)t->list[k].i - (uint64_t)cv->base;
                 if (off < 256) member[off] = 1;
             }
-            KEEP_IF(HAS(i) && member[col_uint(cv->data + i, cv->width)] != t->op);
+            KEEP_IF(HAS(i) && member[col_code(cv, i)] != t->op);
         }
     }
     if (cv->kind == COL_HUND && t->type == T_NUM && !isnan(t->k.n)) {
-        if (t->kind == FT_CMP) KEEP_CMP(t->op, col_num_at(cv, i), t->k.n);
+        if (t->kind == FT_CMP) KEEP_CMP(t->op, col_num(cv, i), t->k.n);
         if (t->kind == FT_RANGE)
-            KEEP_IF(HAS(i) &&
-                    (col_num_at(cv, i) >= t->nlo && col_num_at(cv, i) <= t->nhi) != t->op);
+            KEEP_IF(HAS(i) && (col_num(cv, i) >= t->nlo && col_num(cv, i) <= t->nhi) != t->op);
     }
     uint32_t o = 0; /* any other: value by value */
     for (uint32_t j = 0; j < m; j++) {

@@ -614,7 +614,7 @@ static uint32_t group_of_key(group_op *g, const colvec *kc, uint32_t code)
 static inline uint32_t key_code(const colvec *kc, uint32_t i)
 {
     if (col_isnull(kc, i)) return key_codes(kc) - 1;
-    return (uint32_t)col_uint(kc->data + (size_t)i * kc->width, kc->width);
+    return col_code(kc, i);
 }
 
 /* The group of row I of block B, whose key column KC holds codes
@@ -723,21 +723,13 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
             a->count++;
             if (count_only) continue;
             if (cv->kind == COL_INT) {
-                int64_t x = (int64_t)((uint64_t)cv->base +
-                                      col_uint(cv->data + (size_t)i * cv->width, cv->width));
+                int64_t x = col_int(cv, i);
                 a->sum += (double)x;
                 if (!a->ioverflow && __builtin_add_overflow(a->isum, x, &a->isum))
                     a->ioverflow = true;
                 continue;
             }
-            double x;
-            if (cv->kind == COL_HUND)
-                x = (double)(int64_t)((uint64_t)cv->base +
-                                      col_uint(cv->data + (size_t)i * cv->width, cv->width)) /
-                    100.0;
-            else
-                memcpy(&x, cv->data + 8 * (size_t)i, 8);
-            a->sum += x;
+            a->sum += col_num(cv, i);
         }
     }
     return 0;

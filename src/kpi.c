@@ -461,13 +461,11 @@ static void iwalk_run(kpi *k, kgroup *g, uint32_t i, uint32_t e, double *before,
     int64_t unit = at->type == T_DATETIME ? 86400 : 1;
     int64_t lo = k->bounds[0] * unit, hi = k->bounds[k->nb - 1] * unit;
     if (!k->clv) /* no order before the first boundary counts: skip them */
-        while (i < e && (int64_t)((uint64_t)at->base +
-                                  col_uint(at->data + (size_t)i * at->width, at->width)) < lo)
+        while (i < e && col_int(at, i) < lo)
             i++; /* (null times, first in key order, read 0: below LO) */
     for (uint32_t r = i; r < e; r++) {
         if (col_isnull(at, r)) continue;
-        int64_t t =
-            (int64_t)((uint64_t)at->base + col_uint(at->data + (size_t)r * at->width, at->width));
+        int64_t t = col_int(at, r);
         if (t >= hi) break; /* time order: the rest of the run is later still */
         int ik = col_isnull(kc, r) ? IK_OTHER : w->kclass[col_code(kc, r)];
         double x;
