@@ -50,18 +50,6 @@ static void put_bytes(rbuf *b, const void *p, size_t n)
     b->len += n;
 }
 
-/* The whole count of hundredths that reads back as D bit for bit, as records
- * store prices (record.c's num_width()). */
-static bool hundredths(double d, int64_t *c)
-{
-    if (!(d > -9e15 && d < 9e15)) return false;
-    int64_t k = llround(d * 100);
-    double back = (double)k / 100.0;
-    if (memcmp(&back, &d, sizeof d) != 0) return false;
-    *c = k;
-    return true;
-}
-
 /* Offsets of X[i] - min over N rows (nulls 0) at WIDTH. */
 static void put_offsets(rbuf *b, const int64_t *x, const value *vals, uint32_t n, int64_t base,
                         unsigned w)
@@ -188,7 +176,7 @@ void col_encode(rbuf *out, const value *vals, uint32_t n)
             x[i] = 0;
         else if (type != T_NUM)
             x[i] = vals[i].i;
-        else if (!hundredths(vals[i].n, &x[i]))
+        else if (!num_hundredths(vals[i].n, &x[i]))
             kind = COL_F64;
     }
     out->data[0] = (uint8_t)kind;

@@ -360,7 +360,7 @@ typedef struct dset { /* a set of values, for count_distinct */
 
 typedef struct acc {
     int64_t count;
-    double sum;
+    xsum sum;
     int64_t isum;
     bool ioverflow;
     value best; /* min/max */
@@ -490,11 +490,11 @@ static void acc_fold(pipeline *p, const node *fn, acc *a, value v)
     case AG_AVG:
         a->count++;
         if (v.type == T_INT) {
-            a->sum += (double)v.i;
+            xsum_int(&a->sum, v.i);
             if (!a->ioverflow && __builtin_add_overflow(a->isum, v.i, &a->isum))
                 a->ioverflow = true;
         } else {
-            a->sum += v.n;
+            xsum_num(&a->sum, v.n);
         }
         break;
     case AG_MIN:
@@ -554,8 +554,8 @@ static value acc_result(const node *fn, acc *a)
     case AG_SUM:
         if (!a->count) return v_null();
         if (fn->type == T_INT && !a->ioverflow) return v_int(a->isum);
-        return v_num(a->sum);
-    case AG_AVG: return a->count ? v_num(a->sum / (double)a->count) : v_null();
+        return v_num(xsum_value(&a->sum));
+    case AG_AVG: return a->count ? v_num(xsum_value(&a->sum) / (double)a->count) : v_null();
     case AG_MIN:
     case AG_MAX: return a->count ? a->best : v_null();
     case AG_MEDIAN: return a->nx ? v_num(percentile_of(a->xs, a->nx, 0.5)) : v_null();
@@ -724,12 +724,15 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
             if (count_only) continue;
             if (cv->kind == COL_INT) {
                 int64_t x = col_int(cv, i);
-                a->sum += (double)x;
+                xsum_int(&a->sum, x);
                 if (!a->ioverflow && __builtin_add_overflow(a->isum, x, &a->isum))
                     a->ioverflow = true;
                 continue;
             }
-            a->sum += col_num(cv, i);
+            if (cv->kind == COL_HUND) /* (a count of hundredths, as xsum_num() finds) */
+                xsum_cents(&a->sum, col_int(cv, i));
+            else
+                xsum_num(&a->sum, col_num(cv, i));
         }
     }
     return 0;

@@ -78,6 +78,65 @@ const char *vtype_name(int type);
 /* Parses a type name; returns -1 when unknown. */
 int vtype_parse(const char *name);
 
+/* ---- sums ---- */
+
+/* Whether D is a whole count of hundredths that reads back as D bit for
+ * bit, as count / 100.0 (-0.0 does not): how records and columns store
+ * prices; the count in *C. */
+static inline bool num_hundredths(double d, int64_t *c)
+{
+    if (!(d > -9e15 && d < 9e15)) return false;
+    int64_t k = (int64_t)__builtin_llround(d * 100);
+    double back = (double)k / 100.0;
+    if (memcmp(&back, &d, sizeof d) != 0) return false;
+    *c = k;
+    return true;
+}
+
+/* A sum whose value does not depend on the order of its terms when they are
+ * integers or whole hundredths (prices, scores: num_hundredths()): those add
+ * up exactly, counted in hundredths, and the sum is rounded once at the end
+ * (past 2^53 hundredths, twice). Any other number (a computed ratio) adds
+ * to REST in the order met. So a scan of records, of blocks of columns or
+ * of two threads' shares of the blocks gives the same digits. */
+__extension__ typedef __int128 xcents; /* (gcc and clang: no ISO C type is wide enough) */
+typedef struct xsum {
+    xcents cents;
+    double rest;
+    bool inexact; /* REST holds a term */
+} xsum;
+
+static inline void xsum_cents(xsum *s, int64_t c)
+{
+    s->cents += c;
+}
+static inline void xsum_int(xsum *s, int64_t i)
+{
+    s->cents += (xcents)i * 100;
+}
+static inline void xsum_num(xsum *s, double d)
+{
+    int64_t c;
+    if (num_hundredths(d, &c)) {
+        s->cents += c;
+    } else {
+        s->rest += d;
+        s->inexact = true;
+    }
+}
+/* Adds B's terms to A's: the same sum as one of all the terms when at most
+ * one of them is inexact (REST then comes whole from that one). */
+static inline void xsum_merge(xsum *a, const xsum *b)
+{
+    a->cents += b->cents;
+    a->rest += b->rest;
+    a->inexact |= b->inexact;
+}
+static inline double xsum_value(const xsum *s)
+{
+    return (double)s->cents / 100.0 + s->rest;
+}
+
 /* ---- calendar ---- */
 
 /* Floor division for a positive divisor (C's / truncates toward zero). */

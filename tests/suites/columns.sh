@@ -347,4 +347,14 @@ write "big interleave" 'import accounts from "bigb/accounts_b.csv"' 'import inte
 write "big set many" 'accounts where id ~ /b$/ and region != "NA" | set tier = 2, score = 9, stage = "development"'
 write "big undo" 'undo'
 
+# -- sums are exact for whole hundredths, in any order (xsum): a tenth added
+# over every account is a tenth of the count, not 0.1's float error times
+# it; and the revenue's sum is the same both ways (same() above) and to the cent
+for q in 'accounts | agg count() as n, sum(0.1) as s' 'accounts | group by tier agg count() as n, sum(0.1) as s'; do
+    same "exact sums" c.db "$q"
+    out=$(run -m csv c.db -c "$q" | tail -n +2)
+    [ -n "$out" ] && printf '%s\n' "$out" | awk -F, '{ if ($(NF-1) / 10 != $NF) bad = 1 } END { exit bad }' && ok ||
+        { bad "exact sums: $q gave"; printf '%s\n' "$out" | head -5 | sed 's/^/    /'; }
+done
+
 finish

@@ -1001,6 +1001,65 @@ static void test_utf8_valid(void **state)
 }
 
 /* Code point counts and terminal widths. */
+/* xsum: whole hundredths and integers add exactly, in any order; other
+ * numbers go to the rest in order; merging two halves gives the whole. */
+static void test_xsum(void **state)
+{
+    (void)state;
+    xsum s = {0};
+    xsum_num(&s, 0.1);
+    xsum_num(&s, 0.2);
+    assert_false(s.inexact);
+    assert_true(xsum_value(&s) == 0.3); /* 0.1 + 0.2 is 0.30000000000000004 */
+
+    /* a million prices, forwards, backwards and in two merged halves */
+    enum { N = 1000000 };
+    double *x = malloc(sizeof *x * N);
+    uint64_t r = 42;
+    for (int i = 0; i < N; i++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        x[i] = (double)(int64_t)(r >> 24 & 0xFFFFFFFFFull) / 100.0 * (i % 7 ? 1 : -1);
+    }
+    xsum f = {0}, b = {0}, h1 = {0}, h2 = {0};
+    double naive = 0;
+    for (int i = 0; i < N; i++) {
+        xsum_num(&f, x[i]);
+        xsum_num(&b, x[N - 1 - i]);
+        xsum_num(i < N / 3 ? &h1 : &h2, x[i]);
+        naive += x[i];
+    }
+    xsum_merge(&h2, &h1);
+    assert_false(f.inexact);
+    assert_true(xsum_value(&f) == xsum_value(&b));
+    assert_true(xsum_value(&f) == xsum_value(&h2));
+    assert_true(fabs(xsum_value(&f) - naive) < 1e-6 * fabs(naive) + 1);
+    free(x);
+
+    /* integers and counts of hundredths are the same terms as their numbers */
+    xsum i = {0}, c = {0}, d = {0};
+    xsum_int(&i, 3);
+    xsum_cents(&c, 300);
+    xsum_num(&d, 3.0);
+    assert_true(xsum_value(&i) == 3.0 && xsum_value(&c) == 3.0 && xsum_value(&d) == 3.0);
+
+    /* past 2^53 hundredths the sum is still exact before its rounding */
+    xsum big = {0};
+    for (int k = 0; k < 1000; k++)
+        xsum_num(&big, 8e15);
+    assert_true(xsum_value(&big) == 8e18);
+
+    /* a number that is no count of hundredths: the rest, in order */
+    xsum q = {0};
+    xsum_num(&q, 1.5);
+    xsum_num(&q, 1.0 / 3);
+    xsum_num(&q, -0.0);
+    assert_true(q.inexact);
+    assert_true(xsum_value(&q) == 1.5 + 1.0 / 3);
+    xsum nan = {0};
+    xsum_num(&nan, NAN);
+    assert_true(isnan(xsum_value(&nan)));
+}
+
 static void test_utf8_len_width(void **state)
 {
     (void)state;
@@ -1072,6 +1131,7 @@ int main(void)
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_group_keys),
         cmocka_unit_test(test_hash_collisions),
+        cmocka_unit_test(test_xsum),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_utf8_len_width),
     };
