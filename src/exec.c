@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,6 +74,8 @@ struct pipeline {
     extfields *collect_ext; /* OUT: the fields the collected rows carry */
     int collect_rc;         /* what collect returned when it stopped the scan */
     long rows_out;
+    uint32_t blockno; /* the block of columns being pushed, when two threads share them */
+    bool one_thread;  /* no second thread (see push_shared()) */
 };
 
 /* Points the evaluation context at row R. */
@@ -360,11 +364,11 @@ typedef struct dset { /* a set of values, for count_distinct */
 
 typedef struct acc {
     int64_t count;
-    xsum sum;
-    int64_t isum;
-    bool ioverflow;
-    value best; /* min/max */
-    double *xs; /* median/percentile samples */
+    xsum sum;    /* sum/avg: exact for integers and prices, so in any order */
+    value best;  /* min/max */
+    uint32_t at; /* the number of the block of columns BEST came from, when
+                  * two threads share the blocks: of equal ones the first wins */
+    double *xs;  /* median/percentile samples */
     size_t nx, capx;
     dset set;
 } acc;
@@ -489,23 +493,18 @@ static void acc_fold(pipeline *p, const node *fn, acc *a, value v)
     case AG_SUM:
     case AG_AVG:
         a->count++;
-        if (v.type == T_INT) {
+        if (v.type == T_INT)
             xsum_int(&a->sum, v.i);
-            if (!a->ioverflow && __builtin_add_overflow(a->isum, v.i, &a->isum))
-                a->ioverflow = true;
-        } else {
+        else
             xsum_num(&a->sum, v.n);
-        }
         break;
     case AG_MIN:
     case AG_MAX: {
-        if (a->count++ == 0) {
+        int c = a->count++ ? value_cmp(&v, &a->best) : 0;
+        if (a->count == 1 || (fn->op == AG_MIN ? c < 0 : c > 0)) {
             a->best = keep_value(p->a, v);
-            break;
+            a->at = p->blockno;
         }
-        int c = value_cmp(&v, &a->best);
-        if ((fn->op == AG_MIN && c < 0) || (fn->op == AG_MAX && c > 0))
-            a->best = keep_value(p->a, v);
         break;
     }
     case AG_MEDIAN:
@@ -553,7 +552,9 @@ static value acc_result(const node *fn, acc *a)
     case AG_COUNT_DISTINCT: return v_int(a->count);
     case AG_SUM:
         if (!a->count) return v_null();
-        if (fn->type == T_INT && !a->ioverflow) return v_int(a->isum);
+        if (fn->type == T_INT && !a->sum.inexact && a->sum.cents / 100 >= INT64_MIN &&
+            a->sum.cents / 100 <= INT64_MAX)
+            return v_int((int64_t)(a->sum.cents / 100)); /* else a number, as past int64 */
         return v_num(xsum_value(&a->sum));
     case AG_AVG: return a->count ? v_num(xsum_value(&a->sum) / (double)a->count) : v_null();
     case AG_MIN:
@@ -712,7 +713,10 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
                 acc *a = &g->groups[g->gi[j]].accs[f];
                 value v = col_get(cv, i);
                 int c = a->count++ ? value_cmp(&v, &a->best) : 0;
-                if (a->count == 1 || (fn->op == AG_MIN ? c < 0 : c > 0)) a->best = v;
+                if (a->count == 1 || (fn->op == AG_MIN ? c < 0 : c > 0)) {
+                    a->best = v;
+                    a->at = g->o.p->blockno;
+                }
             }
             continue;
         }
@@ -723,10 +727,7 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
             a->count++;
             if (count_only) continue;
             if (cv->kind == COL_INT) {
-                int64_t x = col_int(cv, i);
-                xsum_int(&a->sum, x);
-                if (!a->ioverflow && __builtin_add_overflow(a->isum, x, &a->isum))
-                    a->ioverflow = true;
+                xsum_int(&a->sum, col_int(cv, i));
                 continue;
             }
             if (cv->kind == COL_HUND) /* (a count of hundredths, as xsum_num() finds) */
@@ -1407,8 +1408,166 @@ static int push_cols(pipeline *p, op *first, store_cols *sc)
     return 0;
 }
 
+/* ---- two threads over the columns ---- */
+
+/* The operator whose state two threads can build apart and then add up,
+ * when FIRST is where stages and then it: a count, or a group or agg of
+ * count, sum, avg, min and max (sums are exact for integers and prices,
+ * xsum, so their digits do not depend on who added what). NULL otherwise. */
+static op *shared_sink(op *first)
+{
+    op *o = first;
+    while (o && o->push == where_push)
+        o = o->next;
+    if (!o || (o->push != count_push && o->push != group_push)) return NULL;
+    if (o->push == group_push) {
+        const group_op *g = (const group_op *)o;
+        for (int i = 0; i < g->nfns; i++) {
+            int f = g->fns[i]->op;
+            if (f != AG_COUNT && f != AG_SUM && f != AG_AVG && f != AG_MIN && f != AG_MAX)
+                return NULL;
+        }
+    }
+    return o;
+}
+
+/* Whether a walk of P's source over the columns should take two threads:
+ * when the machine has two cores and the source over 100,000 rows (a
+ * thread costs about 0.1 ms to start and plan); $KASH_THREADS=1 never,
+ * =2 always (the tests' way of running small inputs both ways). */
+static bool two_threads(const pipeline *p)
+{
+    const char *e = getenv("KASH_THREADS");
+    if (p->one_thread || (e && strcmp(e, "1") == 0)) return false;
+    if (e && strcmp(e, "2") == 0) return true;
+    return sysconf(_SC_NPROCESSORS_ONLN) >= 2 && store_count(p->txn, p->entity) >= 100000;
+}
+
+/* The blocks of SC that NEXT hands out, one at a time, to whichever thread
+ * asks first, pushed into FIRST; both threads walk every block, and each
+ * takes the one whose number it drew. */
+static int push_shared(pipeline *p, op *first, store_cols *sc, atomic_uint *next, atomic_bool *stop)
+{
+    unsigned want = atomic_fetch_add(next, 1), at = 0;
+    colblock *b;
+    int rc;
+    while (!atomic_load(stop) && (rc = store_cols_next(sc, &b)) == 1) {
+        if (at++ != want) continue;
+        if (exec_cancelled(p->s)) return diag_setf(p->d, DIAG_INTERRUPT, "interrupted");
+        p->blockno = at - 1;
+        if (push_block(first, b, NULL, b->n) < 0) return -1;
+        if ((rc = b->err) != 0) break;
+        want = atomic_fetch_add(next, 1);
+    }
+    if (rc < 0 || rc > 1) return diag_setf(p->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
+    return 0;
+}
+
+/* The second thread: its own plan of the statement up to the shared
+ * operator, its own transaction of the same snapshot and its own walk. */
+typedef struct share {
+    pipeline q;
+    arena a;
+    diag d;
+    op *first, *sink;
+    store_cols *sc;
+    atomic_uint *next;
+    atomic_bool *stop;
+    int ret;
+} share;
+
+static void *share_run(void *arg)
+{
+    share *w = arg;
+    w->ret = push_shared(&w->q, w->first, w->sc, w->next, w->stop);
+    if (w->ret) atomic_store(w->stop, true);
+    return NULL;
+}
+
+/* Adds the groups of W into G: counts and exact sums add up, min and max
+ * keep the better, of two equal the one from the earlier block. False when
+ * both hold an inexact sum (xsum) of one group, whose digits would then
+ * depend on the split. */
+static bool group_merge(group_op *g, group_op *w)
+{
+    for (size_t i = 0; i < w->ngroups; i++) {
+        bool created;
+        group *from = &w->groups[i];
+        group *to = group_find(g, from->keys, &created);
+        for (int k = 0; k < g->nfns; k++) {
+            acc *a = &to->accs[k];
+            const acc *b = &from->accs[k];
+            int f = g->fns[k]->op;
+            if (f == AG_SUM || f == AG_AVG) {
+                if (a->sum.inexact && b->sum.inexact) return false;
+                xsum_merge(&a->sum, &b->sum);
+            } else if ((f == AG_MIN || f == AG_MAX) && b->count) {
+                int c = a->count ? value_cmp(&b->best, &a->best) : 0;
+                if (!a->count || (f == AG_MIN ? c < 0 : c > 0) || (c == 0 && b->at < a->at)) {
+                    a->best = keep_value(g->o.p->a, b->best);
+                    a->at = b->at;
+                }
+            }
+            a->count += b->count;
+        }
+    }
+    return true;
+}
+
+/* Runs the walk of SC into FIRST on two threads, when FIRST leads to a
+ * shared_sink() and two_threads(): 0 done, -1 error (D set), 1 not done
+ * (walk it on one thread), 2 undone: the statement must run again on one
+ * thread (group_merge() refused). */
+static int push_cols_shared(pipeline *p, const stmt *st, op *first, store_cols *sc)
+{
+    op *sink = shared_sink(first);
+    store_txn *t2;
+    if (!sink || !sink->st || !two_threads(p) || store_twin(p->txn, &t2) != 0) return 1;
+    share w = {.q = {.s = p->s,
+                     .a = &w.a,
+                     .d = &w.d,
+                     .src = p->src,
+                     .txn = t2,
+                     .entity = p->entity,
+                     .nstages = (int)(sink->st - st->stages) + 1}};
+    arena_init(&w.a);
+    arena_init(&w.q.scratch);
+    plan_source(&w.q.pc0, t2, &w.a, &w.d, p->entity, &w.q.regexes);
+    w.first = plan_pipeline(&w.q, st);
+    ectx_init(&w.q.ec, &w.q.pc0);
+    w.q.ec.src = p->src;
+    w.sink = w.first ? shared_sink(w.first) : NULL;
+    int ret = 1;
+    atomic_uint next = 0;
+    atomic_bool stop = false;
+    w.next = &next, w.stop = &stop;
+    pthread_t th;
+    if (w.sink && w.sink->push == sink->push && store_cols_open(t2, p->entity, &w.sc) == 0 &&
+        pthread_create(&th, NULL, share_run, &w) == 0) {
+        ret = push_shared(p, first, sc, &next, &stop);
+        if (ret) atomic_store(&stop, true);
+        pthread_join(th, NULL);
+        if (ret == 0 && w.ret) {
+            *p->d = w.d;
+            ret = -1;
+        }
+        if (ret == 0 && sink->push == count_push)
+            ((count_op *)sink)->n += ((count_op *)w.sink)->n;
+        else if (ret == 0 && !group_merge((group_op *)sink, (group_op *)w.sink))
+            ret = 2;
+    }
+    for (op *o = w.q.ops; o; o = o->all)
+        o->free(o);
+    store_cols_close(w.sc);
+    eval_free_regexes(&w.q.regexes);
+    arena_free(&w.q.scratch);
+    arena_free(&w.a);
+    store_abort(t2);
+    return ret;
+}
+
 /* Runs P's pipeline over ST's source inside P->txn. */
-static int run_pipeline(pipeline *p, const stmt *st)
+static int run_pipeline_once(pipeline *p, const stmt *st)
 {
     session *s = p->s;
     diag *d = p->d;
@@ -1443,7 +1602,8 @@ static int run_pipeline(pipeline *p, const stmt *st)
         if (rc) ret = diag_setf(d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     }
     if (ret == 0 && cols) {
-        ret = push_cols(p, first, cols);
+        ret = push_cols_shared(p, st, first, cols);
+        if (ret == 1) ret = push_cols(p, first, cols);
         for (op *o = first; o && ret == 0; o = o->next)
             if (o->done(o)) ret = -1;
     } else if (ret == 0 && first->push == count_push && st->stages[0].kind == S_COUNT) {
@@ -1489,6 +1649,18 @@ static int run_pipeline(pipeline *p, const stmt *st)
     eval_free_regexes(&p->regexes);
     arena_free(&p->scratch);
     if (ret && p->collect_rc) return p->collect_rc;
+    return ret;
+}
+
+static int run_pipeline(pipeline *p, const stmt *st)
+{
+    int ret = run_pipeline_once(p, st);
+    if (ret == 2) { /* see push_cols_shared() */
+        p->ops = NULL;
+        p->regexes = NULL;
+        p->one_thread = true;
+        ret = run_pipeline_once(p, st);
+    }
     return ret;
 }
 

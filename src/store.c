@@ -532,6 +532,27 @@ int store_begin(store *s, bool write, store_txn **out)
     return 0;
 }
 
+int store_twin(store_txn *t, store_txn **out)
+{
+    *out = NULL;
+    if (!t->txn || t->write) return STORE_NOTFOUND;
+    MDB_txn *x;
+    int rc = mdb_txn_begin(t->s->env, NULL, MDB_RDONLY, &x);
+    if (rc) return rc;
+    if (mdb_txn_id(x) != mdb_txn_id(t->txn)) { /* a write committed since T began */
+        mdb_txn_abort(x);
+        return STORE_NOTFOUND;
+    }
+    store_txn *u = xcalloc(1, sizeof *u);
+    u->s = t->s;
+    u->txn = x;
+    u->rev_ok = t->rev_ok;
+    u->cols_ok = t->cols_ok;
+    u->icols_ok = t->icols_ok;
+    *out = u;
+    return 0;
+}
+
 bool store_txn_writable(const store_txn *t)
 {
     return t->write;

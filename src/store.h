@@ -135,6 +135,11 @@ int store_begin(store *s, bool write, store_txn **out);
 int store_commit(store_txn *t); /* frees T whatever the outcome */
 void store_abort(store_txn *t); /* frees T */
 bool store_txn_writable(const store_txn *t);
+/* A second read transaction of read transaction T's snapshot, for another
+ * thread (a transaction is used by one thread at a time; the file is opened
+ * MDB_NOTLS): STORE_NOTFOUND when T writes or a write has committed since T
+ * began. *OUT: store_abort(). */
+int store_twin(store_txn *t, store_txn **out);
 
 /* The schema of an entity as of this transaction. Valid until the
  * transaction ends or a field is added or retyped. */
