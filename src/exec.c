@@ -1443,21 +1443,33 @@ static bool two_threads(const pipeline *p)
     return sysconf(_SC_NPROCESSORS_ONLN) >= 2 && store_count(p->txn, p->entity) >= 100000;
 }
 
-/* The blocks of SC that NEXT hands out, one at a time, to whichever thread
+/* What the two threads share of a walk. */
+typedef struct walkshare {
+    atomic_uint next;  /* the number of the next block not yet taken */
+    atomic_bool stop;  /* a thread failed: the other stops too */
+    atomic_ulong rows; /* rows taken, for the progress line */
+} walkshare;
+
+/* The blocks of SC that WS hands out, one at a time, to whichever thread
  * asks first, pushed into FIRST; both threads walk every block, and each
- * takes the one whose number it drew. */
-static int push_shared(pipeline *p, op *first, store_cols *sc, atomic_uint *next, atomic_bool *stop)
+ * takes the one whose number it drew. The first thread (REPORT) shows the
+ * progress of both. */
+static int push_shared(pipeline *p, op *first, store_cols *sc, walkshare *ws, bool report)
 {
-    unsigned want = atomic_fetch_add(next, 1), at = 0;
+    session *s = p->s;
+    size_t total = report && s->progress ? store_count(p->txn, p->entity) : 0;
+    unsigned want = atomic_fetch_add(&ws->next, 1), at = 0;
     colblock *b;
     int rc;
-    while (!atomic_load(stop) && (rc = store_cols_next(sc, &b)) == 1) {
+    while (!atomic_load(&ws->stop) && (rc = store_cols_next(sc, &b)) == 1) {
         if (at++ != want) continue;
-        if (exec_cancelled(p->s)) return diag_setf(p->d, DIAG_INTERRUPT, "interrupted");
+        unsigned long n = atomic_fetch_add(&ws->rows, b->n);
+        if (total) s->progress(s, n, n, total);
+        if (exec_cancelled(s)) return diag_setf(p->d, DIAG_INTERRUPT, "interrupted");
         p->blockno = at - 1;
         if (push_block(first, b, NULL, b->n) < 0) return -1;
         if ((rc = b->err) != 0) break;
-        want = atomic_fetch_add(next, 1);
+        want = atomic_fetch_add(&ws->next, 1);
     }
     if (rc < 0 || rc > 1) return diag_setf(p->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     return 0;
@@ -1471,16 +1483,15 @@ typedef struct share {
     diag d;
     op *first, *sink;
     store_cols *sc;
-    atomic_uint *next;
-    atomic_bool *stop;
+    walkshare *ws;
     int ret;
 } share;
 
 static void *share_run(void *arg)
 {
     share *w = arg;
-    w->ret = push_shared(&w->q, w->first, w->sc, w->next, w->stop);
-    if (w->ret) atomic_store(w->stop, true);
+    w->ret = push_shared(&w->q, w->first, w->sc, w->ws, false);
+    if (w->ret) atomic_store(&w->ws->stop, true);
     return NULL;
 }
 
@@ -1538,14 +1549,13 @@ static int push_cols_shared(pipeline *p, const stmt *st, op *first, store_cols *
     w.q.ec.src = p->src;
     w.sink = w.first ? shared_sink(w.first) : NULL;
     int ret = 1;
-    atomic_uint next = 0;
-    atomic_bool stop = false;
-    w.next = &next, w.stop = &stop;
+    walkshare ws = {0};
+    w.ws = &ws;
     pthread_t th;
     if (w.sink && w.sink->push == sink->push && store_cols_open(t2, p->entity, &w.sc) == 0 &&
         pthread_create(&th, NULL, share_run, &w) == 0) {
-        ret = push_shared(p, first, sc, &next, &stop);
-        if (ret) atomic_store(&stop, true);
+        ret = push_shared(p, first, sc, &ws, true);
+        if (ret) atomic_store(&ws.stop, true);
         pthread_join(th, NULL);
         if (ret == 0 && w.ret) {
             *p->d = w.d;
