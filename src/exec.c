@@ -75,7 +75,7 @@ struct pipeline {
     int collect_rc;         /* what collect returned when it stopped the scan */
     long rows_out;
     uint32_t blockno; /* the block of columns being pushed, when two threads share them */
-    bool one_thread;  /* no second thread (see push_shared()) */
+    bool one_thread;  /* no second thread (see push_cols_shared()) */
 };
 
 /* Points the evaluation context at row R. */
@@ -1388,21 +1388,36 @@ static bool columns_fit(const pipeline *p, const op *first)
     return false;
 }
 
-/* Pushes every row into FIRST as a row of its block of columns. */
-static int push_cols(pipeline *p, op *first, store_cols *sc)
+/* What the threads walking one source's columns share (one thread, or two:
+ * see push_cols_shared()). */
+typedef struct walkshare {
+    atomic_uint next;  /* the number of the next block not yet taken */
+    atomic_bool stop;  /* a thread failed: the other stops too */
+    atomic_ulong rows; /* rows taken, for the progress line */
+} walkshare;
+
+/* Pushes the rows of the blocks of SC that WS hands out into FIRST, as rows
+ * of their block of columns: one block at a time, to whichever thread asks
+ * first (each walks every block and takes the one whose number it drew;
+ * alone, it takes them all). The first thread (REPORT) shows the progress
+ * of all. */
+static int push_cols(pipeline *p, op *first, store_cols *sc, walkshare *ws, bool report)
 {
     session *s = p->s;
-    size_t total = store_count(p->txn, p->entity);
-    unsigned long n = 0;
+    size_t total = report && s->progress ? store_count(p->txn, p->entity) : 0;
+    unsigned want = atomic_fetch_add(&ws->next, 1), at = 0;
     colblock *b;
     int rc;
-    while ((rc = store_cols_next(sc, &b)) == 1) {
-        if (s->progress) s->progress(s, n, n, total);
+    while ((rc = atomic_load(&ws->stop) ? 0 : store_cols_next(sc, &b)) == 1) {
+        if (at++ != want) continue;
+        unsigned long n = atomic_fetch_add(&ws->rows, b->n);
+        if (total) s->progress(s, n, n, total);
         if (exec_cancelled(s)) return diag_setf(p->d, DIAG_INTERRUPT, "interrupted");
+        p->blockno = at - 1;
         int k = push_block(first, b, NULL, b->n);
         if (k) return k < 0 ? -1 : 0;
-        n += b->n;
         if ((rc = b->err) != 0) break;
+        want = atomic_fetch_add(&ws->next, 1);
     }
     if (rc) return diag_setf(p->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     return 0;
@@ -1443,38 +1458,6 @@ static bool two_threads(const pipeline *p)
     return sysconf(_SC_NPROCESSORS_ONLN) >= 2 && store_count(p->txn, p->entity) >= 100000;
 }
 
-/* What the two threads share of a walk. */
-typedef struct walkshare {
-    atomic_uint next;  /* the number of the next block not yet taken */
-    atomic_bool stop;  /* a thread failed: the other stops too */
-    atomic_ulong rows; /* rows taken, for the progress line */
-} walkshare;
-
-/* The blocks of SC that WS hands out, one at a time, to whichever thread
- * asks first, pushed into FIRST; both threads walk every block, and each
- * takes the one whose number it drew. The first thread (REPORT) shows the
- * progress of both. */
-static int push_shared(pipeline *p, op *first, store_cols *sc, walkshare *ws, bool report)
-{
-    session *s = p->s;
-    size_t total = report && s->progress ? store_count(p->txn, p->entity) : 0;
-    unsigned want = atomic_fetch_add(&ws->next, 1), at = 0;
-    colblock *b;
-    int rc;
-    while (!atomic_load(&ws->stop) && (rc = store_cols_next(sc, &b)) == 1) {
-        if (at++ != want) continue;
-        unsigned long n = atomic_fetch_add(&ws->rows, b->n);
-        if (total) s->progress(s, n, n, total);
-        if (exec_cancelled(s)) return diag_setf(p->d, DIAG_INTERRUPT, "interrupted");
-        p->blockno = at - 1;
-        if (push_block(first, b, NULL, b->n) < 0) return -1;
-        if ((rc = b->err) != 0) break;
-        want = atomic_fetch_add(&ws->next, 1);
-    }
-    if (rc < 0 || rc > 1) return diag_setf(p->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
-    return 0;
-}
-
 /* The second thread: its own plan of the statement up to the shared
  * operator, its own transaction of the same snapshot and its own walk. */
 typedef struct share {
@@ -1490,7 +1473,7 @@ typedef struct share {
 static void *share_run(void *arg)
 {
     share *w = arg;
-    w->ret = push_shared(&w->q, w->first, w->sc, w->ws, false);
+    w->ret = push_cols(&w->q, w->first, w->sc, w->ws, false);
     if (w->ret) atomic_store(&w->ws->stop, true);
     return NULL;
 }
@@ -1554,7 +1537,7 @@ static int push_cols_shared(pipeline *p, const stmt *st, op *first, store_cols *
     pthread_t th;
     if (w.sink && w.sink->push == sink->push && store_cols_open(t2, p->entity, &w.sc) == 0 &&
         pthread_create(&th, NULL, share_run, &w) == 0) {
-        ret = push_shared(p, first, sc, &ws, true);
+        ret = push_cols(p, first, sc, &ws, true);
         if (ret) atomic_store(&ws.stop, true);
         pthread_join(th, NULL);
         if (ret == 0 && w.ret) {
@@ -1613,7 +1596,8 @@ static int run_pipeline_once(pipeline *p, const stmt *st)
     }
     if (ret == 0 && cols) {
         ret = push_cols_shared(p, st, first, cols);
-        if (ret == 1) ret = push_cols(p, first, cols);
+        walkshare alone = {0};
+        if (ret == 1) ret = push_cols(p, first, cols, &alone, true);
         for (op *o = first; o && ret == 0; o = o->next)
             if (o->done(o)) ret = -1;
     } else if (ret == 0 && first->push == count_push && st->stages[0].kind == S_COUNT) {

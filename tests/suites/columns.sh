@@ -23,7 +23,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 export LC_ALL=C TZ=UTC KASH_TEST=1 KASH_TODAY=2025-06-30 HOME="$work" USER=tester
-unset KASH_DB KASH_NO_COLUMNS KASH_NO_INDEX
+unset KASH_DB KASH_NO_COLUMNS KASH_NO_INDEX KASH_THREADS
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
