@@ -949,11 +949,17 @@ static void retention_free(op *o)
 typedef struct kpi_op {
     op o;
     kpi *k;
+    uint32_t block; /* the block of columns of the last row (UINT32_MAX: none yet) */
 } kpi_op;
 
 static int kpi_push(op *o, const prow *r)
 {
-    return kpi_add(((kpi_op *)o)->k, r->rec, r->reclen, r->cb, r->ci, r->ext);
+    kpi_op *ko = (kpi_op *)o;
+    if (r->cb && o->p->blockno != ko->block) { /* rows from the columns: see kpi_jump() */
+        if (o->p->blockno != ko->block + 1) kpi_jump(ko->k);
+        ko->block = o->p->blockno;
+    }
+    return kpi_add(ko->k, r->rec, r->reclen, r->cb, r->ci, r->ext);
 }
 
 static int kpi_done(op *o)
@@ -1261,6 +1267,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
         case S_REPORT: { /* kpi.c renders the result; it ends the query */
             kpi_op *k = (kpi_op *)new_op(p, sizeof(kpi_op), sg, kpi_push, kpi_done);
             k->o.free = kpi_op_free;
+            k->block = UINT32_MAX;
             k->k = kpi_plan(p->txn, p->a, p->d, p->src, sg, st->nstages - i - 1,
                             sh.src ? p->entity : -1, &sh.ext, &p->regexes);
             if (!k->k) return NULL;
@@ -1391,25 +1398,27 @@ static bool columns_fit(const pipeline *p, const op *first)
 /* What the threads walking one source's columns share (one thread, or two:
  * see push_cols_shared()). */
 typedef struct walkshare {
-    atomic_uint next;  /* the number of the next block not yet taken */
+    atomic_uint next;  /* the number of the next run of blocks not yet taken */
     atomic_bool stop;  /* a thread failed: the other stops too */
     atomic_ulong rows; /* rows taken, for the progress line */
+    unsigned run;      /* blocks taken at once (0: one) */
 } walkshare;
 
 /* Pushes the rows of the blocks of SC that WS hands out into FIRST, as rows
- * of their block of columns: one block at a time, to whichever thread asks
- * first (each walks every block and takes the one whose number it drew;
- * alone, it takes them all). The first thread (REPORT) shows the progress
- * of all. */
+ * of their block of columns: a run of blocks at a time, to whichever thread
+ * asks first (each walks every block and takes those of the run whose
+ * number it drew; alone, it takes them all). The first thread (REPORT)
+ * shows the progress of all. */
 static int push_cols(pipeline *p, op *first, store_cols *sc, walkshare *ws, bool report)
 {
     session *s = p->s;
     size_t total = report && s->progress ? store_count(p->txn, p->entity) : 0;
+    unsigned run = ws->run ? ws->run : 1;
     unsigned want = atomic_fetch_add(&ws->next, 1), at = 0;
     colblock *b;
     int rc;
     while ((rc = atomic_load(&ws->stop) ? 0 : store_cols_next(sc, &b)) == 1) {
-        if (at++ != want) continue;
+        if (at++ / run != want) continue;
         unsigned long n = atomic_fetch_add(&ws->rows, b->n);
         if (total) s->progress(s, n, n, total);
         if (exec_cancelled(s)) return diag_setf(p->d, DIAG_INTERRUPT, "interrupted");
@@ -1417,7 +1426,7 @@ static int push_cols(pipeline *p, op *first, store_cols *sc, walkshare *ws, bool
         int k = push_block(first, b, NULL, b->n);
         if (k) return k < 0 ? -1 : 0;
         if ((rc = b->err) != 0) break;
-        want = atomic_fetch_add(&ws->next, 1);
+        if (at % run == 0) want = atomic_fetch_add(&ws->next, 1);
     }
     if (rc) return diag_setf(p->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     return 0;
@@ -1426,15 +1435,16 @@ static int push_cols(pipeline *p, op *first, store_cols *sc, walkshare *ws, bool
 /* ---- two threads over the columns ---- */
 
 /* The operator whose state two threads can build apart and then add up,
- * when FIRST is where stages and then it: a count, or a group or agg of
- * count, sum, avg, min and max (sums are exact for integers and prices,
- * xsum, so their digits do not depend on who added what). NULL otherwise. */
+ * when FIRST is where stages and then it: a count, a group or agg of
+ * count, sum, avg, min and max, or a kpi or report (sums are exact for
+ * integers and prices, xsum, so their digits do not depend on who added
+ * what). NULL otherwise. */
 static op *shared_sink(op *first)
 {
     op *o = first;
     while (o && o->push == where_push)
         o = o->next;
-    if (!o || (o->push != count_push && o->push != group_push)) return NULL;
+    if (!o || (o->push != count_push && o->push != group_push && o->push != kpi_push)) return NULL;
     if (o->push == group_push) {
         const group_op *g = (const group_op *)o;
         for (int i = 0; i < g->nfns; i++) {
@@ -1532,7 +1542,9 @@ static int push_cols_shared(pipeline *p, const stmt *st, op *first, store_cols *
     w.q.ec.src = p->src;
     w.sink = w.first ? shared_sink(w.first) : NULL;
     int ret = 1;
-    walkshare ws = {0};
+    /* kpi walks the interactions along with the accounts, and seeks them
+     * at each run it takes (kpi_jump()): runs of 16 blocks */
+    walkshare ws = {.run = sink->push == kpi_push ? 16 : 1};
     w.ws = &ws;
     pthread_t th;
     if (w.sink && w.sink->push == sink->push && store_cols_open(t2, p->entity, &w.sc) == 0 &&
@@ -1546,6 +1558,8 @@ static int push_cols_shared(pipeline *p, const stmt *st, op *first, store_cols *
         }
         if (ret == 0 && sink->push == count_push)
             ((count_op *)sink)->n += ((count_op *)w.sink)->n;
+        else if (ret == 0 && sink->push == kpi_push)
+            ret = kpi_merge(((kpi_op *)sink)->k, ((kpi_op *)w.sink)->k) ? 0 : 2;
         else if (ret == 0 && !group_merge((group_op *)sink, (group_op *)w.sink))
             ret = 2;
     }

@@ -32,15 +32,17 @@ typedef struct window {
     value label;          /* the period, for the period column */
 } window;
 
-/* Sums over the accounts of one group, for one window. */
+/* Sums over the accounts of one group, for one window. Money adds up
+ * exactly (xsum), so that two threads' shares of the accounts add up to the
+ * digits of one. */
 typedef struct wsum {
     int64_t s, e, n, churned, upsell;
-    double cac, clv, cur, prev, capped;
+    xsum cac, clv, cur, prev, capped;
 } wsum;
 
 /* Sums over the interactions of one group, for one segment. */
 typedef struct ssum {
-    double revenue, csat_sum;
+    xsum revenue, csat_sum;
     int64_t orders, nps_n, promoters, detractors, csat_n, csat_good;
 } ssum;
 
@@ -59,6 +61,7 @@ typedef struct iwalk {
     uint32_t i;  /* its next row */
     bool off;    /* not used: no columns, or accounts out of id order */
     bool end;    /* past the last block */
+    bool seek;   /* the next account does not follow the last (kpi_jump()) */
     const colvec *acct, *at, *kind, *amount, *nps, *csat;
     uint8_t *kclass; /* ikind() of each value of a dictionary of kinds, or NULL */
     size_t capk;
@@ -93,7 +96,7 @@ struct kpi {
     size_t *table;
     size_t tcap;
     /* per account, reused: revenue and upsells per segment, then their prefix sums */
-    double *rev, *prerev;
+    xsum *rev, *prerev;
     int64_t *ups, *preups;
 };
 
@@ -365,8 +368,8 @@ static void fold_in(kpi *k, kgroup *g, int j, int ik, value amount, value nps, v
     if (ik == IK_ORDER) {
         s->orders++;
         if (num_of(amount, &x)) {
-            s->revenue += x;
-            k->rev[j] += x;
+            xsum_num(&s->revenue, x);
+            xsum_num(&k->rev[j], x);
             *touched = true;
         }
     } else if (ik == IK_UPSELL) {
@@ -380,7 +383,7 @@ static void fold_in(kpi *k, kgroup *g, int j, int ik, value amount, value nps, v
     }
     if (num_of(csat, &x)) {
         s->csat_n++;
-        s->csat_sum += x;
+        xsum_num(&s->csat_sum, x);
         if (x >= 4) s->csat_good++;
     }
 }
@@ -388,7 +391,7 @@ static void fold_in(kpi *k, kgroup *g, int j, int ik, value amount, value nps, v
 /* Folds the interactions of account ID into G's segment sums and the
  * account's own arrays, from its records. *BEFORE: order revenue before the
  * first boundary. Returns 0, or -1 with D set. */
-static int add_interactions(kpi *k, kgroup *g, value id, double *before, bool *touched)
+static int add_interactions(kpi *k, kgroup *g, value id, xsum *before, bool *touched)
 {
     int rc = store_interactions_reuse(k->t, id.s, id.len, &k->icur);
     store_cursor *cur = k->icur;
@@ -404,7 +407,7 @@ static int add_interactions(kpi *k, kgroup *g, value id, double *before, bool *t
         int ik = ikind(rec_view_get(&rv, I_KIND));
         double x;
         if (j == -1) {
-            if (ik == IK_ORDER && num_of(rec_view_get(&rv, I_AMOUNT), &x)) *before += x;
+            if (ik == IK_ORDER && num_of(rec_view_get(&rv, I_AMOUNT), &x)) xsum_num(before, x);
             continue;
         }
         fold_in(k, g, j, ik, rec_view_get(&rv, I_AMOUNT), rec_view_get(&rv, I_NPS),
@@ -454,7 +457,7 @@ static int iwalk_next(kpi *k)
  * their times are integers and their kinds a dictionary: the loop of
  * iwalk_account() with a row's time compared as it is stored (seconds or
  * days) with the first and last boundaries. */
-static void iwalk_run(kpi *k, kgroup *g, uint32_t i, uint32_t e, double *before, bool *touched)
+static void iwalk_run(kpi *k, kgroup *g, uint32_t i, uint32_t e, xsum *before, bool *touched)
 {
     iwalk *w = &k->iw;
     const colvec *at = w->at, *kc = w->kind;
@@ -470,7 +473,7 @@ static void iwalk_run(kpi *k, kgroup *g, uint32_t i, uint32_t e, double *before,
         int ik = col_isnull(kc, r) ? IK_OTHER : w->kclass[col_code(kc, r)];
         double x;
         if (t < lo) {
-            if (ik == IK_ORDER && num_of(col_get(w->amount, r), &x)) *before += x;
+            if (ik == IK_ORDER && num_of(col_get(w->amount, r), &x)) xsum_num(before, x);
             continue;
         }
         int j = segment_of(k, floor_div(t, unit));
@@ -485,13 +488,20 @@ static void iwalk_run(kpi *k, kgroup *g, uint32_t i, uint32_t e, double *before,
  * of the accounts, filtered or not). 1 when done, 0 when the walk cannot
  * serve ID (no columns, or an account out of order: it and all after it read
  * their records), -1 with D set. */
-static int iwalk_account(kpi *k, kgroup *g, value id, double *before, bool *touched)
+static int iwalk_account(kpi *k, kgroup *g, value id, xsum *before, bool *touched)
 {
     iwalk *w = &k->iw;
     if (w->off) return 0;
     if (w->last && bytes_cmp(id.s, id.len, w->last, w->lastlen) <= 0) {
         w->off = true;
         return 0;
+    }
+    if (w->seek) {
+        w->seek = false;
+        int rc = store_cols_seek(w->sc, id.s, id.len);
+        if (rc) return diag_setf(k->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
+        w->b = NULL;
+        w->end = false;
     }
     if (id.len + 1 > w->lastcap) w->last = xrealloc(w->last, w->lastcap = id.len + 1);
     memcpy(w->last, id.s, id.len);
@@ -535,13 +545,20 @@ static int iwalk_account(kpi *k, kgroup *g, value id, double *before, bool *touc
                                           : w->kclass[col_code(kc, r)];
             double x;
             if (j == -1) {
-                if (ik == IK_ORDER && num_of(col_get(w->amount, r), &x)) *before += x;
+                if (ik == IK_ORDER && num_of(col_get(w->amount, r), &x)) xsum_num(before, x);
                 continue;
             }
             fold_in(k, g, j, ik, col_get(w->amount, r), col_get(w->nps, r), col_get(w->csat, r),
                     touched);
         }
     }
+}
+
+/* Whether sum A is below sum B (exact ones compare exactly). */
+static bool xsum_less(const xsum *a, const xsum *b)
+{
+    if (!a->inexact && !b->inexact) return a->cents < b->cents;
+    return xsum_value(a) < xsum_value(b);
 }
 
 /* Customer at day T: created <= T and (closed is null or closed > T). */
@@ -571,15 +588,16 @@ int kpi_add(kpi *k, const uint8_t *rec, size_t len, colblock *cb, uint32_t ci, c
     arena_reset(&k->scratch);
 
     int nseg = k->nb - 1;
-    double before = 0;
+    xsum before = {0};
     bool touched = false;
     int walked = iwalk_account(k, g, id, &before, &touched);
     if (walked < 0 || (!walked && add_interactions(k, g, id, &before, &touched))) return -1;
     /* prefix sums: pre[i] = sum of segments below boundary i */
     if (touched) {
-        k->prerev[0] = 0, k->preups[0] = 0;
+        k->prerev[0] = (xsum){0}, k->preups[0] = 0;
         for (int j = 0; j < nseg; j++) {
-            k->prerev[j + 1] = k->prerev[j] + k->rev[j];
+            k->prerev[j + 1] = k->prerev[j];
+            xsum_merge(&k->prerev[j + 1], &k->rev[j]);
             k->preups[j + 1] = k->preups[j] + k->ups[j];
         }
         memset(k->rev, 0, sizeof *k->rev * (size_t)(nseg > 0 ? nseg : 1));
@@ -599,24 +617,68 @@ int kpi_add(kpi *k, const uint8_t *rec, size_t len, colblock *cb, uint32_t ci, c
         wsum *s = &g->w[i];
         if (customer_at(hcr, created, hcl, closed, w->start)) {
             s->s++;
-            double cur = k->prerev[w->be] - k->prerev[w->bs];
-            double prev = k->prerev[w->bpe] - k->prerev[w->bps];
-            s->cur += cur;
-            s->prev += prev;
-            s->capped += cur < prev ? cur : prev;
+            xsum cur = k->prerev[w->be], prev = k->prerev[w->bpe];
+            xsum_sub(&cur, &k->prerev[w->bs]);
+            xsum_sub(&prev, &k->prerev[w->bps]);
+            xsum_merge(&s->cur, &cur);
+            xsum_merge(&s->prev, &prev);
+            xsum_merge(&s->capped, xsum_less(&cur, &prev) ? &cur : &prev);
             if (k->preups[w->be] - k->preups[w->bs] > 0) s->upsell++;
         }
         if (customer_at(hcr, created, hcl, closed, w->end - 1)) {
-            s->e++;
-            s->clv += before + k->prerev[w->be]; /* all orders before the window's end */
+            s->e++; /* clv: all orders before the window's end */
+            xsum_merge(&s->clv, &before);
+            xsum_merge(&s->clv, &k->prerev[w->be]);
         }
         if (hcr && created >= w->start && created < w->end) {
             s->n++;
-            if (hcac) s->cac += cac;
+            if (hcac) xsum_num(&s->cac, cac);
         }
         if (hcl && closed >= w->start && closed < w->end) s->churned++;
     }
     return 0;
+}
+
+void kpi_jump(kpi *k)
+{
+    k->iw.seek = true;
+}
+
+/* Adds B into A; false when both are inexact. */
+static bool merge_sum(xsum *a, const xsum *b)
+{
+    if (a->inexact && b->inexact) return false;
+    xsum_merge(a, b);
+    return true;
+}
+
+bool kpi_merge(kpi *k, const kpi *w)
+{
+    int nseg = k->nb > 1 ? k->nb - 1 : 1;
+    for (size_t i = 0; i < w->ngroups; i++) {
+        const kgroup *from = &w->groups[i];
+        kgroup *to = group_of(k, from->keys);
+        for (int j = 0; j < k->nwin; j++) {
+            wsum *a = &to->w[j];
+            const wsum *b = &from->w[j];
+            a->s += b->s, a->e += b->e, a->n += b->n;
+            a->churned += b->churned, a->upsell += b->upsell;
+            if (!merge_sum(&a->cac, &b->cac) || !merge_sum(&a->clv, &b->clv) ||
+                !merge_sum(&a->cur, &b->cur) || !merge_sum(&a->prev, &b->prev) ||
+                !merge_sum(&a->capped, &b->capped))
+                return false;
+        }
+        for (int j = 0; j < nseg; j++) {
+            ssum *a = &to->s[j];
+            const ssum *b = &from->s[j];
+            a->orders += b->orders, a->nps_n += b->nps_n;
+            a->promoters += b->promoters, a->detractors += b->detractors;
+            a->csat_n += b->csat_n, a->csat_good += b->csat_good;
+            if (!merge_sum(&a->revenue, &b->revenue) || !merge_sum(&a->csat_sum, &b->csat_sum))
+                return false;
+        }
+    }
+    return true;
 }
 
 /* ---- the KPIs ---- */
@@ -627,13 +689,13 @@ static ssum range_sum(const kpi *k, const kgroup *g, int bs, int be)
     ssum r = {0};
     for (int j = bs; j < be; j++) {
         const ssum *s = &g->s[j];
-        r.revenue += s->revenue;
+        xsum_merge(&r.revenue, &s->revenue);
         r.orders += s->orders;
         r.nps_n += s->nps_n;
         r.promoters += s->promoters;
         r.detractors += s->detractors;
         r.csat_n += s->csat_n;
-        r.csat_sum += s->csat_sum;
+        xsum_merge(&r.csat_sum, &s->csat_sum);
         r.csat_good += s->csat_good;
     }
     return r;
@@ -656,17 +718,17 @@ static value kpi_value(const kpi *k, const kgroup *g, int i, int kid)
     case K_CHURNED: return v_int(s->churned);
     case K_RETENTION_RATE: return ratio((double)(s->e - s->n), (double)s->s);
     case K_CHURN_RATE: return ratio((double)s->churned, (double)s->s);
-    case K_REVENUE: return v_num(r.revenue);
+    case K_REVENUE: return v_num(xsum_value(&r.revenue));
     case K_ORDERS: return v_int(r.orders);
-    case K_AOV: return ratio(r.revenue, (double)r.orders);
+    case K_AOV: return ratio(xsum_value(&r.revenue), (double)r.orders);
     case K_NPS: return ratio(100.0 * (double)(r.promoters - r.detractors), (double)r.nps_n);
     case K_CSAT: return ratio((double)r.csat_good, (double)r.csat_n);
-    case K_CSAT_AVG: return ratio(r.csat_sum, (double)r.csat_n);
-    case K_CLV: return ratio(s->clv, (double)s->e);
-    case K_CAC: return ratio(s->cac, (double)s->n);
+    case K_CSAT_AVG: return ratio(xsum_value(&r.csat_sum), (double)r.csat_n);
+    case K_CLV: return ratio(xsum_value(&s->clv), (double)s->e);
+    case K_CAC: return ratio(xsum_value(&s->cac), (double)s->n);
     case K_UPSELL_RATE: return ratio((double)s->upsell, (double)s->s);
-    case K_GRR: return ratio(s->capped, s->prev);
-    case K_NRR: return ratio(s->cur, s->prev);
+    case K_GRR: return ratio(xsum_value(&s->capped), xsum_value(&s->prev));
+    case K_NRR: return ratio(xsum_value(&s->cur), xsum_value(&s->prev));
     default: return v_null();
     }
 }

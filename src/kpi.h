@@ -39,6 +39,18 @@ kpi *kpi_plan(store_txn *t, arena *a, diag *d, const char *src, const stage *st,
  * with D set. */
 int kpi_add(kpi *k, const uint8_t *rec, size_t len, colblock *cb, uint32_t ci, const value *ext);
 
+/* Tells K that the next account does not follow the last one it was given
+ * (another thread took the accounts in between, or none of them passed a
+ * filter): its interactions are then found by a seek rather than by reading
+ * on. Only a speed-up; the answer is the same without it. */
+void kpi_jump(kpi *k);
+
+/* Adds the sums of W (a kpi of the same statement, given the other accounts:
+ * a second thread's) into K. False, with K unusable, when both hold a sum of
+ * money that is not whole hundredths in one group (its digits would depend
+ * on the split). */
+bool kpi_merge(kpi *k, const kpi *w);
+
 /* Writes the result to OUT in the mode of RO. Returns 0, or -1 with D set. */
 int kpi_finish(kpi *k, FILE *out, const render_opts *ro);
 

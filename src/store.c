@@ -1408,6 +1408,7 @@ struct store_cols {
     bool nul;    /* acols: see col_key() */
     rbuf first;  /* the block's first key */
     bool started;
+    bool again;          /* the next block is the one at FIRST (store_cols_seek()) */
     size_t since, every; /* bytes mapped since release_pages(); read transactions only */
     uintptr_t last;      /* the end of the last value read */
     uint8_t key[COLKEY_MAX];
@@ -1493,8 +1494,10 @@ int store_cols_next(store_cols *c, colblock **out)
         c->started = true;
         rc = mdb_cursor_get(c->cur, &k, &v, MDB_FIRST);
     } else {
-        k = (MDB_val){col_key(c->key, c->first.data, c->first.len, c->nul, 0xFFFF), c->key};
+        unsigned slot = c->again ? 0 : 0xFFFF;
+        k = (MDB_val){col_key(c->key, c->first.data, c->first.len, c->nul, slot), c->key};
         rc = mdb_cursor_get(c->cur, &k, &v, MDB_SET_RANGE);
+        c->again = false;
     }
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) return rc;
@@ -1519,6 +1522,29 @@ int store_cols_next(store_cols *c, colblock **out)
     if (c->b.err) return c->b.err;
     *out = &c->b;
     return 1;
+}
+
+int store_cols_seek(store_cols *c, const char *id, size_t n)
+{
+    if (n > KEY_MAX) return STORE_EKEY;
+    /* the last key below ID NUL, which every key of ID's rows follows: the
+     * last slot of the last block whose first row is of an earlier id */
+    memcpy(c->key, id, n);
+    c->key[n] = 0;
+    MDB_val k = {n + 1, c->key}, v;
+    int rc = mdb_cursor_get(c->cur, &k, &v, MDB_SET_RANGE);
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        rc = mdb_cursor_get(c->cur, &k, &v, rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
+    if (rc == MDB_NOTFOUND) { /* none: from the first block */
+        c->started = false;
+        return 0;
+    }
+    if (rc) return rc;
+    size_t sfx = c->nul ? 3 : 2;
+    if (k.mv_size < sfx + 1) return STORE_ECORRUPT;
+    rbuf_set(&c->first, k.mv_data, k.mv_size - sfx);
+    c->started = c->again = true;
+    return 0;
 }
 
 /* ---- manager load deltas ---- */

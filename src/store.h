@@ -239,6 +239,11 @@ typedef struct colblock {
 int store_cols_open(store_txn *t, int entity, store_cols **out);
 /* The next block in *B: 1, 0 at the end, or a negative/errno code. */
 int store_cols_next(store_cols *c, colblock **b);
+/* Makes the next store_cols_next() of C give the block where the rows of
+ * id ID (N bytes) begin, or the one before it: the last block whose first
+ * row is of an id below ID, or the first block. For a walk of the
+ * interactions that skips accounts (kpi on two threads). 0, or an error. */
+int store_cols_seek(store_cols *c, const char *id, size_t n);
 void store_cols_close(store_cols *c);
 const colvec *store_cols_load(colblock *b, unsigned slot);
 /* Column SLOT of block B (all null when the block has none). */

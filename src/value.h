@@ -132,6 +132,13 @@ static inline void xsum_merge(xsum *a, const xsum *b)
     a->rest += b->rest;
     a->inexact |= b->inexact;
 }
+/* A minus B's terms. */
+static inline void xsum_sub(xsum *a, const xsum *b)
+{
+    a->cents -= b->cents;
+    a->rest -= b->rest;
+    a->inexact |= b->inexact;
+}
 static inline double xsum_value(const xsum *s)
 {
     return (double)s->cents / 100.0 + s->rest;

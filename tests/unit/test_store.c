@@ -2332,7 +2332,14 @@ static void check_icols(store *s)
     const uint8_t *rec;
     size_t len, rows = 0, blocks = 0;
     int rc;
+    char firsts[64][16]; /* the first account of the first blocks, for the seeks below */
     while ((rc = store_cols_next(sc, &b)) == 1) {
+        if (blocks < 64) {
+            value a = col_get(colblock_col(b, I_ACCOUNT), 0);
+            assert_true(a.type == T_TEXT && a.len < sizeof firsts[0]);
+            memcpy(firsts[blocks], a.s, a.len);
+            firsts[blocks][a.len] = 0;
+        }
         blocks++;
         /* whole interaction blocks (at most ~100 rows) past the limits */
         assert_true(b->n > 0 && b->n < 2 * COL_ROWS + 200);
@@ -2350,6 +2357,32 @@ static void check_icols(store *s)
     assert_int_equal(rows, store_count(t, ENT_INTERACTIONS));
     /* blocks are not cut smaller than COL_ROWS but for the last of a range */
     if (rows >= 4 * COL_ROWS) assert_true(blocks <= 2 * rows / COL_ROWS + 2);
+    /* store_cols_seek(ID) then gives the last block whose first account is
+     * below ID (the first block when none is), where ID's rows begin or the
+     * block before: ids before, among and after all, in any order */
+    size_t nb = blocks < 64 ? blocks : 64;
+    static const char *const probes[] = {"A-350", "A-",  "A-000", "A-699b", "B",    "A-350a",
+                                         "A-1",   "A-7", "A-35",  "",       "A-499"};
+    for (size_t i = 0; i < sizeof probes / sizeof probes[0] + nb; i++) {
+        const char *id = i < nb ? firsts[(i * 7) % nb] : probes[i - nb];
+        size_t want = 0, below = 0;
+        while (below < nb && strcmp(firsts[below], id) < 0)
+            below++;
+        if (below == nb && blocks > nb) continue; /* past the blocks remembered */
+        want = below ? below - 1 : 0;
+        assert_int_equal(store_cols_seek(sc, id, strlen(id)), 0);
+        assert_int_equal(store_cols_next(sc, &b), 1);
+        value a = col_get(colblock_col(b, I_ACCOUNT), 0);
+        if (strlen(firsts[want]) != a.len || memcmp(firsts[want], a.s, a.len) != 0)
+            fail_msg("seek to '%s': block of '%.*s', not of '%s'", id, (int)a.len, a.s,
+                     firsts[want]);
+        if (want + 1 < nb) { /* and the walk goes on from there */
+            assert_int_equal(store_cols_next(sc, &b), 1);
+            a = col_get(colblock_col(b, I_ACCOUNT), 0);
+            assert_true(strlen(firsts[want + 1]) == a.len &&
+                        memcmp(firsts[want + 1], a.s, a.len) == 0);
+        }
+    }
     store_cursor_close(c);
     store_cols_close(sc);
     store_abort(t);
