@@ -398,9 +398,26 @@ typedef struct group_op {
     uint32_t *bycode; /* the current block's key dictionary: group index + 1, 0 = not yet */
     uint32_t capcode;
     uint64_t serial; /* the block BYCODE is for */
-    uint32_t *gi;    /* group_block(): each row's group */
+    uint32_t *gi;    /* group_block(): each row's key code, then (when some
+                      * aggregate folds row by row) its group */
     uint32_t capgi;
+    /* group_block(): per key code of the block, the rows, and the non-null
+     * rows and sum of offsets of column SUMSLOT */
+    uint32_t *all, *cnt;
+    uint64_t *sum;
+    uint32_t capsum;
+    int sumslot;
+    struct keycache *kcache; /* see key_group() */
+    uint32_t nkcache;
 } group_op;
+
+/* A key of few bytes and the index of its group (see key_group()). */
+enum { KCACHE_BITS = 11 };
+typedef struct keycache {
+    uint64_t word; /* the bytes of a text, or an integer */
+    uint32_t tag;  /* 0: empty; a text's length + 1; 16 + an integer's type */
+    uint32_t gi;
+} keycache;
 
 /* Copies text of V into arena A so it outlives the row. */
 static value keep_value(arena *a, value v)
@@ -596,6 +613,41 @@ static void codes_of_block(group_op *g, colblock *b, const colvec *kc)
     g->serial = b->serial;
 }
 
+/* The index of the group of KEY, the one key: every block of columns has
+ * its own dictionary, so the same few keys (managers, regions) are looked up
+ * again in each; a text of up to 8 bytes or an integer is found in a table
+ * of the first 1024 such keys met, words compared, before group_find() (a
+ * value hash, then the values compared) is asked. */
+static uint32_t key_group(group_op *g, const value *key)
+{
+    uint64_t w = 0;
+    uint32_t tag = 0;
+    if (key->type == T_TEXT && key->len <= 8) {
+        memcpy(&w, key->s, key->len);
+        tag = (uint32_t)key->len + 1;
+    } else if (key->type == T_INT || key->type == T_BOOL || key->type == T_DATE ||
+               key->type == T_DATETIME) {
+        w = (uint64_t)key->i;
+        tag = 16 + (uint32_t)key->type;
+    }
+    keycache *e = NULL;
+    if (tag) {
+        const size_t mask = ((size_t)1 << KCACHE_BITS) - 1;
+        if (!g->kcache) g->kcache = xcalloc(mask + 1, sizeof *g->kcache);
+        size_t j = ((w ^ tag) * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - KCACHE_BITS);
+        for (e = &g->kcache[j]; e->tag; e = &g->kcache[j = (j + 1) & mask])
+            if (e->tag == tag && e->word == w) return e->gi;
+        if (g->nkcache >= (mask + 1) / 2) e = NULL; /* full enough */
+    }
+    bool created;
+    uint32_t gi = (uint32_t)(group_find(g, key, &created) - g->groups);
+    if (e) {
+        *e = (keycache){.word = w, .tag = tag, .gi = gi};
+        g->nkcache++;
+    }
+    return gi;
+}
+
 /* The index of the group of code CODE of key column KC (null's: the last),
  * looked up the first time the block shows it. */
 static uint32_t group_of_key(group_op *g, const colvec *kc, uint32_t code)
@@ -605,8 +657,7 @@ static uint32_t group_of_key(group_op *g, const colvec *kc, uint32_t code)
                     : kc->kind == COL_DICT
                         ? col_dict_value(kc, code)
                         : (value){.type = kc->type, .i = (int64_t)((uint64_t)kc->base + code)};
-        bool created;
-        g->bycode[code] = (uint32_t)(group_find(g, &key, &created) - g->groups) + 1;
+        g->bycode[code] = key_group(g, &key) + 1;
     }
     return g->bycode[code] - 1;
 }
@@ -676,9 +727,39 @@ static bool block_agg(group_op *g, colblock *b, int i)
     }
 }
 
+/* Whether column CV holds integers or hundredths in offsets of at most 4
+ * bytes, whose sum over a block fits 64 bits. */
+static bool small_offsets(const colvec *cv)
+{
+    return (cv->kind == COL_INT || cv->kind == COL_HUND) && cv->width <= 4;
+}
+
+/* Whether group_block() folds aggregate FN of column CV by key code: a
+ * count of rows or of non-null values, or a sum or avg of small_offsets(). */
+static bool by_code(const node *fn, const colvec *cv)
+{
+    return fn->op == AG_COUNT || ((fn->op == AG_SUM || fn->op == AG_AVG) && small_offsets(cv));
+}
+
+/* Counts for column CV the non-null rows of each key code of the block
+ * (g->cnt) and, SUMS, the sum of their offsets (g->sum): CODES[j] is the
+ * code of row SEL[j] (or j). */
+static void fold_codes(group_op *g, const uint32_t *codes, const uint32_t *sel, uint32_t n,
+                       const colvec *cv, bool sums)
+{
+    unsigned w = sums ? cv->width : 0;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = sel ? sel[j] : j, c = codes[j];
+        if (col_isnull(cv, i)) continue;
+        g->cnt[c]++;
+        if (w) g->sum[c] += col_uint(cv->data + (size_t)i * w, w);
+    }
+}
+
 /* The rows of a block at once, when group_push_cols() would take them and
- * every aggregate is of block_agg(): per row, in row order, the same sums
- * as group_push() makes. */
+ * every aggregate is of block_agg(): the same sums as group_push() makes
+ * row by row. Counts and sums of integers and hundredths add up per key
+ * code of the block first (by_code()), then once per code into its group. */
 static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
 {
     group_op *g = (group_op *)o;
@@ -691,21 +772,54 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
         free(g->gi);
         g->gi = xmalloc(sizeof *g->gi * (g->capgi = n));
     }
+    uint32_t ncodes = key_codes(kc);
     codes_of_block(g, b, kc);
-    for (uint32_t j = 0; j < n; j++) {
-        uint32_t code = key_code(kc, sel ? sel[j] : j), k = g->bycode[code];
-        g->gi[j] = k ? k - 1 : group_of_key(g, kc, code);
+    if (ncodes > g->capsum) {
+        g->capsum = ncodes;
+        g->all = xrealloc(g->all, sizeof *g->all * ncodes);
+        g->cnt = xrealloc(g->cnt, sizeof *g->cnt * ncodes);
+        g->sum = xrealloc(g->sum, sizeof *g->sum * ncodes);
     }
+    memset(g->all, 0, sizeof *g->all * ncodes);
+    g->sumslot = -2;
+    uint32_t *codes = g->gi;
+    for (uint32_t j = 0; j < n; j++)
+        g->all[codes[j] = key_code(kc, sel ? sel[j] : j)]++;
+    for (uint32_t c = 0; c < ncodes; c++) /* every key of the block has its group */
+        if (g->all[c]) group_of_key(g, kc, c);
+    bool rows = false;
     for (int f = 0; f < g->nfns; f++) {
         const node *fn = g->fns[f];
-        if (fn->op == AG_COUNT && fn->n == 0) {
-            for (uint32_t j = 0; j < n; j++)
-                g->groups[g->gi[j]].accs[f].count++;
+        const colvec *cv = fn->n ? colblock_col(b, (unsigned)g->argslot[f]) : NULL;
+        if (cv && cv->kind == COL_NULL) continue;
+        if (cv && !by_code(fn, cv)) {
+            rows = true;
             continue;
         }
+        if (cv && g->sumslot != g->argslot[f]) { /* (sum and avg of one column: once) */
+            memset(g->cnt, 0, sizeof *g->cnt * ncodes);
+            memset(g->sum, 0, sizeof *g->sum * ncodes);
+            fold_codes(g, codes, sel, n, cv, small_offsets(cv));
+            g->sumslot = g->argslot[f];
+        }
+        const uint32_t *cnt = cv ? g->cnt : g->all;
+        for (uint32_t c = 0; c < ncodes; c++) {
+            if (!cnt[c]) continue;
+            acc *a = &g->groups[g->bycode[c] - 1].accs[f];
+            a->count += cnt[c];
+            if (fn->op == AG_COUNT) continue;
+            xcents s = (xcents)g->sum[c] + (xcents)cv->base * cnt[c]; /* (an xsum of cents) */
+            a->sum.cents += cv->kind == COL_INT ? s * 100 : s;
+        }
+    }
+    if (!rows) return 0;
+    for (uint32_t j = 0; j < n; j++) /* the codes become groups */
+        g->gi[j] = g->bycode[codes[j]] - 1;
+    for (int f = 0; f < g->nfns; f++) {
+        const node *fn = g->fns[f];
+        if (!fn->n) continue;
         const colvec *cv = colblock_col(b, (unsigned)g->argslot[f]);
-        if (cv->kind == COL_NULL) continue;
-        bool count_only = fn->op == AG_COUNT;
+        if (cv->kind == COL_NULL || by_code(fn, cv)) continue;
         if (fn->op == AG_MIN || fn->op == AG_MAX) { /* as acc_fold(): the first, then better ones */
             for (uint32_t j = 0; j < n; j++) {
                 uint32_t i = sel ? sel[j] : j;
@@ -720,12 +834,11 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
             }
             continue;
         }
-        for (uint32_t j = 0; j < n; j++) {
+        for (uint32_t j = 0; j < n; j++) { /* sum and avg of other numbers */
             uint32_t i = sel ? sel[j] : j;
             if (col_isnull(cv, i)) continue;
             acc *a = &g->groups[g->gi[j]].accs[f];
             a->count++;
-            if (count_only) continue;
             if (cv->kind == COL_INT) {
                 xsum_int(&a->sum, col_int(cv, i));
                 continue;
@@ -820,6 +933,10 @@ static void group_free(op *o)
     free(g->table);
     free(g->bycode);
     free(g->gi);
+    free(g->all);
+    free(g->cnt);
+    free(g->sum);
+    free(g->kcache);
 }
 
 /* ---- count ---- */
