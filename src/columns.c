@@ -220,6 +220,35 @@ static bool ends_ok(const uint8_t *p, uint32_t n, size_t limit)
     return !down && last <= limit;
 }
 
+/* Whether each of the N codes of WIDTH bytes at D is below NDICT (> 0). */
+static bool codes_below(const uint8_t *d, uint32_t n, unsigned width, uint32_t ndict)
+{
+    uint32_t i = 0, top = 0;
+    if (width == 1 && ndict <= 128) {
+        /* eight codes at a time: byte B has its high bit set in B | (B + 128 -
+         * NDICT) exactly when B >= NDICT (a byte of 128 or more may carry
+         * into the next, but is itself caught) */
+        const uint64_t ones = UINT64_C(0x0101010101010101);
+        uint64_t add = ones * (128 - ndict), bad = 0;
+        for (; i + 8 <= n; i += 8) {
+            uint64_t x;
+            memcpy(&x, d + i, 8);
+            bad |= (x | (x + add)) & (ones * 0x80);
+        }
+        if (bad) return false;
+    }
+    if (width == 1)
+        for (; i < n; i++)
+            top = d[i] > top ? d[i] : top;
+    else
+        for (; i < n; i++) {
+            uint16_t c;
+            memcpy(&c, d + 2 * (size_t)i, 2);
+            top = c > top ? c : top;
+        }
+    return top < ndict;
+}
+
 bool col_view(colvec *cv, const uint8_t *p, size_t len)
 {
     uint32_t n = 0;
@@ -264,17 +293,7 @@ bool col_view(colvec *cv, const uint8_t *p, size_t len)
         v.dict = b + head;
         if (v.ndict == 0 || (rest - head - dbytes) / v.width < n) return false;
         v.data = v.dict + dbytes;
-        uint32_t top = 0; /* codes (nulls' are 0) within the dictionary */
-        if (v.width == 1)
-            for (uint32_t i = 0; i < n; i++)
-                top = v.data[i] > top ? v.data[i] : top;
-        else
-            for (uint32_t i = 0; i < n; i++) {
-                uint16_t c;
-                memcpy(&c, v.data + 2 * (size_t)i, 2);
-                top = c > top ? c : top;
-            }
-        if (top >= v.ndict) return false;
+        if (!codes_below(v.data, n, v.width, v.ndict)) return false; /* (nulls' codes are 0) */
         break;
     }
     case COL_TEXT:

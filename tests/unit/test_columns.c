@@ -70,7 +70,7 @@ static void test_kinds(void **state)
     (void)state;
     enum { N = 1500 };
     value *v = calloc(N, sizeof *v);
-    char (*txt)[24] = calloc(N, 24);
+    char(*txt)[24] = calloc(N, 24);
     /* all null */
     roundtrip(v, N, COL_NULL);
     roundtrip(v, 0, COL_NULL);
@@ -173,11 +173,56 @@ static void test_garbage(void **state)
     }
 }
 
+/* A code beyond the dictionary is refused wherever it lies, for every size
+ * of dictionary of one-byte codes (eight codes are checked at a time up to
+ * 128 values), and one just inside is not. */
+static void test_bad_code(void **state)
+{
+    (void)state;
+    enum { N = 700 };
+    value *v = calloc(N, sizeof *v);
+    char(*txt)[8] = calloc(N, 8);
+    static const uint32_t sizes[] = {1, 2, 7, 8, 100, 127, 128, 129, 200, 255};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        uint32_t nd = sizes[s];
+        for (uint32_t i = 0; i < N; i++) {
+            snprintf(txt[i], 8, "v%u", i % nd);
+            v[i] = v_text(txt[i], strlen(txt[i]));
+        }
+        rbuf b = {0};
+        col_encode(&b, v, N);
+        colvec cv;
+        assert_true(col_view(&cv, b.data, b.len));
+        assert_int_equal(cv.kind, COL_DICT);
+        assert_int_equal(cv.width, 1);
+        assert_int_equal(cv.ndict, nd);
+        uint8_t *codes = (uint8_t *)cv.data;
+        static const uint32_t at[] = {0, 1, 7, 8, 9, 15, 16, 511, 693, 695, 696, 699};
+        for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
+            uint8_t keep = codes[at[k]];
+            static const unsigned over[] = {0, 1, 127, 128, 255};
+            for (size_t o = 0; o < sizeof over / sizeof over[0]; o++) {
+                if (nd + over[o] > 255) continue;
+                codes[at[k]] = (uint8_t)(nd + over[o]);
+                if (col_view(&cv, b.data, b.len))
+                    fail_msg("%u values: code %u at row %u passed", nd, nd + over[o], at[k]);
+            }
+            codes[at[k]] = (uint8_t)(nd - 1);
+            assert_true(col_view(&cv, b.data, b.len));
+            codes[at[k]] = keep;
+        }
+        rbuf_free(&b);
+    }
+    free(txt);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_bad_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
