@@ -136,6 +136,8 @@ struct store_txn {
     MDB_cursor *kcur[DB_N]; /* accounts and managers: a put in key order after the last
                              * finds its page without a search from the root */
     MDB_cursor *hcur;       /* history: appends */
+    int64_t hbatch;         /* the batch whose first row's statement is HSTMT (0: none) */
+    rbuf hstmt;             /* (see store_history_put()) */
     rbuf buf;               /* scratch for re-encoding records */
     rbuf key;               /* scratch for keys */
     /* Interactions of one account waiting to join its blocks (see iflush()). */
@@ -181,6 +183,12 @@ struct store_cursor {
     bool asc;         /* revenue ascending */
     uint8_t grp[8];   /* ascending: the revenue (key prefix) being walked */
     MDB_cursor *acur; /* accounts */
+    /* history: rows given back their batch's statement (see hist_row()) */
+    bool hist;
+    uint8_t hbatch[8]; /* the batch of HSTMT, as in keys */
+    bool hstmt_ok;
+    rbuf hstmt, hbuf;
+    arena *filled; /* the rows, which live as long as the cursor */
 };
 
 /* Bytes a scan reads between two release_pages(): 64 MB, or $KASH_RELEASE_BYTES
@@ -512,12 +520,13 @@ int store_begin(store *s, bool write, store_txn **out)
         /* whatever this transaction writes is in the current format: an older
          * database is upgraded with it (older kash then refuses the file);
          * version 4 brought by_revenue, 5 acols, 6 icols, built from the
-         * accounts and interactions at commit */
+         * accounts and interactions at commit; 7 history rows without their
+         * batch's statement, read as well as whole ones (hist_row()) */
         if (rc == 0 && write && version < STORE_VERSION) {
             rc = meta_put_u64(t->txn, s->dbi[DB_META], "version", STORE_VERSION);
             if (version < 4) t->rev_stale = true;
             if (version < 5) t->cols_stale = true;
-            t->icols_stale = true;
+            if (version < 6) t->icols_stale = true;
         }
         t->rev_ok = write || (s->rev_open && version >= 4);
         t->cols_ok = !write && s->cols_open && version >= 5;
@@ -564,6 +573,7 @@ static void txn_free(store_txn *t)
         free(t->deltas[i].id);
     free(t->deltas);
     rbuf_free(&t->buf);
+    rbuf_free(&t->hstmt);
     rbuf_free(&t->key);
     free(t->irows);
     free(t->iacct);
@@ -583,6 +593,7 @@ static int rev_build(store_txn *t);
 static int cols_build(store_txn *t);
 static int cols_update(store_txn *t);
 static int cols_walk(store_txn *t, int entity, store_cols **out);
+static int hist_row(store_cursor *c, const MDB_val *k, const uint8_t **rec, size_t *len);
 static int icols_build(store_txn *t);
 static int icols_update(store_txn *t);
 static int block_row(const uint8_t *b, size_t n, size_t *off, uint32_t *seq, const uint8_t **rec,
@@ -1885,6 +1896,7 @@ int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_
     store_cursor *c = xcalloc(1, sizeof *c);
     c->t = t;
     c->blocks = entity == ENT_INTERACTIONS;
+    c->hist = entity == ENT_HISTORY;
     if (t->txn) {
         int rc = mdb_cursor_open(t->txn, t->s->dbi[entity_db[entity]], &c->cur);
         if (rc) {
@@ -2093,6 +2105,7 @@ int store_next(store_cursor *c, const uint8_t **rec, size_t *reclen)
                 prefetch_ahead((const uint8_t *)v.mv_data + o);
             *rec = v.mv_data;
             *reclen = v.mv_size;
+            if (c->hist) return hist_row(c, &k, rec, reclen);
         }
         return rc;
     }
@@ -2145,6 +2158,10 @@ void store_cursor_close(store_cursor *c)
     if (c->cur) mdb_cursor_close(c->cur);
     if (c->acur) mdb_cursor_close(c->acur);
     free((char *)c->prefix);
+    rbuf_free(&c->hstmt);
+    rbuf_free(&c->hbuf);
+    if (c->filled) arena_free(c->filled);
+    free(c->filled);
     free(c);
 }
 
@@ -2718,9 +2735,72 @@ int64_t store_next_batch(store_txn *t)
     return b;
 }
 
+/* REC of LEN bytes with slot SLOT set to V, encoded into OUT. */
+static void rec_with(rbuf *out, const uint8_t *rec, size_t len, unsigned slot, value v)
+{
+    value local[16], *vals = local;
+    int n = (int)rec_nslots(rec, len);
+    if (n <= (int)slot) n = (int)slot + 1;
+    if (n > 16) vals = xmalloc(sizeof *vals * (size_t)n);
+    for (int i = 0; i < n; i++)
+        vals[i] = rec_get(rec, len, (unsigned)i);
+    vals[slot] = v;
+    rec_encode(out, vals, n);
+    if (vals != local) free(vals);
+}
+
+/* The history row of key K read by C, REC of LEN bytes, with its batch's
+ * statement when it was left out (see store_history_put()): a copy that
+ * lives as long as C. 1, or an error. */
+static int hist_row(store_cursor *c, const MDB_val *k, const uint8_t **rec, size_t *len)
+{
+    const uint8_t *kb = k->mv_data;
+    if (k->mv_size != 12 || ((kb[8] | kb[9] | kb[10]) == 0 && kb[11] <= 1) ||
+        rec_get(*rec, *len, H_STATEMENT).type != T_NULL)
+        return 1;
+    if (!c->hstmt_ok || memcmp(c->hbatch, kb, 8) != 0) {
+        uint8_t key[12];
+        memcpy(key, kb, 8);
+        be32(key + 8, 1);
+        MDB_val fk = {sizeof key, key}, fv;
+        int rc = mdb_get(c->t->txn, c->t->s->dbi[DB_HISTORY], &fk, &fv);
+        value st = rc == 0 ? rec_get(fv.mv_data, fv.mv_size, H_STATEMENT) : v_null();
+        if (rc && rc != MDB_NOTFOUND) return rc;
+        if (st.type != T_TEXT) return 1; /* (no first row to take it from: left null) */
+        rbuf_set(&c->hstmt, st.s, st.len);
+        memcpy(c->hbatch, kb, 8);
+        c->hstmt_ok = true;
+    }
+    rec_with(&c->hbuf, *rec, *len, H_STATEMENT, v_text((const char *)c->hstmt.data, c->hstmt.len));
+    if (!c->filled) {
+        c->filled = xmalloc(sizeof *c->filled);
+        arena_init(c->filled);
+    }
+    uint8_t *p = arena_alloc(c->filled, c->hbuf.len);
+    memcpy(p, c->hbuf.data, c->hbuf.len);
+    *rec = p;
+    *len = c->hbuf.len;
+    return 1;
+}
+
+/* A batch's rows after the first do not repeat its statement (which would
+ * be most of a big reassignment's history): a row of seq > 1 whose
+ * statement is that of the batch's first row, written before it in this
+ * transaction, is stored with a null statement, and hist_row() gives it
+ * back. (Statements are never null otherwise.) */
 int store_history_put(store_txn *t, int64_t batch, uint32_t seq, const uint8_t *rec, size_t len)
 {
     if (!t->write) return STORE_EREADONLY;
+    value st = rec_get(rec, len, H_STATEMENT);
+    if (seq == 1) {
+        t->hbatch = st.type == T_TEXT ? batch : 0;
+        if (t->hbatch) rbuf_set(&t->hstmt, st.s, st.len);
+    } else if (batch == t->hbatch && st.type == T_TEXT && st.len == t->hstmt.len &&
+               memcmp(st.s, t->hstmt.data, st.len) == 0) {
+        rec_with(&t->buf, rec, len, H_STATEMENT, v_null());
+        rec = t->buf.data;
+        len = t->buf.len;
+    }
     uint8_t key[12];
     be64(key, (uint64_t)batch);
     be32(key + 8, seq);

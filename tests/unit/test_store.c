@@ -474,6 +474,109 @@ static void set_version_raw(uint64_t version, bool remove)
     mdb_env_close(env);
 }
 
+/* A history row as mutations write it. */
+static void put_hist(store_txn *t, int64_t batch, uint32_t seq, const char *stmt, const char *acct)
+{
+    value h[H_NBUILTIN] = {v_int(batch), v_datetime(1700000000), text("tester"), text(stmt),
+                           text(acct),   text("tier"),           v_int(1),       v_int(2),
+                           v_bool(false)};
+    rbuf b = {0};
+    rec_encode(&b, h, H_NBUILTIN);
+    assert_int_equal(store_history_put(t, batch, seq, b.data, b.len), 0);
+    rbuf_free(&b);
+}
+
+/* The statement of history row (BATCH, SEQ) as stored (LMDB read directly):
+ * "-" when null. */
+static void raw_statement(int64_t batch, uint32_t seq, char *out, size_t n)
+{
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_env *env = raw_begin(&txn);
+    assert_int_equal(mdb_dbi_open(txn, "history", 0, &dbi), 0);
+    uint8_t key[12];
+    for (int i = 0; i < 8; i++)
+        key[i] = (uint8_t)((uint64_t)batch >> (56 - 8 * i));
+    for (int i = 0; i < 4; i++)
+        key[8 + i] = (uint8_t)(seq >> (24 - 8 * i));
+    MDB_val k = {sizeof key, key}, v;
+    assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+    value s = rec_get(v.mv_data, v.mv_size, H_STATEMENT);
+    snprintf(out, n, "%.*s", s.type == T_TEXT ? (int)s.len : 1, s.type == T_TEXT ? s.s : "-");
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+}
+
+/* The rows of a batch after its first leave out its statement, which reads
+ * back whole (version 7); rows read earlier stay valid while the cursor
+ * lives; a row whose statement differs, or whose batch's first row was not
+ * written before it in the transaction, keeps its own; a rewrite of the
+ * rows (undo marks them) leaves it out again. */
+static void test_history_statement(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    put_hist(t, 1, 1, "accounts | assign to m1", "A-1");
+    put_hist(t, 1, 2, "accounts | assign to m1", "A-2");
+    put_hist(t, 1, 3, "accounts | assign to m1", "A-3");
+    put_hist(t, 1, 4, "something else", "A-4");
+    put_hist(t, 2, 2, "no first row", "A-5");
+    commit(t);
+    store_close(s);
+    static const char *const raw[][2] = {
+        {"1", "accounts | assign to m1"}, {"2", "-"}, {"3", "-"}, {"4", "something else"}};
+    char got[64];
+    for (int i = 0; i < 4; i++) {
+        raw_statement(1, (uint32_t)(i + 1), got, sizeof got);
+        assert_string_equal(got, raw[i][1]);
+    }
+    raw_statement(2, 2, got, sizeof got);
+    assert_string_equal(got, "no first row");
+    for (int round = 0; round < 2; round++) {
+        s = open_store(0);
+        t = begin(s, round == 0);
+        store_cursor *c;
+        assert_int_equal(store_scan(t, ENT_HISTORY, NULL, 0, &c), 0);
+        const uint8_t *rec[5];
+        size_t len[5];
+        int n = 0;
+        while (n < 5 && store_next(c, &rec[n], &len[n]) == 1)
+            n++;
+        assert_int_equal(n, 5);
+        static const char *const want[] = {"accounts | assign to m1", "accounts | assign to m1",
+                                           "accounts | assign to m1", "something else",
+                                           "no first row"};
+        for (int i = 0; i < 5; i++) { /* (all read before any is looked at) */
+            value st = rec_get(rec[i], len[i], H_STATEMENT);
+            assert_int_equal(st.type, T_TEXT);
+            assert_true(st.len == strlen(want[i]) && memcmp(st.s, want[i], st.len) == 0);
+            value a = rec_get(rec[i], len[i], H_ACCOUNT);
+            assert_true(a.type == T_TEXT && a.len == 3 && a.s[2] == '1' + i);
+        }
+        if (round == 0) /* as undo does: each row of batch 1 written again, in order */
+            for (int i = 0; i < 4; i++) {
+                value h[H_NBUILTIN];
+                rec_decode(rec[i], len[i], h, H_NBUILTIN);
+                h[H_UNDONE] = v_bool(true);
+                rbuf b = {0};
+                rec_encode(&b, h, H_NBUILTIN);
+                assert_int_equal(store_history_put(t, 1, (uint32_t)(i + 1), b.data, b.len), 0);
+                rbuf_free(&b);
+            }
+        store_cursor_close(c);
+        if (round == 0)
+            commit(t);
+        else
+            store_abort(t);
+        store_close(s);
+        for (int i = 0; i < 4; i++) {
+            raw_statement(1, (uint32_t)(i + 1), got, sizeof got);
+            assert_string_equal(got, raw[i][1]);
+        }
+    }
+}
+
 static void test_version_mismatch(void **state)
 {
     (void)state;
@@ -2448,6 +2551,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_columns_model),
         T(test_icols_model),
+        T(test_history_statement),
         T(test_open_missing),
         T(test_builtin_schema),
         T(test_create_mode),
