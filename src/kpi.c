@@ -78,7 +78,10 @@ struct kpi {
     const char *src;
     const stage *st;
     bool report;
-    bool clv; /* clv is asked for: it needs the orders before the first boundary */
+    bool clv;     /* clv is asked for: it needs the orders before the first boundary */
+    bool byrev;   /* nrr, grr or clv: each account's revenue per segment is needed */
+    bool byups;   /* upsell_rate: each account's upsells per segment */
+    bool prezero; /* prerev and preups are all zero */
     window *win;
     int nwin;
     int64_t *bounds; /* sorted distinct boundary days */
@@ -250,9 +253,14 @@ kpi *kpi_plan(store_txn *t, arena *a, diag *d, const char *src, const stage *st,
     k->src = src;
     k->st = st;
     k->report = st->kind == S_REPORT;
-    k->clv = k->report;
-    for (int i = 0; i < st->nkpis; i++)
-        if (st->kpis[i] == K_CLV) k->clv = true;
+    k->clv = k->byrev = k->byups = k->report;
+    k->prezero = true;
+    for (int i = 0; i < st->nkpis; i++) {
+        int kid = st->kpis[i];
+        k->clv |= kid == K_CLV;
+        k->byrev |= kid == K_CLV || kid == K_NRR || kid == K_GRR;
+        k->byups |= kid == K_UPSELL_RATE;
+    }
     arena_init(&k->scratch);
     if (!make_windows(k)) {
         kpi_free(k);
@@ -369,10 +377,12 @@ static void fold_in(kpi *k, kgroup *g, int j, int ik, value amount, value nps, v
         s->orders++;
         if (num_of(amount, &x)) {
             xsum_num(&s->revenue, x);
-            xsum_num(&k->rev[j], x);
-            *touched = true;
+            if (k->byrev) {
+                xsum_num(&k->rev[j], x);
+                *touched = true;
+            }
         }
-    } else if (ik == IK_UPSELL) {
+    } else if (ik == IK_UPSELL && k->byups) {
         k->ups[j]++;
         *touched = true;
     }
@@ -602,9 +612,11 @@ int kpi_add(kpi *k, const uint8_t *rec, size_t len, colblock *cb, uint32_t ci, c
         }
         memset(k->rev, 0, sizeof *k->rev * (size_t)(nseg > 0 ? nseg : 1));
         memset(k->ups, 0, sizeof *k->ups * (size_t)(nseg > 0 ? nseg : 1));
-    } else {
+        k->prezero = false;
+    } else if (!k->prezero) {
         memset(k->prerev, 0, sizeof *k->prerev * (size_t)k->nb);
         memset(k->preups, 0, sizeof *k->preups * (size_t)k->nb);
+        k->prezero = true;
     }
 
     int64_t created = 0, closed = 0;
@@ -617,18 +629,22 @@ int kpi_add(kpi *k, const uint8_t *rec, size_t len, colblock *cb, uint32_t ci, c
         wsum *s = &g->w[i];
         if (customer_at(hcr, created, hcl, closed, w->start)) {
             s->s++;
+            if (k->preups[w->be] - k->preups[w->bs] > 0) s->upsell++;
+        }
+        if (k->byrev && customer_at(hcr, created, hcl, closed, w->start)) {
             xsum cur = k->prerev[w->be], prev = k->prerev[w->bpe];
             xsum_sub(&cur, &k->prerev[w->bs]);
             xsum_sub(&prev, &k->prerev[w->bps]);
             xsum_merge(&s->cur, &cur);
             xsum_merge(&s->prev, &prev);
             xsum_merge(&s->capped, xsum_less(&cur, &prev) ? &cur : &prev);
-            if (k->preups[w->be] - k->preups[w->bs] > 0) s->upsell++;
         }
         if (customer_at(hcr, created, hcl, closed, w->end - 1)) {
-            s->e++; /* clv: all orders before the window's end */
-            xsum_merge(&s->clv, &before);
-            xsum_merge(&s->clv, &k->prerev[w->be]);
+            s->e++;
+            if (k->clv) { /* all orders before the window's end */
+                xsum_merge(&s->clv, &before);
+                xsum_merge(&s->clv, &k->prerev[w->be]);
+            }
         }
         if (hcr && created >= w->start && created < w->end) {
             s->n++;
