@@ -502,9 +502,14 @@ static int iwalk_account(kpi *k, kgroup *g, value id, xsum *before, bool *touche
 {
     iwalk *w = &k->iw;
     if (w->off) return 0;
-    if (w->last && bytes_cmp(id.s, id.len, w->last, w->lastlen) <= 0) {
-        w->off = true;
-        return 0;
+    if (!k->ec.cb) { /* (rows of the account columns come in id order) */
+        if (w->last && bytes_cmp(id.s, id.len, w->last, w->lastlen) <= 0) {
+            w->off = true;
+            return 0;
+        }
+        if (id.len + 1 > w->lastcap) w->last = xrealloc(w->last, w->lastcap = id.len + 1);
+        memcpy(w->last, id.s, id.len);
+        w->lastlen = id.len;
     }
     if (w->seek) {
         w->seek = false;
@@ -513,9 +518,6 @@ static int iwalk_account(kpi *k, kgroup *g, value id, xsum *before, bool *touche
         w->b = NULL;
         w->end = false;
     }
-    if (id.len + 1 > w->lastcap) w->last = xrealloc(w->last, w->lastcap = id.len + 1);
-    memcpy(w->last, id.s, id.len);
-    w->lastlen = id.len;
     for (;;) {
         if (!w->b || w->i >= w->b->n) {
             if (w->end) return 1;
