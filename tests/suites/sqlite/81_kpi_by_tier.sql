@@ -6,6 +6,7 @@
 --   revenue/orders/nps/csat: interactions (of the accounts) whose day is in [s, e]
 --   clv: order amounts up to e of the E accounts, averaged over E
 --   grr/nrr: over the S accounts, their order revenue in [s, e] against [ps, pe]
+CREATE TEMP VIEW kv AS
 WITH per(label, s, e, ps, pe) AS (VALUES
   ('2024-Q3', '2024-07-01', '2024-09-30', '2024-04-01', '2024-06-30')),
 m AS (
@@ -61,4 +62,9 @@ v AS (
          CASE WHEN g.prev <> 0 THEN g.capped / g.prev END AS grr,
          CASE WHEN g.prev <> 0 THEN g.cur / g.prev END AS nrr
   FROM g LEFT JOIN q ON q.label = g.label AND q.k IS g.k)
-SELECT k AS tier, customers, new_customers, churned, retention_rate, churn_rate, revenue, orders, aov, nps, csat, csat_avg, clv, cac, upsell_rate, grr, nrr FROM v ORDER BY k NULLS LAST;
+SELECT * FROM v;
+SELECT k AS tier, customers, new_customers, churned, retention_rate, churn_rate, revenue, orders, aov, nps, csat, csat_avg, clv, cac, upsell_rate, grr, nrr FROM kv ORDER BY k NULLS LAST;
+-- a few alone (kpi keeps per account only what they need)
+SELECT k AS tier, grr, upsell_rate FROM kv ORDER BY k NULLS LAST;
+SELECT k AS tier, nrr, churn_rate FROM kv ORDER BY k NULLS LAST;
+SELECT k AS tier, clv, aov FROM kv ORDER BY k NULLS LAST;
