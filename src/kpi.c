@@ -65,7 +65,7 @@ typedef struct iwalk {
     const colvec *acct, *at, *kind, *amount, *nps, *csat;
     uint8_t *kclass; /* ikind() of each value of a dictionary of kinds, or NULL */
     size_t capk;
-    char *last; /* the last account read */
+    char *last; /* the last account read (from records: columns come in order) */
     size_t lastlen, lastcap;
 } iwalk;
 
@@ -632,14 +632,14 @@ int kpi_add(kpi *k, const uint8_t *rec, size_t len, colblock *cb, uint32_t ci, c
         if (customer_at(hcr, created, hcl, closed, w->start)) {
             s->s++;
             if (k->preups[w->be] - k->preups[w->bs] > 0) s->upsell++;
-        }
-        if (k->byrev && customer_at(hcr, created, hcl, closed, w->start)) {
-            xsum cur = k->prerev[w->be], prev = k->prerev[w->bpe];
-            xsum_sub(&cur, &k->prerev[w->bs]);
-            xsum_sub(&prev, &k->prerev[w->bps]);
-            xsum_merge(&s->cur, &cur);
-            xsum_merge(&s->prev, &prev);
-            xsum_merge(&s->capped, xsum_less(&cur, &prev) ? &cur : &prev);
+            if (k->byrev) {
+                xsum cur = k->prerev[w->be], prev = k->prerev[w->bpe];
+                xsum_sub(&cur, &k->prerev[w->bs]);
+                xsum_sub(&prev, &k->prerev[w->bps]);
+                xsum_merge(&s->cur, &cur);
+                xsum_merge(&s->prev, &prev);
+                xsum_merge(&s->capped, xsum_less(&cur, &prev) ? &cur : &prev);
+            }
         }
         if (customer_at(hcr, created, hcl, closed, w->end - 1)) {
             s->e++;
