@@ -251,8 +251,8 @@ typedef struct sort_op {
     size_t n, cap;
     size_t keep;  /* rows a following limit can use; 0 = all */
     size_t seq;   /* arrival order, the last tie-breaker */
-    bool ordered; /* rows come in this sort's order (store_scan_by_revenue()):
-                   * the first KEEP are the answer */
+    bool ordered; /* rows come in this sort's order (store_scan_by_revenue(),
+                   * key_sort()): the first KEEP are the answer */
 } sort_op;
 
 static int sort_cmp(const void *a, const void *b, void *ctx)
@@ -300,7 +300,7 @@ static int sort_push(op *o, const prow *r)
 static int sort_done(op *o)
 {
     sort_op *s = (sort_op *)o;
-    if (s->n) qsort_r(s->rows, s->n, sizeof *s->rows, sort_cmp, s);
+    if (s->n && !s->ordered) qsort_r(s->rows, s->n, sizeof *s->rows, sort_cmp, s);
     for (size_t i = 0; i < s->n; i++) {
         if (exec_cancelled(o->p->s)) return diag_setf(o->p->d, DIAG_INTERRUPT, "interrupted");
         int rc = push_next(o, &s->rows[i].r);
@@ -1493,6 +1493,25 @@ static sort_op *revenue_sort(pipeline *p, const stmt *st, op *first, bool *desc)
     return (sort_op *)o;
 }
 
+/* The sort of P's pipeline (FIRST) when a scan in key order gives the rows
+ * in its order already: accounts or managers through nothing but where into
+ * a sort whose first key is `id` ascending (ids are unique, so no later key
+ * ever decides). NULL otherwise, or with $KASH_NO_INDEX set (to compare). */
+static sort_op *key_sort(const pipeline *p, op *first)
+{
+    const char *off = getenv("KASH_NO_INDEX");
+    if ((p->entity != ENT_ACCOUNTS && p->entity != ENT_MANAGERS) || (off && *off)) return NULL;
+    op *o = first;
+    while (o && o->push == where_push)
+        o = o->next;
+    if (!o || o->push != sort_push) return NULL;
+    sort_op *s = (sort_op *)o;
+    const node *e = s->nkeys ? s->keys[0].e : NULL;
+    if (!e || s->keys[0].desc || e->kind != N_FIELD || e->scope != SC_REC || e->slot != 0)
+        return NULL;
+    return s;
+}
+
 /* Whether the rows of P can come from the columns (store_cols_open()): the
  * accounts or interactions, going through nothing but where and limit to a
  * count, group, select, kpi or report, none of which keeps a source row. Not for
@@ -1722,6 +1741,7 @@ static int run_pipeline_once(pipeline *p, const stmt *st)
             rc = 0; /* the rows come from the columns */
         } else {    /* (STORE_NOTFOUND: a version-3 file has no index yet) */
             rc = store_scan(p->txn, entity, NULL, 0, &cur);
+            if ((sort = key_sort(p, first)) != NULL) sort->ordered = true;
         }
         if (rc) ret = diag_setf(d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     }

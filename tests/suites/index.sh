@@ -56,6 +56,21 @@ for q in 'accounts | sort revenue desc | limit 10' \
     i=$((i + 1))
     same "top-N $i" g.db "$q"
 done
+# a sort by id of accounts or managers takes the rows in the order a scan
+# gives them (key order), stopping at the limit; other sorts do not
+i=0
+for q in 'accounts | sort id | limit 10' \
+    'accounts where region = "EMEA" | sort id, revenue desc | limit 20 offset 5 | select id, revenue' \
+    'accounts where tier = 2 | sort id | select id, tier' \
+    'accounts | sort id asc, name | limit 1999 | select id' \
+    'managers where capacity > 50 | sort id | select id, name' \
+    'accounts | sort id desc | limit 5 | select id' \
+    'accounts | sort name, id | limit 10 | select id, name' \
+    'accounts | sort tier, id | limit 10 | select id, tier' \
+    'accounts where revenue is null | sort upper(id) desc | limit 10 | select id'; do
+    i=$((i + 1))
+    same "sort by id $i" g.db "$q"
+done
 # a scan that hands its mapped pages back after every row reads the same
 out=$(KASH_RELEASE_BYTES=1 "$kash" -m csv g.db -c 'accounts where region = "NA" | sort revenue desc | limit 50')
 [ "$out" = "$(KASH_NO_INDEX=1 "$kash" -m csv g.db -c 'accounts where region = "NA" | sort revenue desc | limit 50')" ] &&
@@ -63,10 +78,11 @@ out=$(KASH_RELEASE_BYTES=1 "$kash" -m csv g.db -c 'accounts where region = "NA" 
 # a mutation that picks its accounts through the index changes the same ones
 cp g.db m1.db && cp g.db m2.db
 m='accounts where region = "NA" | sort revenue desc | limit 15 | set tier = 1'
-"$kash" --yes m1.db -c "$m" >m1.out 2>&1
-KASH_NO_INDEX=1 "$kash" --yes m2.db -c "$m" >m2.out 2>&1
+m2='accounts where manager in ("m01", "m02") | sort id | limit 30 | assign to ("m03", "m04") round-robin'
+"$kash" --yes m1.db -c "$m" -c "$m2" >m1.out 2>&1
+KASH_NO_INDEX=1 "$kash" --yes m2.db -c "$m" -c "$m2" >m2.out 2>&1
 cmp -s m1.out m2.out && ok || bad "the mutation's output differs"
-for q in 'history | select account, field, old, new' 'accounts | select id, tier'; do
+for q in 'history | select account, field, old, new' 'accounts | select id, tier, manager'; do
     [ "$("$kash" -m csv m1.db -c "$q")" = "$("$kash" -m csv m2.db -c "$q")" ] && ok ||
         bad "after the mutation: $q differs"
 done
