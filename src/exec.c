@@ -1512,6 +1512,18 @@ static sort_op *key_sort(const pipeline *p, op *first)
     return s;
 }
 
+/* Whether FIRST and the stages after it keep nothing of a source row past
+ * its push (they copy what they keep): where, limit, select, count, group
+ * and agg. */
+static bool rows_transient(const op *first)
+{
+    for (const op *o = first; o; o = o->next)
+        if (o->push != where_push && o->push != limit_push && o->push != select_push &&
+            o->push != count_push && o->push != group_push)
+            return false;
+    return true;
+}
+
 /* Whether the rows of P can come from the columns (store_cols_open()): the
  * accounts or interactions, going through nothing but where and limit to a
  * count, group, select, kpi or report, none of which keeps a source row. Not for
@@ -1742,6 +1754,7 @@ static int run_pipeline_once(pipeline *p, const stmt *st)
         } else {    /* (STORE_NOTFOUND: a version-3 file has no index yet) */
             rc = store_scan(p->txn, entity, NULL, 0, &cur);
             if ((sort = key_sort(p, first)) != NULL) sort->ordered = true;
+            if (rc == 0 && rows_transient(first)) store_cursor_transient(cur);
         }
         if (rc) ret = diag_setf(d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     }

@@ -188,7 +188,8 @@ struct store_cursor {
     uint8_t hbatch[8]; /* the batch of HSTMT, as in keys */
     bool hstmt_ok;
     rbuf hstmt, hbuf;
-    arena *filled; /* the rows, which live as long as the cursor */
+    arena *filled;  /* the rows, which live as long as the cursor */
+    bool transient; /* or only until the next row: in HBUF (store_cursor_transient()) */
 };
 
 /* Bytes a scan reads between two release_pages(): 64 MB, or $KASH_RELEASE_BYTES
@@ -2772,6 +2773,11 @@ static int hist_row(store_cursor *c, const MDB_val *k, const uint8_t **rec, size
         c->hstmt_ok = true;
     }
     rec_with(&c->hbuf, *rec, *len, H_STATEMENT, v_text((const char *)c->hstmt.data, c->hstmt.len));
+    *len = c->hbuf.len;
+    if (c->transient) {
+        *rec = c->hbuf.data;
+        return 1;
+    }
     if (!c->filled) {
         c->filled = xmalloc(sizeof *c->filled);
         arena_init(c->filled);
@@ -2779,8 +2785,12 @@ static int hist_row(store_cursor *c, const MDB_val *k, const uint8_t **rec, size
     uint8_t *p = arena_alloc(c->filled, c->hbuf.len);
     memcpy(p, c->hbuf.data, c->hbuf.len);
     *rec = p;
-    *len = c->hbuf.len;
     return 1;
+}
+
+void store_cursor_transient(store_cursor *c)
+{
+    c->transient = true;
 }
 
 /* A batch's rows after the first do not repeat its statement (which would

@@ -218,6 +218,10 @@ void store_cursor_close(store_cursor *c);
 /* Whether a read-ahead thread maps the file ahead of C (long read scans; see
  * "read-ahead" in store.c). For tests. */
 bool store_cursor_ahead(const store_cursor *c);
+/* Tells C that its caller keeps no record past the next store_next(): the
+ * history rows it gives back whole (see store_history_put()) then share one
+ * buffer instead of each living until the cursor is closed. */
+void store_cursor_transient(store_cursor *c);
 /* The accounts as columns: a block of rows at a time, every field of the
  * block as a column (columns.h), read when first asked for. The rows of all
  * blocks are the accounts in id order, as store_scan() gives them. */

@@ -565,6 +565,18 @@ static void test_history_statement(void **state)
                 rbuf_free(&b);
             }
         store_cursor_close(c);
+        /* a transient cursor: each row whole until the next one is read */
+        assert_int_equal(store_scan(t, ENT_HISTORY, NULL, 0, &c), 0);
+        store_cursor_transient(c);
+        for (int i = 0; i < 5; i++) {
+            assert_int_equal(store_next(c, &rec[0], &len[0]), 1);
+            value st = rec_get(rec[0], len[0], H_STATEMENT);
+            value a = rec_get(rec[0], len[0], H_ACCOUNT);
+            assert_true(st.type == T_TEXT && st.len == strlen(want[i]) &&
+                        memcmp(st.s, want[i], st.len) == 0);
+            assert_true(a.type == T_TEXT && a.len == 3 && a.s[2] == '1' + i);
+        }
+        store_cursor_close(c);
         if (round == 0)
             commit(t);
         else
