@@ -271,7 +271,10 @@ int store_accounts_of(store_txn *t, const char *manager, size_t len,
 /* The next batch number (1, 2, …), reserved in T. */
 int64_t store_next_batch(store_txn *t);
 /* Writes history row SEQ of batch BATCH (a record of schema ENT_HISTORY);
- * writing the same batch and seq again replaces it. */
+ * writing the same batch and seq again replaces it. A row after the first
+ * whose statement is the first's (written before it in T) is stored
+ * without it; cursors give it back whole (docs/storage.md, "The audit
+ * history"). */
 int store_history_put(store_txn *t, int64_t batch, uint32_t seq, const uint8_t *rec, size_t len);
 /* Scans the rows of one batch in order (store_next/store_cursor_close). */
 int store_history_of(store_txn *t, int64_t batch, store_cursor **out);
