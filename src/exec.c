@@ -253,7 +253,12 @@ typedef struct sort_op {
     size_t seq;   /* arrival order, the last tie-breaker */
     bool ordered; /* rows come in this sort's order (store_scan_by_revenue(),
                    * key_sort()): the first KEEP are the answer */
+    arena ka[2];  /* the rows' keys, in ka[cur]; a top-N's cutback moves the kept
+                   * ones to the other, so that memory does not grow with the input */
+    int cur;
 } sort_op;
+
+static value keep_value(arena *a, value v);
 
 static int sort_cmp(const void *a, const void *b, void *ctx)
 {
@@ -284,15 +289,30 @@ static int sort_push(op *o, const prow *r)
     sort_row *sr = &s->rows[s->n];
     sr->r = *r;
     sr->seq = s->seq++;
-    sr->keys = arena_alloc(p->a, sizeof(value) * (size_t)s->nkeys);
-    for (int i = 0; i < s->nkeys; i++)
-        if (eval(&p->ec, s->keys[i].e, &sr->keys[i])) return -1;
+    arena *a = p->ec.a;
+    p->ec.a = &s->ka[s->cur]; /* (computed keys too) */
+    sr->keys = arena_alloc(p->ec.a, sizeof(value) * (size_t)s->nkeys);
+    int rc = 0;
+    for (int i = 0; i < s->nkeys && rc == 0; i++)
+        rc = eval(&p->ec, s->keys[i].e, &sr->keys[i]);
+    p->ec.a = a;
+    if (rc) return -1;
     s->n++;
     if (s->ordered && s->n == s->keep) return 1;
     /* top-N: sort and cut back whenever twice the rows needed pile up */
     if (s->keep && s->n >= 2 * s->keep + 1024) {
         qsort_r(s->rows, s->n, sizeof *s->rows, sort_cmp, s);
         s->n = s->keep;
+        arena *to = &s->ka[!s->cur];
+        arena_reset(to);
+        for (size_t i = 0; i < s->n; i++) {
+            value *k = arena_alloc(to, sizeof(value) * (size_t)s->nkeys);
+            for (int j = 0; j < s->nkeys; j++)
+                k[j] = keep_value(to, s->rows[i].keys[j]);
+            s->rows[i].keys = k;
+        }
+        arena_reset(&s->ka[s->cur]);
+        s->cur = !s->cur;
     }
     return 0;
 }
@@ -311,7 +331,10 @@ static int sort_done(op *o)
 
 static void sort_free(op *o)
 {
-    free(((sort_op *)o)->rows);
+    sort_op *s = (sort_op *)o;
+    free(s->rows);
+    arena_free(&s->ka[0]);
+    arena_free(&s->ka[1]);
 }
 
 /* ---- limit ---- */
@@ -1317,6 +1340,8 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
         case S_SORT: {
             sort_op *s = (sort_op *)new_op(p, sizeof(sort_op), sg, sort_push, sort_done);
             s->o.free = sort_free;
+            arena_init(&s->ka[0]);
+            arena_init(&s->ka[1]);
             s->keys = sg->items;
             s->nkeys = sg->nitems;
             if (plan_items(p, &pc, s->keys, s->nkeys, NULL, NULL)) return NULL;
