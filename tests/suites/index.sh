@@ -33,6 +33,16 @@ same() {
     fi
 }
 
+# each NAME STATEMENT...: same() for each, numbered
+each() {
+    local n=$1 i=0 q
+    shift
+    for q in "$@"; do
+        i=$((i + 1))
+        same "$n $i" g.db "$q"
+    done
+}
+
 # -- generated data: 2000 accounts; a hundred made null, a hundred equal
 "$gen" --accounts 2000 --managers 40 --interactions 20000 --seed 42 --out gen >/dev/null 2>&1
 "$kash" g.db -c 'import managers from "gen/managers.csv"' -c 'import accounts from "gen/accounts.csv"' \
@@ -42,8 +52,7 @@ same() {
     { echo "setup failed"; exit 1; }
 [ "$("$kash" -m csv g.db -c 'accounts where revenue is null | count' | tail -1)" = 100 ] && ok ||
     bad "setup: not 100 null revenues"
-i=0
-for q in 'accounts | sort revenue desc | limit 10' \
+each "top-N" 'accounts | sort revenue desc | limit 10' \
     'accounts | sort revenue | limit 15 offset 1890 | select id, revenue' \
     'accounts where region = "EMEA" | sort revenue desc, id | limit 20 | select id, name, revenue, manager.name as manager_name' \
     'accounts where tier = 1 and stage = "active" | sort revenue, id | limit 25 offset 5 | select id, revenue' \
@@ -52,14 +61,10 @@ for q in 'accounts | sort revenue desc | limit 10' \
     'accounts where manager = "m07" | sort revenue asc | limit 10 | select id, revenue' \
     'accounts where revenue < 1000 | sort revenue desc | limit 5 | select id, revenue' \
     'accounts | sort revenue desc | limit 3000 | select id, revenue' \
-    'accounts where name ~ /care/i | sort revenue | limit 500 | select id, revenue'; do
-    i=$((i + 1))
-    same "top-N $i" g.db "$q"
-done
+    'accounts where name ~ /care/i | sort revenue | limit 500 | select id, revenue'
 # a sort by id of accounts or managers takes the rows in the order a scan
 # gives them (key order), stopping at the limit; other sorts do not
-i=0
-for q in 'accounts | sort id | limit 10' \
+each "sort by id" 'accounts | sort id | limit 10' \
     'accounts where region = "EMEA" | sort id, revenue desc | limit 20 offset 5 | select id, revenue' \
     'accounts where tier = 2 | sort id | select id, tier' \
     'accounts | sort id asc, name | limit 1999 | select id' \
@@ -67,10 +72,7 @@ for q in 'accounts | sort id | limit 10' \
     'accounts | sort id desc | limit 5 | select id' \
     'accounts | sort name, id | limit 10 | select id, name' \
     'accounts | sort tier, id | limit 10 | select id, tier' \
-    'accounts where revenue is null | sort upper(id) desc | limit 10 | select id'; do
-    i=$((i + 1))
-    same "sort by id $i" g.db "$q"
-done
+    'accounts where revenue is null | sort upper(id) desc | limit 10 | select id'
 # a scan that hands its mapped pages back after every row reads the same
 out=$(KASH_RELEASE_BYTES=1 "$kash" -m csv g.db -c 'accounts where region = "NA" | sort revenue desc | limit 50')
 [ "$out" = "$(KASH_NO_INDEX=1 "$kash" -m csv g.db -c 'accounts where region = "NA" | sort revenue desc | limit 50')" ] &&
