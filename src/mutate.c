@@ -964,12 +964,7 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
         }
         /* mark the batch's rows undone */
         for (size_t k = 0; k < n && rc == 0; k++) {
-            int hn = (int)rec_nslots(rows[k].rec, rows[k].len);
-            value *hv = xmalloc(sizeof(value) * (size_t)(hn > H_NBUILTIN ? hn : H_NBUILTIN));
-            rec_decode(rows[k].rec, rows[k].len, hv, hn);
-            hv[H_UNDONE] = v_bool(true);
-            rec_encode(&hb, hv, hn > H_NBUILTIN ? hn : H_NBUILTIN);
-            free(hv);
+            rec_with(&hb, rows[k].rec, rows[k].len, H_UNDONE, v_bool(true));
             rc = store_history_put(t, b, rows[k].seq, hb.data, hb.len);
         }
         if (rc == 0) rc = put_meta(t, b, (batch_meta){nb, get_meta(t, b).undo_of});

@@ -133,6 +133,19 @@ void rec_encode(rbuf *b, const value *vals, int n)
     b->len = hdr + datalen;
 }
 
+void rec_with(rbuf *b, const uint8_t *r, size_t n, unsigned slot, value v)
+{
+    value local[16], *vals = local;
+    int nv = (int)rec_nslots(r, n);
+    if (nv <= (int)slot) nv = (int)slot + 1;
+    if (nv > 16) vals = xmalloc(sizeof *vals * (size_t)nv);
+    for (int i = 0; i < nv; i++)
+        vals[i] = rec_get(r, n, (unsigned)i);
+    vals[slot] = v;
+    rec_encode(b, vals, nv);
+    if (vals != local) free(vals);
+}
+
 int rec_decode(const uint8_t *r, size_t n, value *out, int max)
 {
     int ns = (int)rec_nslots(r, n);

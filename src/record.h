@@ -39,6 +39,9 @@ void rbuf_free(rbuf *b);
 /* Encodes N values into B (replacing its contents). Expression-only types
  * (durations, periods) must not be passed. */
 void rec_encode(rbuf *b, const value *vals, int n);
+/* Encodes into B the record R of N bytes with slot SLOT set to V (slots
+ * past R's end read null; B must not hold R). */
+void rec_with(rbuf *b, const uint8_t *r, size_t n, unsigned slot, value v);
 
 /* Number of slots in a record (0 for an empty or short buffer). */
 static inline unsigned rec_nslots(const uint8_t *r, size_t n)

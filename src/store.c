@@ -2736,20 +2736,6 @@ int64_t store_next_batch(store_txn *t)
     return b;
 }
 
-/* REC of LEN bytes with slot SLOT set to V, encoded into OUT. */
-static void rec_with(rbuf *out, const uint8_t *rec, size_t len, unsigned slot, value v)
-{
-    value local[16], *vals = local;
-    int n = (int)rec_nslots(rec, len);
-    if (n <= (int)slot) n = (int)slot + 1;
-    if (n > 16) vals = xmalloc(sizeof *vals * (size_t)n);
-    for (int i = 0; i < n; i++)
-        vals[i] = rec_get(rec, len, (unsigned)i);
-    vals[slot] = v;
-    rec_encode(out, vals, n);
-    if (vals != local) free(vals);
-}
-
 /* The history row of key K read by C, REC of LEN bytes, with its batch's
  * statement when it was left out (see store_history_put()): a copy that
  * lives as long as C. 1, or an error. */

@@ -188,9 +188,9 @@ static void test_int_widths(void **state)
 static void test_int_boundaries(void **state)
 {
     (void)state;
-    static const int64_t edges[] = {0,         INT8_MIN,  INT8_MAX,  INT16_MIN, INT16_MAX,
-                                    INT32_MIN, INT32_MAX, INT64_MIN, INT64_MAX, UINT8_MAX,
-                                    UINT16_MAX, UINT32_MAX};
+    static const int64_t edges[] = {0,         INT8_MIN,  INT8_MAX,   INT16_MIN,
+                                    INT16_MAX, INT32_MIN, INT32_MAX,  INT64_MIN,
+                                    INT64_MAX, UINT8_MAX, UINT16_MAX, UINT32_MAX};
     for (size_t k = 0; k < sizeof edges / sizeof edges[0]; k++)
         for (int64_t d = -2; d <= 2; d++) {
             int64_t x;
@@ -203,24 +203,26 @@ static void test_num(void **state)
 {
     (void)state;
     /* doubles stored whole */
-    static const double cases[] = {-1e-300, 1e308, DBL_MAX, -DBL_MAX, DBL_MIN, 4.9e-324,
-                                   123456789.125, 0.125, 1.0 / 3, 2e7, -2e7, 21474836.48,
-                                   INFINITY, -INFINITY};
+    static const double cases[] = {-1e-300,  1e308,         DBL_MAX,  -DBL_MAX, DBL_MIN,
+                                   4.9e-324, 123456789.125, 0.125,    1.0 / 3,  2e7,
+                                   -2e7,     21474836.48,   INFINITY, -INFINITY};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         roundtrip1(v_num(cases[k]), HDR1 + 8);
     /* whole counts of hundredths: the count, in as few bytes as it needs */
     static const struct {
         double d;
         size_t width;
-    } cents[] = {{0.0, 0},      {1.0, 1},          {-1.0, 1},         {0.1, 1},
-                 {2.5, 2},      {-1.27, 1},        {1.28, 2},         {327.67, 2},
-                 {327.68, 4},   {146924.69, 4},    {-99999.99, 4},    {19999999.99, 4},
-                 {0.07, 1},     {1234.56, 4},      {6.6, 2},          {0.01, 1}};
+    } cents[] = {{0.0, 0},    {1.0, 1},       {-1.0, 1},      {0.1, 1},
+                 {2.5, 2},    {-1.27, 1},     {1.28, 2},      {327.67, 2},
+                 {327.68, 4}, {146924.69, 4}, {-99999.99, 4}, {19999999.99, 4},
+                 {0.07, 1},   {1234.56, 4},   {6.6, 2},       {0.01, 1}};
     for (size_t k = 0; k < sizeof cents / sizeof cents[0]; k++)
         roundtrip1(v_num(cents[k].d), HDR1 + cents[k].width);
     /* every price of 0.00 .. 99.99 and a sweep of bigger ones read back bit for bit */
-    for (int64_t c = -10000; c <= 10000; c++) roundtrip1(v_num((double)c / 100), 0);
-    for (double d = 0.005; d < 2e7; d = d * 1.37 + 0.01) roundtrip1(v_num(d), 0);
+    for (int64_t c = -10000; c <= 10000; c++)
+        roundtrip1(v_num((double)c / 100), 0);
+    for (double d = 0.005; d < 2e7; d = d * 1.37 + 0.01)
+        roundtrip1(v_num(d), 0);
     /* the same numbers parsed from text, as an import does */
     static const char *const texts[] = {"146924.69", "0.3", "17850.0", "2.55", "99.99", "1e-2"};
     for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
@@ -276,9 +278,10 @@ static void test_wide_record(void **state)
     size_t big = 70 * 1024;
     char *t = malloc(big);
     assert_non_null(t);
-    for (size_t i = 0; i < big; i++) t[i] = (char)('a' + i % 26);
-    value vals[6] = {v_int(42), v_text(t, big), v_null(), v_num(-2.5), v_text("tail", 4),
-                     v_date(-1)};
+    for (size_t i = 0; i < big; i++)
+        t[i] = (char)('a' + i % 26);
+    value vals[6] = {v_int(42),   v_text(t, big),    v_null(),
+                     v_num(-2.5), v_text("tail", 4), v_date(-1)};
     size_t len;
     const uint8_t *r = encode(vals, 6, &len);
     assert_true(r[2] & REC_WIDE);
@@ -330,19 +333,21 @@ static void test_wide_threshold(void **state)
 static void test_dates(void **state)
 {
     (void)state;
-    static const int64_t days[] = {0,      -1,     1,       19813,  -719162, 2932896,
-                                   -25567, 100000, -100000, 47846,  INT32_MAX, INT64_MIN};
-    for (size_t k = 0; k < sizeof days / sizeof days[0]; k++) roundtrip1(v_date(days[k]), 0);
+    static const int64_t days[] = {0,      -1,     1,       19813, -719162,   2932896,
+                                   -25567, 100000, -100000, 47846, INT32_MAX, INT64_MIN};
+    for (size_t k = 0; k < sizeof days / sizeof days[0]; k++)
+        roundtrip1(v_date(days[k]), 0);
     static const int64_t secs[] = {0,
                                    -1,
                                    86399,
-                                   1711893900,         /* 2024-03-31 14:05:00 */
-                                   -62135596800,       /* 0001-01-01 */
-                                   253402300799,       /* 9999-12-31 23:59:59 */
-                                   -2208988800,        /* 1900-01-01 */
+                                   1711893900,   /* 2024-03-31 14:05:00 */
+                                   -62135596800, /* 0001-01-01 */
+                                   253402300799, /* 9999-12-31 23:59:59 */
+                                   -2208988800,  /* 1900-01-01 */
                                    INT64_MAX,
                                    INT64_MIN};
-    for (size_t k = 0; k < sizeof secs / sizeof secs[0]; k++) roundtrip1(v_datetime(secs[k]), 0);
+    for (size_t k = 0; k < sizeof secs / sizeof secs[0]; k++)
+        roundtrip1(v_datetime(secs[k]), 0);
     /* the type survives: a date of 0 is not an int or a datetime */
     size_t len;
     value d0 = v_date(0);
@@ -357,9 +362,9 @@ static void test_dates(void **state)
 static void test_mixed_row(void **state)
 {
     (void)state;
-    value vals[] = {v_text("A-1", 3), v_null(),        v_int(3),        v_num(1.5e6),
-                    v_bool(true),     v_date(19813),   v_datetime(-5),  v_text("", 0),
-                    v_int(INT64_MIN), v_num(-0.0),     v_bool(false),   v_null()};
+    value vals[] = {v_text("A-1", 3), v_null(),      v_int(3),       v_num(1.5e6),
+                    v_bool(true),     v_date(19813), v_datetime(-5), v_text("", 0),
+                    v_int(INT64_MIN), v_num(-0.0),   v_bool(false),  v_null()};
     int n = (int)(sizeof vals / sizeof vals[0]);
     size_t len;
     const uint8_t *r = encode(vals, n, &len);
@@ -370,11 +375,13 @@ static void test_mixed_row(void **state)
     }
     value out[20];
     assert_int_equal(rec_decode(r, len, out, 20), n);
-    for (int i = 0; i < n; i++) check_same(&out[i], &vals[i], "decode", i);
+    for (int i = 0; i < n; i++)
+        check_same(&out[i], &vals[i], "decode", i);
     /* rec_decode stops at MAX */
     memset(out, 0xEE, sizeof out);
     assert_int_equal(rec_decode(r, len, out, 5), 5);
-    for (int i = 0; i < 5; i++) check_same(&out[i], &vals[i], "decode max", i);
+    for (int i = 0; i < 5; i++)
+        check_same(&out[i], &vals[i], "decode max", i);
     assert_int_equal(out[5].type, 0xEE); /* untouched */
     assert_int_equal(rec_decode(r, len, out, 0), 0);
 }
@@ -434,10 +441,45 @@ static void test_past_the_end(void **state)
     value vals[3] = {v_int(1), v_text("x", 1), v_num(2)};
     size_t len;
     const uint8_t *r = encode(vals, 3, &len);
-    for (unsigned s = 3; s < 600; s += 37) assert_int_equal(rec_get(r, len, s).type, T_NULL);
+    for (unsigned s = 3; s < 600; s += 37)
+        assert_int_equal(rec_get(r, len, s).type, T_NULL);
     assert_int_equal(rec_get(r, len, UINT32_MAX).type, T_NULL);
     assert_int_equal(rec_get(r, len, 65535).type, T_NULL);
     assert_int_equal(rec_get(r, len, 2).type, T_NUM);
+}
+
+/* rec_with(): one slot replaced, the others kept; a slot past the end
+ * lengthens the record with nulls; more slots than its local array. */
+static void test_with(void **state)
+{
+    (void)state;
+    value vals[20];
+    for (int i = 0; i < 20; i++)
+        vals[i] = v_int(i * 1000);
+    vals[3] = v_text("three", 5);
+    size_t len;
+    const uint8_t *r = encode(vals, 4, &len);
+    rbuf b = {0};
+    rec_with(&b, r, len, 1, v_text("one", 3));
+    assert_int_equal(rec_nslots(b.data, b.len), 4);
+    value v = rec_get(b.data, b.len, 1);
+    assert_true(v.type == T_TEXT && v.len == 3 && memcmp(v.s, "one", 3) == 0);
+    v = rec_get(b.data, b.len, 3);
+    assert_true(v.type == T_TEXT && v.len == 5 && memcmp(v.s, "three", 5) == 0);
+    assert_int_equal(rec_get(b.data, b.len, 2).i, 2000);
+    rec_with(&b, r, len, 7, v_bool(true));
+    assert_int_equal(rec_nslots(b.data, b.len), 8);
+    for (unsigned s = 4; s < 7; s++)
+        assert_int_equal(rec_get(b.data, b.len, s).type, T_NULL);
+    assert_int_equal(rec_get(b.data, b.len, 7).type, T_BOOL);
+    assert_int_equal(rec_get(b.data, b.len, 0).i, 0);
+    r = encode(vals, 20, &len);
+    rec_with(&b, r, len, 18, v_null());
+    assert_int_equal(rec_nslots(b.data, b.len), 20);
+    assert_int_equal(rec_get(b.data, b.len, 18).type, T_NULL);
+    assert_int_equal(rec_get(b.data, b.len, 19).i, 19000);
+    assert_int_equal(rec_get(b.data, b.len, 17).i, 17000);
+    rbuf_free(&b);
 }
 
 /* Data of 256 to 65535 bytes: u16 ends (neither flag). */
@@ -511,10 +553,10 @@ static void test_bad_slots(void **state)
     (void)state;
     /* 4 slots: int of width 2 (ok), text whose end goes backwards, num of
      * 3 bytes, int of 3 bytes */
-    const uint8_t rec[] = {4,    0,   0,                            /* nslots, flags */
-                           T_INT, T_TEXT, T_NUM, T_INT,             /* tags */
-                           2,    0,   1,    0,   4, 0, 7, 0,        /* ends: 2, 1, 4, 7 */
-                           0x34, 0x12, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    const uint8_t rec[] = {4,     0,      0,                                /* nslots, flags */
+                           T_INT, T_TEXT, T_NUM, T_INT,                     /* tags */
+                           2,     0,      1,     0,     4,    0,    7,   0, /* ends: 2, 1, 4, 7 */
+                           0x34,  0x12,   0xFF,  0xFF,  0xFF, 0xFF, 0xFF};
     const uint8_t *r = guarded(rec, sizeof rec);
     value v = rec_get(r, sizeof rec, 0);
     assert_int_equal(v.type, T_INT);
@@ -553,14 +595,15 @@ static void test_truncated_data(void **state)
     value vals[4] = {v_int(1000), v_text("hello", 5), v_num(3.25), v_datetime(1711893900)};
     rbuf b = {0};
     rec_encode(&b, vals, 4);
-    size_t hdr = 3 + 4 + 4 * 1; /* narrow: u8 ends */
+    size_t hdr = 3 + 4 + 4 * 1;       /* narrow: u8 ends */
     uint32_t ends[4] = {2, 7, 9, 13}; /* 3.25 is 325 hundredths: 2 bytes */
     assert_int_equal(b.len, hdr + 13);
     for (size_t n = hdr; n <= b.len; n++) {
         const uint8_t *r = guarded(b.data, n);
         for (int i = 0; i < 4; i++) {
             value got = rec_get(r, n, (unsigned)i);
-            if (hdr + ends[i] <= n) check_same(&got, &vals[i], "truncated", i);
+            if (hdr + ends[i] <= n)
+                check_same(&got, &vals[i], "truncated", i);
             else if (got.type != T_NULL)
                 fail_msg("cut at %zu: slot %d has type %d, expected null", n, i, got.type);
         }
@@ -595,7 +638,8 @@ static void test_truncated_header(void **state)
                 fail_msg("header cut at %zu: slot %u not null", n, i);
         value out[3];
         rec_decode(r, n, out, 3);
-        for (int i = 0; i < 3; i++) assert_int_equal(out[i].type, T_NULL);
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(out[i].type, T_NULL);
     }
     rbuf_free(&b);
 }
@@ -608,7 +652,8 @@ static void test_random_bytes(void **state)
     uint8_t buf[64];
     for (int round = 0; round < 20000; round++) {
         size_t n = 3 + (size_t)rand() % 60;
-        for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)rand();
+        for (size_t i = 0; i < n; i++)
+            buf[i] = (uint8_t)rand();
         buf[0] = (uint8_t)(rand() % 8); /* a plausible slot count keeps the header in bounds */
         buf[1] = 0;
         size_t need = 3 + buf[0] + buf[0] * ((buf[2] & REC_WIDE) ? 4u : 2u);
@@ -617,8 +662,7 @@ static void test_random_bytes(void **state)
         for (unsigned s = 0; s < 9; s++) {
             value v = rec_get(r, n, s);
             if (v.type == T_TEXT)
-                assert_true((const uint8_t *)v.s >= r &&
-                            (const uint8_t *)v.s + v.len <= r + n);
+                assert_true((const uint8_t *)v.s >= r && (const uint8_t *)v.s + v.len <= r + n);
             assert_true(v.type <= T_DATETIME);
         }
     }
@@ -641,6 +685,7 @@ int main(void)
         cmocka_unit_test_teardown(test_zero_slots, teardown),
         cmocka_unit_test_teardown(test_300_slots, teardown),
         cmocka_unit_test_teardown(test_past_the_end, teardown),
+        cmocka_unit_test_teardown(test_with, teardown),
         cmocka_unit_test_teardown(test_rbuf_reuse, teardown),
         cmocka_unit_test_teardown(test_tiny_buffers, teardown),
         cmocka_unit_test_teardown(test_bad_slots, teardown),
