@@ -831,8 +831,8 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
             acc *a = &g->groups[g->bycode[c] - 1].accs[f];
             a->count += cnt[c];
             if (fn->op == AG_COUNT) continue;
-            xcents s = (xcents)g->sum[c] + (xcents)cv->base * cnt[c]; /* (an xsum of cents) */
-            a->sum.cents += cv->kind == COL_INT ? s * 100 : s;
+            xcents s = (xcents)g->sum[c] + (xcents)cv->base * cnt[c];
+            xsum_cents(&a->sum, cv->kind == COL_INT ? s * 100 : s);
         }
     }
     if (!rows) return 0;
@@ -1676,8 +1676,7 @@ static bool group_merge(group_op *g, group_op *w)
             const acc *b = &from->accs[k];
             int f = g->fns[k]->op;
             if (f == AG_SUM || f == AG_AVG) {
-                if (a->sum.inexact && b->sum.inexact) return false;
-                xsum_merge(&a->sum, &b->sum);
+                if (!xsum_join(&a->sum, &b->sum)) return false;
             } else if ((f == AG_MIN || f == AG_MAX) && b->count) {
                 int c = a->count ? value_cmp(&b->best, &a->best) : 0;
                 if (!a->count || (f == AG_MIN ? c < 0 : c > 0) || (c == 0 && b->at < a->at)) {

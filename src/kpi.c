@@ -662,14 +662,6 @@ void kpi_jump(kpi *k)
     k->iw.seek = true;
 }
 
-/* Adds B into A; false when both are inexact. */
-static bool merge_sum(xsum *a, const xsum *b)
-{
-    if (a->inexact && b->inexact) return false;
-    xsum_merge(a, b);
-    return true;
-}
-
 bool kpi_merge(kpi *k, const kpi *w)
 {
     int nseg = k->nb > 1 ? k->nb - 1 : 1;
@@ -681,9 +673,9 @@ bool kpi_merge(kpi *k, const kpi *w)
             const wsum *b = &from->w[j];
             a->s += b->s, a->e += b->e, a->n += b->n;
             a->churned += b->churned, a->upsell += b->upsell;
-            if (!merge_sum(&a->cac, &b->cac) || !merge_sum(&a->clv, &b->clv) ||
-                !merge_sum(&a->cur, &b->cur) || !merge_sum(&a->prev, &b->prev) ||
-                !merge_sum(&a->capped, &b->capped))
+            if (!xsum_join(&a->cac, &b->cac) || !xsum_join(&a->clv, &b->clv) ||
+                !xsum_join(&a->cur, &b->cur) || !xsum_join(&a->prev, &b->prev) ||
+                !xsum_join(&a->capped, &b->capped))
                 return false;
         }
         for (int j = 0; j < nseg; j++) {
@@ -692,7 +684,7 @@ bool kpi_merge(kpi *k, const kpi *w)
             a->orders += b->orders, a->nps_n += b->nps_n;
             a->promoters += b->promoters, a->detractors += b->detractors;
             a->csat_n += b->csat_n, a->csat_good += b->csat_good;
-            if (!merge_sum(&a->revenue, &b->revenue) || !merge_sum(&a->csat_sum, &b->csat_sum))
+            if (!xsum_join(&a->revenue, &b->revenue) || !xsum_join(&a->csat_sum, &b->csat_sum))
                 return false;
         }
     }

@@ -106,7 +106,7 @@ typedef struct xsum {
     bool inexact; /* REST holds a term */
 } xsum;
 
-static inline void xsum_cents(xsum *s, int64_t c)
+static inline void xsum_cents(xsum *s, xcents c)
 {
     s->cents += c;
 }
@@ -131,6 +131,15 @@ static inline void xsum_merge(xsum *a, const xsum *b)
     a->cents += b->cents;
     a->rest += b->rest;
     a->inexact |= b->inexact;
+}
+/* xsum_merge() for two shares of one sum's terms, taken in an order of
+ * their own (threads): false, adding nothing, when both are inexact (the
+ * sum's digits would then depend on the split). */
+static inline bool xsum_join(xsum *a, const xsum *b)
+{
+    if (a->inexact && b->inexact) return false;
+    xsum_merge(a, b);
+    return true;
 }
 /* A minus B's terms. */
 static inline void xsum_sub(xsum *a, const xsum *b)

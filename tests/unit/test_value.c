@@ -1012,6 +1012,16 @@ static void test_xsum(void **state)
     assert_false(s.inexact);
     assert_true(xsum_value(&s) == 0.3); /* 0.1 + 0.2 is 0.30000000000000004 */
 
+    /* xsum_join(): shares add up unless both hold other numbers */
+    xsum j = {0}, e = {0}, i1 = {0}, i2 = {0};
+    xsum_num(&e, 2.5);
+    xsum_num(&i1, 1.0 / 3);
+    xsum_num(&i2, 1.0 / 7);
+    assert_true(xsum_join(&j, &e) && xsum_join(&j, &i1));
+    assert_true(j.inexact && xsum_value(&j) == 2.5 + 1.0 / 3);
+    assert_false(xsum_join(&j, &i2));
+    assert_true(xsum_value(&j) == 2.5 + 1.0 / 3); /* (nothing added) */
+
     /* a million prices, forwards, backwards and in two merged halves */
     enum { N = 1000000 };
     double *x = malloc(sizeof *x * N);
