@@ -29,11 +29,12 @@ enum {
     DB_BY_REVENUE,
     DB_ACOLS,
     DB_ICOLS,
+    DB_MANAGER_OF,
     DB_N
 };
-static const char *const db_names[DB_N] = {"meta",         "accounts",     "managers",
-                                           "interactions", "mgr_accounts", "history",
-                                           "by_revenue",   "acols",        "icols"};
+static const char *const db_names[DB_N] = {
+    "meta",    "accounts",   "managers", "interactions", "mgr_accounts",
+    "history", "by_revenue", "acols",    "icols",        "manager_of"};
 /* The named database holding each entity's rows. */
 static const int entity_db[ENT_NENTITIES] = {DB_ACCOUNTS, DB_MANAGERS, DB_INTERACTIONS, DB_HISTORY};
 
@@ -95,6 +96,8 @@ struct store {
                       * file has none until a write that adds it commits */
     bool cols_open;  /* the same for dbi[DB_ACOLS] (version 5) */
     bool icols_open; /* and for dbi[DB_ICOLS] (version 6) */
+    bool mof_open;   /* and for dbi[DB_MANAGER_OF] (version 8) */
+    bool no_mof;     /* $KASH_NO_MANAGER_OF: no writes to it */
     schema schemas[ENT_NENTITIES];
     uint64_t schema_gen; /* meta "schema_gen" the schemas were loaded at; UINT64_MAX = stale */
 };
@@ -126,6 +129,10 @@ struct store_txn {
     bool icols_ok;     /* icols is there and right: a version-6 file, read */
     bool icols_stale;  /* icols is rebuilt whole at commit (see icols_build()) */
     bool icols_opened; /* s->dbi[DB_ICOLS] was opened by this transaction */
+    bool mof_opened;   /* s->dbi[DB_MANAGER_OF] was opened by this transaction */
+    size_t mof_n;      /* accounts in manager_of (see mof_get()) */
+    uint64_t mof_gen;  /* bumped by every write to manager_of: walks seek again */
+    arena *filled;     /* accounts given back by store_get() with their manager */
     rbuf icdirty;      /* accounts whose interactions were written (u16 length, bytes) */
     size_t nicdirty;
     bool seq_loaded;
@@ -161,6 +168,15 @@ struct store_txn {
 
 typedef struct ahead ahead;
 
+/* A walk over manager_of beside a walk over the accounts in id order (see
+ * mof_walk()). */
+typedef struct mofwalk {
+    MDB_cursor *cur;
+    rbuf from, key; /* (see mof_walk()) */
+    bool known, done;
+    uint64_t gen;
+} mofwalk;
+
 struct store_cursor {
     MDB_cursor *cur;
     ahead *ah;       /* a long read scan's read-ahead thread, or NULL */
@@ -187,10 +203,23 @@ struct store_cursor {
     bool hist;
     uint8_t hbatch[8]; /* the batch of HSTMT, as in keys */
     bool hstmt_ok;
-    rbuf hstmt, hbuf;
-    arena *filled;  /* the rows, which live as long as the cursor */
-    bool transient; /* or only until the next row: in HBUF (store_cursor_transient()) */
+    rbuf hstmt;
+    /* accounts: rows given back their manager from manager_of (see acct_row()) */
+    bool acct;
+    mofwalk mof;
+    /* rows filled in by hist_row() or acct_row() are built in FBUF and copied
+     * to FILLED, which lives as long as the cursor */
+    rbuf fbuf;
+    arena *filled;
+    bool transient; /* or they live only until the next row, in FBUF (store_cursor_transient()) */
 };
+
+static void mof_count(store_txn *t);
+static int mof_fold(store_txn *t);
+static int mof_apply(store_txn *t, mofwalk *w, const MDB_val *id, const uint8_t *rec, size_t len,
+                     rbuf *out);
+static void mofwalk_free(mofwalk *w);
+static const uint8_t *fill_copy(arena **a, const rbuf *b);
 
 /* Bytes a scan reads between two release_pages(): 64 MB, or $KASH_RELEASE_BYTES
  * (tests set it small to release all the time). */
@@ -402,11 +431,12 @@ static int env_open(store *s, bool create)
         unsigned f = create ? MDB_CREATE : 0;
         if (i == DB_MGR_ACCOUNTS) f |= MDB_DUPSORT;
         rc = mdb_dbi_open(txn, db_names[i], f, &s->dbi[i]);
-        if (i == DB_BY_REVENUE || i == DB_ACOLS || i == DB_ICOLS) {
+        if (i == DB_BY_REVENUE || i == DB_ACOLS || i == DB_ICOLS || i == DB_MANAGER_OF) {
             /* an older file: the first write adds it */
             if (i == DB_BY_REVENUE) s->rev_open = rc == 0;
             if (i == DB_ACOLS) s->cols_open = rc == 0;
             if (i == DB_ICOLS) s->icols_open = rc == 0;
+            if (i == DB_MANAGER_OF) s->mof_open = rc == 0;
             if (rc == MDB_NOTFOUND) rc = 0;
         }
         if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) rc = STORE_ENOTKASH;
@@ -442,6 +472,8 @@ int store_open(const char *path, unsigned flags, store **out)
     s->path = xstrdup(path);
     s->rdonly = flags & STORE_RDONLY;
     s->schema_gen = UINT64_MAX;
+    const char *e = getenv("KASH_NO_MANAGER_OF");
+    s->no_mof = e && *e;
     schema_reset(s);
     struct stat st;
     int rc = 0;
@@ -518,11 +550,16 @@ int store_begin(store *s, bool write, store_txn **out)
             rc = mdb_dbi_open(t->txn, db_names[DB_ICOLS], MDB_CREATE, &s->dbi[DB_ICOLS]);
             t->icols_opened = rc == 0;
         }
+        if (rc == 0 && write && !s->mof_open) {
+            rc = mdb_dbi_open(t->txn, db_names[DB_MANAGER_OF], MDB_CREATE, &s->dbi[DB_MANAGER_OF]);
+            t->mof_opened = rc == 0;
+        }
         /* whatever this transaction writes is in the current format: an older
          * database is upgraded with it (older kash then refuses the file);
          * version 4 brought by_revenue, 5 acols, 6 icols, built from the
          * accounts and interactions at commit; 7 history rows without their
-         * batch's statement, read as well as whole ones (hist_row()) */
+         * batch's statement, read as well as whole ones (hist_row()); 8
+         * manager_of, empty in an older file */
         if (rc == 0 && write && version < STORE_VERSION) {
             rc = meta_put_u64(t->txn, s->dbi[DB_META], "version", STORE_VERSION);
             if (version < 4) t->rev_stale = true;
@@ -532,6 +569,7 @@ int store_begin(store *s, bool write, store_txn **out)
         t->rev_ok = write || (s->rev_open && version >= 4);
         t->cols_ok = !write && s->cols_open && version >= 5;
         t->icols_ok = !write && s->icols_open && version >= 6;
+        if (rc == 0) mof_count(t);
         if (rc) {
             if (t->txn) mdb_txn_abort(t->txn);
             free(t);
@@ -559,6 +597,7 @@ int store_twin(store_txn *t, store_txn **out)
     u->rev_ok = t->rev_ok;
     u->cols_ok = t->cols_ok;
     u->icols_ok = t->icols_ok;
+    mof_count(u);
     *out = u;
     return 0;
 }
@@ -585,6 +624,8 @@ static void txn_free(store_txn *t)
     rbuf_free(&t->cdirty);
     rbuf_free(&t->cslots);
     rbuf_free(&t->icdirty);
+    if (t->filled) arena_free(t->filled);
+    free(t->filled);
     free(t);
 }
 
@@ -620,6 +661,8 @@ int store_commit(store_txn *t)
             else if (rc == 0 && t->nicdirty)
                 rc = icols_update(t);
             if (rc == 0 && t->rev_stale) rc = rev_build(t);
+            if (rc == 0 && t->mof_n && 4 * t->mof_n >= store_count(t, ENT_ACCOUNTS) + 4096)
+                rc = mof_fold(t);
             if (rc == 0 && t->cols_stale)
                 rc = cols_build(t);
             else if (rc == 0 && t->ncdirty)
@@ -643,6 +686,7 @@ int store_commit(store_txn *t)
             if (rc == 0 && t->rev_opened) t->s->rev_open = true;
             if (rc == 0 && t->cols_opened) t->s->cols_open = true;
             if (rc == 0 && t->icols_opened) t->s->icols_open = true;
+            if (rc == 0 && t->mof_opened) t->s->mof_open = true;
         } else {
             mdb_txn_abort(t->txn);
         }
@@ -964,6 +1008,9 @@ typedef struct colwriter {
     size_t ncut;
     const rbuf *only; /* when set, only the slots marked in it are encoded and
                        * written (a block that keeps its accounts) */
+    mofwalk mof;      /* accounts: their managers in manager_of */
+    rbuf fill;        /* an account's record with its manager from there, */
+    arena *filled;    /* copied here until the next cols_read() */
 } colwriter;
 
 static bool cols_want(const colwriter *w, unsigned slot)
@@ -1011,6 +1058,10 @@ static void colwriter_free(colwriter *w)
     rbuf_free(&w->next);
     rbuf_free(&w->old);
     rbuf_free(&w->cut);
+    mofwalk_free(&w->mof);
+    rbuf_free(&w->fill);
+    if (w->filled) arena_free(w->filled);
+    free(w->filled);
 }
 
 static void rbuf_set(rbuf *b, const void *p, size_t n)
@@ -1068,6 +1119,7 @@ static int cols_read(colwriter *w, bool from_start, const rbuf *end, size_t max,
     int rc = from_start ? mdb_cursor_get(w->acur, &k, &v, MDB_FIRST)
                         : mdb_cursor_get(w->acur, &k, &v, MDB_SET_RANGE);
     *n = 0;
+    if (w->filled) arena_reset(w->filled);
     for (; rc == 0; rc = mdb_cursor_get(w->acur, &k, &v, MDB_NEXT)) {
         if (end && bytes_cmp(k.mv_data, k.mv_size, end->data, end->len) >= 0) break;
         if (*n == max) {
@@ -1075,7 +1127,13 @@ static int cols_read(colwriter *w, bool from_start, const rbuf *end, size_t max,
             return 0;
         }
         w->recs[*n] = v.mv_data;
-        w->lens[(*n)++] = v.mv_size;
+        w->lens[*n] = v.mv_size;
+        int r2 = mof_apply(w->t, &w->mof, &k, v.mv_data, v.mv_size, &w->fill);
+        if (r2 == 0)
+            w->recs[*n] = fill_copy(&w->filled, &w->fill), w->lens[*n] = w->fill.len;
+        else if (r2 != MDB_NOTFOUND)
+            return r2;
+        (*n)++;
     }
     w->next.len = 0;
     return rc == MDB_NOTFOUND ? 0 : rc;
@@ -1768,6 +1826,185 @@ static int loads_of_columns(store_txn *t, int64_t *load, double *rev)
     return rc;
 }
 
+/* ---- manager_of ----
+ *
+ * A reassignment changes one field of many accounts, spread over the whole
+ * accounts database: rewriting their records would copy nearly every page of
+ * it (100,000 of 1M accounts touch 40,000 of its 44,000 pages, 170 MB). So a
+ * write that changes an account's manager and nothing else puts the manager
+ * in manager_of (account id -> a one-slot record) and leaves the record as
+ * it was: an account in manager_of has that manager, whatever its record's
+ * slot holds. Every read of an account record goes through it: store_get(),
+ * scans (acct_row()), the revenue index's walk, the columns' builds and the
+ * old record of a write. A write that changes more of the account writes the
+ * record whole and takes the account out of manager_of; a refill of all the
+ * accounts (store_activity_add_all()) takes them all out, and so does a
+ * commit that leaves a quarter of the accounts in it (mof_fold()): reading
+ * the records then costs more than rewriting them once. $KASH_NO_MANAGER_OF
+ * set writes records as before (to compare). */
+
+static void mof_count(store_txn *t)
+{
+    MDB_stat st;
+    bool open = t->s->mof_open || t->mof_opened;
+    t->mof_n =
+        t->txn && open && mdb_stat(t->txn, t->s->dbi[DB_MANAGER_OF], &st) == 0 ? st.ms_entries : 0;
+    t->mof_gen++;
+}
+
+/* The manager manager_of holds for account ID: 0 with *M (pointing into the
+ * map), MDB_NOTFOUND when it holds none, or an error. */
+static int mof_get(store_txn *t, const MDB_val *id, value *m)
+{
+    if (!t->mof_n) return MDB_NOTFOUND;
+    MDB_val k = *id, v;
+    int rc = mdb_get(t->txn, t->s->dbi[DB_MANAGER_OF], &k, &v);
+    if (rc == 0) *m = rec_get(v.mv_data, v.mv_size, 0);
+    return rc;
+}
+
+/* mof_get() for the accounts of a walk in id order: W's cursor follows the
+ * walk, so that most accounts cost a comparison rather than a search. W's
+ * KEY is the first key at or after FROM (none: DONE), as of GEN: it answers
+ * for the ids from FROM up to KEY; a write to manager_of since (mof_gen), or
+ * an id before FROM, makes it search again. */
+static int mof_walk(store_txn *t, mofwalk *w, const MDB_val *id, value *m)
+{
+    if (!t->mof_n) return MDB_NOTFOUND;
+    int rc;
+    if (!w->cur && (rc = mdb_cursor_open(t->txn, t->s->dbi[DB_MANAGER_OF], &w->cur)) != 0)
+        return rc;
+    bool valid = w->known && w->gen == t->mof_gen &&
+                 bytes_cmp(id->mv_data, id->mv_size, w->from.data, w->from.len) >= 0;
+    int cmp = !valid    ? -1
+              : w->done ? 1
+                        : bytes_cmp(w->key.data, w->key.len, id->mv_data, id->mv_size);
+    if (cmp > 0) return MDB_NOTFOUND;
+    MDB_val k, v;
+    if (cmp == 0) {
+        if ((rc = mdb_cursor_get(w->cur, &k, &v, MDB_GET_CURRENT)) != 0) return rc;
+        *m = rec_get(v.mv_data, v.mv_size, 0);
+        return 0;
+    }
+    /* past KEY: the next key, if it is not before ID, else a search */
+    rc = valid ? mdb_cursor_get(w->cur, &k, &v, MDB_NEXT) : MDB_NOTFOUND;
+    if (rc == 0 && bytes_cmp(k.mv_data, k.mv_size, id->mv_data, id->mv_size) < 0) rc = MDB_NOTFOUND;
+    if (rc == MDB_NOTFOUND) {
+        k = *id;
+        rc = mdb_cursor_get(w->cur, &k, &v, MDB_SET_RANGE);
+    }
+    if (rc && rc != MDB_NOTFOUND) return rc;
+    rbuf_set(&w->from, id->mv_data, id->mv_size);
+    w->known = true;
+    w->gen = t->mof_gen;
+    w->done = rc == MDB_NOTFOUND;
+    if (w->done) return MDB_NOTFOUND;
+    rbuf_set(&w->key, k.mv_data, k.mv_size);
+    if (bytes_cmp(k.mv_data, k.mv_size, id->mv_data, id->mv_size) != 0) return MDB_NOTFOUND;
+    *m = rec_get(v.mv_data, v.mv_size, 0);
+    return 0;
+}
+
+static void mofwalk_free(mofwalk *w)
+{
+    if (w->cur) mdb_cursor_close(w->cur);
+    rbuf_free(&w->from);
+    rbuf_free(&w->key);
+    memset(w, 0, sizeof *w);
+}
+
+/* Account record REC, LEN of id ID with the manager manager_of holds for it
+ * (found by W, or by a search when W is NULL): 0 with the record in OUT,
+ * MDB_NOTFOUND when REC is right as it is, or an error. */
+static int mof_apply(store_txn *t, mofwalk *w, const MDB_val *id, const uint8_t *rec, size_t len,
+                     rbuf *out)
+{
+    value m;
+    int rc = w ? mof_walk(t, w, id, &m) : mof_get(t, id, &m);
+    if (rc == 0) rec_with(out, rec, len, A_MANAGER, m);
+    return rc;
+}
+
+/* Writes account ID's manager M into manager_of. */
+static int mof_put(store_txn *t, const MDB_val *id, value m)
+{
+    rbuf b = {0};
+    rec_encode(&b, &m, 1);
+    MDB_val k = *id, v = {b.len, b.data};
+    int rc = mdb_put(t->txn, t->s->dbi[DB_MANAGER_OF], &k, &v, 0);
+    rbuf_free(&b);
+    mof_count(t);
+    return rc;
+}
+
+static int mof_del(store_txn *t, const MDB_val *id)
+{
+    MDB_val k = *id;
+    int rc = mdb_del(t->txn, t->s->dbi[DB_MANAGER_OF], &k, NULL);
+    mof_count(t);
+    return rc;
+}
+
+/* Writes the managers in manager_of into their records and empties it. */
+static int mof_fold(store_txn *t)
+{
+    MDB_cursor *c, *ac;
+    int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_MANAGER_OF], &c);
+    if (rc) return rc;
+    if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_ACCOUNTS], &ac)) != 0) {
+        mdb_cursor_close(c);
+        return rc;
+    }
+    rbuf m = {0};
+    MDB_val k, v, av;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        rbuf_set(&m, v.mv_data, v.mv_size); /* (the put below may move V's page) */
+        MDB_val ak = k;
+        if ((rc = mdb_cursor_get(ac, &ak, &av, MDB_SET_KEY)) != 0) break;
+        rec_with(&t->buf, av.mv_data, av.mv_size, A_MANAGER, rec_get(m.data, m.len, 0));
+        av = (MDB_val){t->buf.len, t->buf.data};
+        /* K, not AK: SET_KEY pointed AK into the page the put rewrites */
+        if ((rc = mdb_cursor_put(ac, &k, &av, MDB_CURRENT)) != 0) break;
+    }
+    mdb_cursor_close(ac);
+    mdb_cursor_close(c);
+    rbuf_free(&m);
+    if (rc == MDB_NOTFOUND) rc = mdb_drop(t->txn, t->s->dbi[DB_MANAGER_OF], 0);
+    mof_count(t);
+    return rc;
+}
+
+/* A copy of B in *A (an arena made on first use). */
+static const uint8_t *fill_copy(arena **a, const rbuf *b)
+{
+    if (!*a) {
+        *a = xmalloc(sizeof **a);
+        arena_init(*a);
+    }
+    uint8_t *p = arena_alloc(*a, b->len ? b->len : 1);
+    memcpy(p, b->data, b->len);
+    return p;
+}
+
+/* Gives back the row scan C built in its FBUF: 1 with *REC, *LEN. */
+static int filled_row(store_cursor *c, const uint8_t **rec, size_t *len)
+{
+    *len = c->fbuf.len;
+    *rec = c->transient ? c->fbuf.data : fill_copy(&c->filled, &c->fbuf);
+    return 1;
+}
+
+/* Gives back the account row REC of key K of scan C with its manager from
+ * manager_of: 1, or an error. */
+static int acct_row(store_cursor *c, const MDB_val *k, const uint8_t **rec, size_t *len)
+{
+    int rc = mof_apply(c->t, c->rev == 1 ? NULL : &c->mof, k, *rec, *len, &c->fbuf);
+    if (rc == MDB_NOTFOUND) return 1;
+    if (rc) return rc > 0 ? -rc : rc;
+    return filled_row(c, rec, len);
+}
+
 /* ---- reads ---- */
 
 int store_get(store_txn *t, int entity, const char *key, size_t klen, const uint8_t **rec,
@@ -1785,7 +2022,15 @@ int store_get(store_txn *t, int entity, const char *key, size_t klen, const uint
     if (rc) return rc;
     *rec = v.mv_data;
     *reclen = v.mv_size;
-    return 0;
+    if (entity == ENT_ACCOUNTS && t->mof_n) {
+        /* the copy lives as long as the transaction, as the map's rows do */
+        rbuf b = {0};
+        rc = mof_apply(t, NULL, &k, v.mv_data, v.mv_size, &b);
+        if (rc == 0) *rec = fill_copy(&t->filled, &b), *reclen = b.len;
+        rbuf_free(&b);
+        if (rc == MDB_NOTFOUND) rc = 0;
+    }
+    return rc;
 }
 
 size_t store_count(store_txn *t, int entity)
@@ -1898,6 +2143,7 @@ int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_
     c->t = t;
     c->blocks = entity == ENT_INTERACTIONS;
     c->hist = entity == ENT_HISTORY;
+    c->acct = entity == ENT_ACCOUNTS;
     if (t->txn) {
         int rc = mdb_cursor_open(t->txn, t->s->dbi[entity_db[entity]], &c->cur);
         if (rc) {
@@ -2072,7 +2318,7 @@ static int rev_next(store_cursor *c, const uint8_t **rec, size_t *reclen)
             }
             *rec = v.mv_data;
             *reclen = v.mv_size;
-            return 1;
+            return acct_row(c, &id, rec, reclen);
         }
         if (rc < 0) return rc;
         /* the index is done: now the accounts it leaves out, in id order */
@@ -2087,7 +2333,7 @@ static int rev_next(store_cursor *c, const uint8_t **rec, size_t *reclen)
         if (rev_bits(rec_get(v.mv_data, v.mv_size, A_REVENUE), &r)) continue;
         *rec = v.mv_data;
         *reclen = v.mv_size;
-        return 1;
+        return acct_row(c, &k, rec, reclen);
     }
     return rc;
 }
@@ -2107,6 +2353,7 @@ int store_next(store_cursor *c, const uint8_t **rec, size_t *reclen)
             *rec = v.mv_data;
             *reclen = v.mv_size;
             if (c->hist) return hist_row(c, &k, rec, reclen);
+            if (c->acct) return acct_row(c, &k, rec, reclen);
         }
         return rc;
     }
@@ -2160,7 +2407,8 @@ void store_cursor_close(store_cursor *c)
     if (c->acur) mdb_cursor_close(c->acur);
     free((char *)c->prefix);
     rbuf_free(&c->hstmt);
-    rbuf_free(&c->hbuf);
+    rbuf_free(&c->fbuf);
+    mofwalk_free(&c->mof);
     if (c->filled) arena_free(c->filled);
     free(c->filled);
     free(c);
@@ -2184,6 +2432,19 @@ int store_accounts_of(store_txn *t, const char *manager, size_t len,
 }
 
 /* ---- writes ---- */
+
+/* Whether account records A and B differ in nothing but the manager. */
+static bool manager_only(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    rec_view x = rec_view_of(a, alen), y = rec_view_of(b, blen);
+    unsigned ns = x.ns > y.ns ? x.ns : y.ns;
+    for (unsigned s = 0; s < ns; s++) {
+        if (s == A_MANAGER) continue;
+        value u = rec_view_get(&x, s), v = rec_view_get(&y, s);
+        if (!value_same(&u, &v)) return false;
+    }
+    return true;
+}
 
 /* Copies the derived slots [FROM, TO) of OLD (or their defaults when OLD is
  * NULL) over the values of a record being written. */
@@ -2229,12 +2490,26 @@ int store_put_values(store_txn *t, int entity, value *vals, int n)
         vals[i] = v_null();
     if (n < nbuiltin[entity]) n = nbuiltin[entity];
 
-    /* OLD points into the map and dies with the first write: copy it. */
+    /* OLD points into the map and dies with the first write: copy it; an
+     * account's with its manager from manager_of (RAW: as stored) */
     uint8_t *oldcopy = NULL;
+    rbuf raw = {0};
+    bool in_mof = false;
     if (old) {
         oldcopy = xmalloc(oldlen);
         memcpy(oldcopy, old, oldlen);
         old = oldcopy;
+    }
+    if (old && entity == ENT_ACCOUNTS && t->mof_n) {
+        rbuf_set(&raw, old, oldlen);
+        rc = mof_apply(t, NULL, &k, raw.data, raw.len, &t->buf);
+        in_mof = rc == 0;
+        if (in_mof) {
+            oldcopy = xrealloc(oldcopy, oldlen = t->buf.len);
+            memcpy(oldcopy, t->buf.data, oldlen);
+            old = oldcopy;
+        }
+        if (rc == MDB_NOTFOUND) rc = 0;
     }
     if (entity == ENT_ACCOUNTS) {
         static const value adef[] = {{.type = T_NULL},
@@ -2254,13 +2529,21 @@ int store_put_values(store_txn *t, int entity, value *vals, int n)
         /* the key must point into stable memory across the writes below */
         rc = key_of(nb.data, nb.len, &k);
     }
-    if (rc == 0) {
+    if (rc == 0 && entity == ENT_ACCOUNTS && old && !t->s->no_mof &&
+        manager_only(old, oldlen, nb.data, nb.len)) {
+        /* the record stays as it is (see manager_of); RM is its manager */
+        value nm = rec_get(nb.data, nb.len, A_MANAGER), om = rec_get(old, oldlen, A_MANAGER);
+        value rm = in_mof ? rec_get(raw.data, raw.len, A_MANAGER) : om;
+        if (!value_same(&nm, &om)) /* back to the record's, or another */
+            rc = value_same(&nm, &rm) ? mof_del(t, &k) : mof_put(t, &k, nm);
+    } else if (rc == 0) {
         /* the cursor still points at the old row unless loads were computed */
         MDB_val v = {nb.len, nb.data};
         if (found && entity == ENT_ACCOUNTS)
             rc = mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
         else
             rc = mdb_cursor_put(cur, &k, &v, 0);
+        if (rc == 0 && in_mof) rc = mof_del(t, &k);
     }
     if (rc == 0 && entity == ENT_ACCOUNTS) {
         value om = old ? rec_get(old, oldlen, A_MANAGER) : v_null();
@@ -2303,6 +2586,7 @@ int store_put_values(store_txn *t, int entity, value *vals, int n)
         if (rc == 0) cols_dirty(t, k.mv_data, k.mv_size, old, oldlen, nb.data, nb.len);
     }
     rbuf_free(&nb);
+    rbuf_free(&raw);
     free(oldcopy);
     return rc;
 }
@@ -2671,13 +2955,15 @@ int store_activity_add_all(store_txn *t, const account_activity *items, size_t n
     }
     /* Most accounts change and each grows: updated in place, nearly every
      * page would split in two. Instead every record is copied (changed or
-     * not) and the database refilled by appends, which leaves it packed. */
+     * not, with its manager from manager_of, which is emptied) and the
+     * database refilled by appends, which leaves it packed. */
     t->cols_stale = true;
     struct kv {
         size_t koff, klen, voff, vlen;
     } *kv = NULL;
     size_t nkv = 0, cap = 0, next = 0;
-    rbuf all = {0}, one = {0};
+    rbuf all = {0}, one = {0}, fill = {0};
+    mofwalk mof = {0};
     MDB_cursor *c;
     MDB_val k, v;
     int rc = mdb_cursor_open(t->txn, dbi, &c);
@@ -2692,6 +2978,14 @@ int store_activity_add_all(store_txn *t, const account_activity *items, size_t n
             next++; /* no such account: callers create them first */
         const uint8_t *rec = v.mv_data;
         size_t len = v.mv_size;
+        int r2 = mof_apply(t, &mof, &k, rec, len, &fill);
+        if (r2 == 0) {
+            rec = fill.data;
+            len = fill.len;
+        } else if (r2 != MDB_NOTFOUND) {
+            rc = r2;
+            break;
+        }
         if (next < n && bytes_cmp(items[next].id, items[next].len, k.mv_data, k.mv_size) == 0) {
             fold_activity(rec, len, &items[next++].act, &one);
             rec = one.data;
@@ -2705,7 +2999,12 @@ int store_activity_add_all(store_txn *t, const account_activity *items, size_t n
         all.len += k.mv_size + len;
     }
     mdb_cursor_close(c);
+    mofwalk_free(&mof);
     if (rc == MDB_NOTFOUND) rc = mdb_drop(t->txn, dbi, 0);
+    if (rc == 0 && t->mof_n) {
+        rc = mdb_drop(t->txn, t->s->dbi[DB_MANAGER_OF], 0);
+        mof_count(t);
+    }
     if (rc == 0) rc = mdb_cursor_open(t->txn, dbi, &c);
     if (rc == 0) {
         for (size_t i = 0; i < nkv && rc == 0; i++) {
@@ -2718,6 +3017,7 @@ int store_activity_add_all(store_txn *t, const account_activity *items, size_t n
     free(kv);
     rbuf_free(&all);
     rbuf_free(&one);
+    rbuf_free(&fill);
     return rc;
 }
 
@@ -2758,20 +3058,8 @@ static int hist_row(store_cursor *c, const MDB_val *k, const uint8_t **rec, size
         memcpy(c->hbatch, kb, 8);
         c->hstmt_ok = true;
     }
-    rec_with(&c->hbuf, *rec, *len, H_STATEMENT, v_text((const char *)c->hstmt.data, c->hstmt.len));
-    *len = c->hbuf.len;
-    if (c->transient) {
-        *rec = c->hbuf.data;
-        return 1;
-    }
-    if (!c->filled) {
-        c->filled = xmalloc(sizeof *c->filled);
-        arena_init(c->filled);
-    }
-    uint8_t *p = arena_alloc(c->filled, c->hbuf.len);
-    memcpy(p, c->hbuf.data, c->hbuf.len);
-    *rec = p;
-    return 1;
+    rec_with(&c->fbuf, *rec, *len, H_STATEMENT, v_text((const char *)c->hstmt.data, c->hstmt.len));
+    return filled_row(c, rec, len);
 }
 
 void store_cursor_transient(store_cursor *c)

@@ -41,9 +41,10 @@
 #include "value.h"
 
 enum {
-    STORE_VERSION = 7,      /* schema version written into new databases */
+    STORE_VERSION = 8,      /* schema version written into new databases */
     STORE_VERSION_READ = 3, /* oldest version still read, upgraded by the first write
-                             * (version 7: a batch's history rows after the first
+                             * (version 8: manager_of, reassigned accounts' managers
+                             * beside their records; 7: a batch's history rows after the first
                              * leave out its statement; 6: icols, the interaction columns;
                              * 5: acols, the account columns; 4: the
                              * by_revenue index, all three built by the first write of

@@ -5,7 +5,7 @@
 # data. A version-3 database (index_v3.dump: mdb_dump of the golden tests'
 # data as kash wrote it before the index, with one `set revenue` batch) is
 # read as it is, unchanged; its first write that commits builds the index
-# and stamps version 7 (with the account and interaction columns), after
+# and stamps version 8 (with the account and interaction columns), after
 # which the index and the columns give the same answers.
 # Env: KASH, KASH_GEN. Needs mdb_load and mdb_stat (lmdb-utils) for the
 # version-3 part.
@@ -112,7 +112,7 @@ want_asc=$'id,revenue\nA-02,1200000\nA-01,2500000\nA-08,'
 # the first write: a mutation that picks A-01 and A-02 through the index built for it
 out=$("$kash" --yes -m csv v3.db -c 'accounts | sort revenue desc | limit 2 | set tier = 2' 2>&1)
 [ "$out" = $'accounts,changes,batch\n2,2,2' ] && ok || bad "v3, first write: $out"
-[ "$(version v3.db)" = 7 ] && ok || bad "v3 after a write: version $(version v3.db)"
+[ "$(version v3.db)" = 8 ] && ok || bad "v3 after a write: version $(version v3.db)"
 entries() { mdb_stat -n -s "$2" "$1" 2>/dev/null | sed -n 's/^ *Entries: //p'; }
 [ "$(entries v3.db acols)" -gt 0 ] 2>/dev/null && ok || bad "v3 after a write: no account columns"
 [ "$(entries v3.db icols)" -gt 0 ] 2>/dev/null && ok || bad "v3 after a write: no interaction columns"

@@ -589,6 +589,220 @@ static void test_history_statement(void **state)
     }
 }
 
+/* The manager of account ID as its record holds it, with LMDB directly
+ * ("-": null), and the number of accounts in manager_of. */
+static size_t raw_manager(const char *id, char *out, size_t n)
+{
+    MDB_txn *txn;
+    MDB_dbi dbi, mof;
+    MDB_env *env = raw_begin(&txn);
+    assert_int_equal(mdb_dbi_open(txn, "accounts", 0, &dbi), 0);
+    assert_int_equal(mdb_dbi_open(txn, "manager_of", 0, &mof), 0);
+    MDB_val k = {strlen(id), (void *)id}, v;
+    assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+    value m = rec_get(v.mv_data, v.mv_size, A_MANAGER);
+    snprintf(out, n, "%.*s", m.type == T_TEXT ? (int)m.len : 1, m.type == T_TEXT ? m.s : "-");
+    MDB_stat st;
+    assert_int_equal(mdb_stat(txn, mof, &st), 0);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return st.ms_entries;
+}
+
+/* Account I of test_manager_of(): "A-0001"..., its revenue 10 * I, none
+ * for every 7th (they come after the revenue index, in id order) */
+static double acct_rev(int i)
+{
+    return i % 7 == 3 ? NO_REV : 10.0 * i;
+}
+/* Account I of test_manager_of(): "A-0001"... */
+static const char *acct_id(char *buf, int i)
+{
+    snprintf(buf, 16, "A-%04d", i);
+    return buf;
+}
+
+static void put_many(store *s, int from, int to, const char *manager)
+{
+    store_txn *t = begin(s, true);
+    char id[16];
+    for (int i = from; i < to; i++)
+        put_account(t, acct_id(id, i), manager, acct_rev(i), OPEN);
+    commit(t);
+}
+
+/* The managers of the first N accounts by every way of reading them: point
+ * lookups, a scan (rows kept until the end, and transient), the revenue
+ * index both ways, and the manager index; each must be WANT(i). */
+static void check_managers(store *s, int n, const char *(*want)(int))
+{
+    store_txn *t = begin(s, false);
+    char id[16];
+    for (int i = 0; i < n; i++)
+        check_text(field(t, ENT_ACCOUNTS, acct_id(id, i), A_MANAGER), want(i));
+    for (int way = 0; way < 4; way++) {
+        store_cursor *c;
+        if (way < 2)
+            assert_int_equal(store_scan(t, ENT_ACCOUNTS, NULL, 0, &c), 0);
+        else
+            assert_int_equal(store_scan_by_revenue(t, way == 3, &c), 0);
+        if (way == 1) store_cursor_transient(c);
+        const uint8_t **rec = calloc((size_t)n, sizeof *rec);
+        size_t *len = calloc((size_t)n, sizeof *len);
+        for (int i = 0; i < n; i++) {
+            assert_int_equal(store_next(c, &rec[i], &len[i]), 1);
+            if (way == 1) { /* checked before the next is read */
+                value a = rec_get(rec[i], len[i], A_ID);
+                check_text(rec_get(rec[i], len[i], A_MANAGER), want(atoi(a.s + 2)));
+            }
+        }
+        assert_int_equal(store_next(c, &rec[0], &len[0]), 0);
+        char *seen = calloc((size_t)n, 1);
+        for (int i = 0; i < n && way != 1; i++) { /* each row still whole */
+            value a = rec_get(rec[i], len[i], A_ID);
+            assert_true(a.type == T_TEXT);
+            int j = atoi(a.s + 2);
+            assert_true(j >= 0 && j < n && !seen[j]);
+            seen[j] = 1;
+            check_text(rec_get(rec[i], len[i], A_MANAGER), want(j));
+        }
+        free(seen);
+        free(rec);
+        free(len);
+        store_cursor_close(c);
+    }
+    for (int m = 0; m < 3; m++) {
+        char name[4] = {'m', (char)('1' + m), 0};
+        int held = 0;
+        double rev = 0;
+        for (int i = 0; i < n; i++)
+            if (want(i) && strcmp(want(i), name) == 0) held++, rev += i % 7 == 3 ? 0 : 10.0 * i;
+        check_load(t, name, held, rev);
+    }
+    store_abort(t);
+}
+
+static const char *mgr_before(int i)
+{
+    return i % 2 ? "m2" : "m1";
+}
+static const char *mgr_after(int i) /* the first 3 moved to m3, 4 to no one */
+{
+    return i < 3 ? "m3" : i == 4 ? NULL : mgr_before(i);
+}
+static const char *mgr_all3(int i)
+{
+    return i == 4 ? NULL : "m3";
+}
+static const char *mgr_mixed(int i) /* the first 5, and the 11th, moved back */
+{
+    return i < 5 || i == 10 ? mgr_before(i) : mgr_all3(i);
+}
+
+/* A write that changes an account's manager and nothing else leaves its
+ * record as it is and puts the manager in manager_of; every read sees it. */
+static void test_manager_of(void **state)
+{
+    (void)state;
+    enum { N = 1400 }; /* 4 * N >= N + 4096: moving them all folds at commit */
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    for (int m = 1; m <= 3; m++)
+        put_manager(t, m == 1 ? "m1" : m == 2 ? "m2" : "m3", "x", 10);
+    commit(t);
+    char got[16], id[16];
+    t = begin(s, true);
+    for (int i = 0; i < N; i++)
+        put_account(t, acct_id(id, i), mgr_before(i), acct_rev(i), OPEN);
+    commit(t);
+    assert_int_equal(raw_manager("A-0000", got, sizeof got), 0);
+    t = begin(s, true);
+    for (int i = 0; i < 5; i++)
+        if (i != 3) put_account(t, acct_id(id, i), mgr_after(i), acct_rev(i), OPEN);
+    commit(t);
+    /* records untouched; three accounts in manager_of */
+    assert_int_equal(raw_manager("A-0000", got, sizeof got), 4);
+    assert_string_equal(got, "m1");
+    raw_manager("A-0004", got, sizeof got);
+    assert_string_equal(got, "m1");
+    check_managers(s, N, mgr_after);
+    /* a scan sees a write made to manager_of while it walks */
+    t = begin(s, true);
+    store_cursor *c;
+    assert_int_equal(store_scan(t, ENT_ACCOUNTS, NULL, 0, &c), 0);
+    const uint8_t *rec;
+    size_t len;
+    for (int i = 0; i < 6; i++) /* past the last in manager_of */
+        assert_int_equal(store_next(c, &rec, &len), 1);
+    put_account(t, "A-0006", "m3", acct_rev(6), OPEN);
+    assert_int_equal(store_next(c, &rec, &len), 1);
+    check_text(rec_get(rec, len, A_ID), "A-0006");
+    check_text(rec_get(rec, len, A_MANAGER), "m3");
+    store_cursor_close(c);
+    store_abort(t);
+    /* back to the record's manager: out of manager_of; another field
+     * changed: the record is written whole */
+    t = begin(s, true);
+    put_account(t, "A-0000", "m1", 0, OPEN);
+    put_account(t, "A-0001", "m3", 11, OPEN); /* (revenue 10 -> 11) */
+    check_text(field(t, ENT_ACCOUNTS, "A-0001", A_MANAGER), "m3");
+    commit(t);
+    assert_int_equal(raw_manager("A-0001", got, sizeof got), 2);
+    assert_string_equal(got, "m3");
+    t = begin(s, true);
+    put_account(t, "A-0000", "m3", 0, OPEN);
+    put_account(t, "A-0001", "m3", 10, OPEN);
+    commit(t);
+    check_managers(s, N, mgr_after);
+    /* all moved at once: a quarter of the accounts and more, folded at commit */
+    t = begin(s, true);
+    for (int i = 0; i < N; i++)
+        put_account(t, acct_id(id, i), mgr_all3(i), acct_rev(i), OPEN);
+    commit(t);
+    assert_int_equal(raw_manager("A-0002", got, sizeof got), 0);
+    assert_string_equal(got, "m3");
+    check_managers(s, N, mgr_all3);
+    /* a refill of all the accounts empties it too */
+    t = begin(s, true);
+    for (int i = 0; i <= 10; i++)
+        put_account(t, acct_id(id, i), mgr_mixed(i), acct_rev(i), OPEN);
+    commit(t);
+    assert_int_equal(raw_manager("A-0002", got, sizeof got), 6);
+    check_managers(s, N, mgr_mixed);
+    t = begin(s, true);
+    account_activity *items = calloc(N, sizeof *items);
+    char(*ids)[16] = calloc(N, sizeof *ids);
+    for (int i = 0; i < N; i++) {
+        items[i] = (account_activity){.id = acct_id(ids[i], i), .len = 6};
+        activity_init(&items[i].act);
+    }
+    assert_int_equal(store_activity_add_all(t, items, N, NULL, NULL), 0);
+    commit(t);
+    free(items);
+    free(ids);
+    assert_int_equal(raw_manager("A-0002", got, sizeof got), 0);
+    assert_string_equal(got, "m1");
+    raw_manager("A-0004", got, sizeof got);
+    assert_string_equal(got, "m1");
+    check_managers(s, N, mgr_mixed);
+    store_close(s);
+}
+
+/* $KASH_NO_MANAGER_OF: records are written whole, as before manager_of. */
+static void test_manager_of_off(void **state)
+{
+    (void)state;
+    setenv("KASH_NO_MANAGER_OF", "1", 1);
+    store *s = open_store(0);
+    put_many(s, 0, 6, "m1");
+    put_many(s, 0, 3, "m2");
+    store_close(s);
+    unsetenv("KASH_NO_MANAGER_OF");
+    char got[16];
+    assert_int_equal(raw_manager("A-0001", got, sizeof got), 0);
+    assert_string_equal(got, "m2");
+}
+
 static void test_version_mismatch(void **state)
 {
     (void)state;
@@ -2564,6 +2778,8 @@ int main(void)
         T(test_columns_model),
         T(test_icols_model),
         T(test_history_statement),
+        T(test_manager_of),
+        T(test_manager_of_off),
         T(test_open_missing),
         T(test_builtin_schema),
         T(test_create_mode),
