@@ -179,10 +179,11 @@ dump() {
         -c 'history | select batch, statement, account, field, old, new, undone' -c '.schema' 2>&1
 }
 
-# apply STEP STATEMENT…: the statements on c.db (columns) and r.db
-# (KASH_NO_COLUMNS=1) print the same and leave the same data
+# apply STEP STATEMENT…: the statements on c.db (columns), r.db
+# (KASH_NO_COLUMNS=1) and m.db (KASH_NO_MANAGER_OF=1: reassigned accounts'
+# records written whole) print the same and leave the same data
 apply() {
-    local step=$1 a b ra rb
+    local step=$1 a b m ra rb rm
     shift
     local args=() s
     for s in "$@"; do args+=(-c "$s"); done
@@ -190,11 +191,19 @@ apply() {
     ra=$?
     b=$(KASH_NO_COLUMNS=1 run --yes -m csv r.db "${args[@]}" 2>&1)
     rb=$?
-    hung "$step" "$ra" "$rb"
+    m=$(KASH_NO_MANAGER_OF=1 run --yes -m csv m.db "${args[@]}" 2>&1)
+    rm=$?
+    hung "$step" "$ra" "$rb" "$rm"
     [ "$ra" = 0 ] || bad "$step: failed (exit $ra): $a"
-    [ "$a" = "$b" ] && ok || { bad "$step: the write prints differently"; show "$a" "$b"; }
-    a=$(dump c.db) b=$(dump r.db)
+    [ "$a" = "$b" ] && [ "$a" = "$m" ] && ok || { bad "$step: the write prints differently"; show "$a" "$b"; show "$a" "$m"; }
+    a=$(dump c.db) b=$(dump r.db) m=$(dump m.db)
     [ "$a" = "$b" ] && ok || { bad "$step: the databases differ after the write"; show "$a" "$b"; }
+    [ "$a" = "$m" ] && ok || { bad "$step: the databases differ with KASH_NO_MANAGER_OF"; show "$a" "$m"; }
+}
+# in_mof DB: the number of accounts in manager_of (- without mdb_stat)
+in_mof() {
+    command -v mdb_stat >/dev/null || { echo -; return; }
+    mdb_stat -n -s manager_of "$1" 2>/dev/null | sed -n 's/^ *Entries: //p'
 }
 # write STEP STATEMENT…: apply, then the list on c.db
 write() {
@@ -309,8 +318,10 @@ script=(-c 'accounts | group by tier agg count(), sum(revenue)' -c 'accounts whe
     -c 'accounts | group by tier agg count(), sum(revenue)' -c 'accounts where revenue = 42 | count'
     -c 'import accounts from "extra.csv"' -c 'accounts where id < "A-000002" | select id, revenue, score'
     -c 'undo force' -c 'accounts | group by tier agg count(), sum(revenue), count(score)'
-    -c 'import interactions from "events.csv"' -c 'accounts where id in ("A-000001", "N-1") | select id, orders, first_order, last_contact')
-cp c.db p1.db && cp c.db p2.db
+    -c 'import interactions from "events.csv"' -c 'accounts where id in ("A-000001", "N-1") | select id, orders, first_order, last_contact'
+    -c 'accounts where tier = 3 and region = "APAC" | assign to "m05"' -c 'accounts where manager = "m05" | select id, tier, manager.name'
+    -c 'managers where id = "m05"' -c 'accounts | group by manager agg count(), sum(revenue)')
+cp c.db p1.db && cp c.db p2.db && cp c.db p3.db
 a=$(run --yes -m csv p1.db "${script[@]}" 2>&1)
 ra=$?
 b=$(KASH_NO_COLUMNS=1 run --yes -m csv p2.db "${script[@]}" 2>&1)
@@ -319,6 +330,9 @@ hung "one process" "$ra" "$rb"
 [ "$a" = "$b" ] && [ "$ra" = 0 ] && [ "$rb" = 0 ] && [ "$(printf '%s\n' "$a" | wc -l)" -ge 25 ] && ok ||
     { bad "one process: reads between writes differ"; show "$a" "$b"; }
 [ "$(dump p1.db)" = "$(dump p2.db)" ] && ok || bad "one process: the databases differ"
+b=$(KASH_NO_MANAGER_OF=1 run --yes -m csv p3.db "${script[@]}" 2>&1)
+[ "$a" = "$b" ] && [ "$(dump p1.db)" = "$(dump p3.db)" ] && ok ||
+    { bad "one process: reads or data differ with KASH_NO_MANAGER_OF"; show "$a" "$b"; }
 check "one process" p1.db
 
 # -- a version-3 file (index.sh's index_v3.dump: the golden tests' data),
@@ -340,7 +354,7 @@ fi
 # -- 20,000 accounts: many blocks; a set on a few, then 3,000 accounts whose
 # ids interleave with the others (A-000001b after A-000001), with
 # interactions, then a set over many blocks
-rm -f c.db c.db-lock r.db r.db-lock
+rm -f c.db c.db-lock r.db r.db-lock m.db m.db-lock
 "$gen" --accounts 20000 --managers 40 --interactions 20000 --seed 11 --out big >/dev/null 2>&1
 "$gen" --accounts 3000 --managers 40 --interactions 3000 --seed 12 --out bigb >/dev/null 2>&1
 sed -E 's/^(A-[0-9]+),/\1b,/' bigb/accounts.csv >bigb/accounts_b.csv
@@ -354,6 +368,17 @@ write "big interleave" 'import accounts from "bigb/accounts_b.csv"' 'import inte
     bad "big interleave: not 3000 new accounts"
 write "big set many" 'accounts where id ~ /b$/ and region != "NA" | set tier = 2, score = 9, stage = "development"'
 write "big undo" 'undo'
+# reassignments: a few thousand accounts stay in manager_of (their records
+# untouched), then one of most accounts folds them all into the records
+write "big assign" 'accounts where region = "EMEA" and tier != 1 | assign to ("m01", "m02", "m39") round-robin' \
+    'accounts where id ~ /b$/ and tier = 1 | assign to managers where region = "NA" balanced'
+n=$(in_mof c.db)
+[ "$n" = - ] || { [ "$n" -gt 2000 ] && [ "$n" = "$(in_mof r.db)" ] && [ "$(in_mof m.db)" = 0 ] && ok ||
+    bad "big assign: $n accounts in manager_of (r.db $(in_mof r.db), m.db $(in_mof m.db))"; }
+write "big assign most" 'accounts where id ~ /^A/ and tier != 2 | assign to managers where active balanced'
+n=$(in_mof c.db)
+[ "$n" = - ] || { [ "$n" = 0 ] && ok || bad "big assign most: $n accounts still in manager_of"; }
+write "big assign undo" 'undo' 'undo'
 
 # -- sums are exact for whole hundredths, in any order (xsum): a tenth added
 # over every account is a tenth of the count, not 0.1's float error times
