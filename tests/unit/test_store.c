@@ -609,6 +609,15 @@ static size_t raw_manager(const char *id, char *out, size_t n)
     return st.ms_entries;
 }
 
+/* Checks that account ID's record holds MANAGER and that IN_MOF accounts
+ * are in manager_of. */
+static void check_raw(const char *id, const char *manager, size_t in_mof)
+{
+    char got[16];
+    assert_int_equal(raw_manager(id, got, sizeof got), in_mof);
+    assert_string_equal(got, manager);
+}
+
 /* Account I of test_manager_of(): "A-0001"..., its revenue 10 * I, none
  * for every 7th (they come after the revenue index, in id order) */
 static double acct_rev(int i)
@@ -710,21 +719,19 @@ static void test_manager_of(void **state)
     for (int m = 1; m <= 3; m++)
         put_manager(t, m == 1 ? "m1" : m == 2 ? "m2" : "m3", "x", 10);
     commit(t);
-    char got[16], id[16];
+    char id[16];
     t = begin(s, true);
     for (int i = 0; i < N; i++)
         put_account(t, acct_id(id, i), mgr_before(i), acct_rev(i), OPEN);
     commit(t);
-    assert_int_equal(raw_manager("A-0000", got, sizeof got), 0);
+    check_raw("A-0000", "m1", 0);
     t = begin(s, true);
     for (int i = 0; i < 5; i++)
         if (i != 3) put_account(t, acct_id(id, i), mgr_after(i), acct_rev(i), OPEN);
     commit(t);
     /* records untouched; three accounts in manager_of */
-    assert_int_equal(raw_manager("A-0000", got, sizeof got), 4);
-    assert_string_equal(got, "m1");
-    raw_manager("A-0004", got, sizeof got);
-    assert_string_equal(got, "m1");
+    check_raw("A-0000", "m1", 4);
+    check_raw("A-0004", "m1", 4);
     check_managers(s, N, mgr_after);
     /* a scan sees a write made to manager_of while it walks */
     t = begin(s, true);
@@ -747,8 +754,7 @@ static void test_manager_of(void **state)
     put_account(t, "A-0001", "m3", 11, OPEN); /* (revenue 10 -> 11) */
     check_text(field(t, ENT_ACCOUNTS, "A-0001", A_MANAGER), "m3");
     commit(t);
-    assert_int_equal(raw_manager("A-0001", got, sizeof got), 2);
-    assert_string_equal(got, "m3");
+    check_raw("A-0001", "m3", 2);
     t = begin(s, true);
     put_account(t, "A-0000", "m3", 0, OPEN);
     put_account(t, "A-0001", "m3", 10, OPEN);
@@ -759,15 +765,14 @@ static void test_manager_of(void **state)
     for (int i = 0; i < N; i++)
         put_account(t, acct_id(id, i), mgr_all3(i), acct_rev(i), OPEN);
     commit(t);
-    assert_int_equal(raw_manager("A-0002", got, sizeof got), 0);
-    assert_string_equal(got, "m3");
+    check_raw("A-0002", "m3", 0);
     check_managers(s, N, mgr_all3);
     /* a refill of all the accounts empties it too */
     t = begin(s, true);
     for (int i = 0; i <= 10; i++)
         put_account(t, acct_id(id, i), mgr_mixed(i), acct_rev(i), OPEN);
     commit(t);
-    assert_int_equal(raw_manager("A-0002", got, sizeof got), 6);
+    check_raw("A-0002", "m3", 6);
     check_managers(s, N, mgr_mixed);
     t = begin(s, true);
     account_activity *items = calloc(N, sizeof *items);
@@ -780,10 +785,8 @@ static void test_manager_of(void **state)
     commit(t);
     free(items);
     free(ids);
-    assert_int_equal(raw_manager("A-0002", got, sizeof got), 0);
-    assert_string_equal(got, "m1");
-    raw_manager("A-0004", got, sizeof got);
-    assert_string_equal(got, "m1");
+    check_raw("A-0002", "m1", 0);
+    check_raw("A-0004", "m1", 0);
     check_managers(s, N, mgr_mixed);
     store_close(s);
 }
@@ -798,9 +801,7 @@ static void test_manager_of_off(void **state)
     put_many(s, 0, 3, "m2");
     store_close(s);
     unsetenv("KASH_NO_MANAGER_OF");
-    char got[16];
-    assert_int_equal(raw_manager("A-0001", got, sizeof got), 0);
-    assert_string_equal(got, "m2");
+    check_raw("A-0001", "m2", 0);
 }
 
 static void test_version_mismatch(void **state)
