@@ -183,7 +183,7 @@ dump() {
 # (KASH_NO_COLUMNS=1) and m.db (KASH_NO_MANAGER_OF=1: reassigned accounts'
 # records written whole) print the same and leave the same data
 apply() {
-    local step=$1 a b m ra rb rm
+    local step=$1 a b m ra rb rn
     shift
     local args=() s
     for s in "$@"; do args+=(-c "$s"); done
@@ -192,8 +192,8 @@ apply() {
     b=$(KASH_NO_COLUMNS=1 run --yes -m csv r.db "${args[@]}" 2>&1)
     rb=$?
     m=$(KASH_NO_MANAGER_OF=1 run --yes -m csv m.db "${args[@]}" 2>&1)
-    rm=$?
-    hung "$step" "$ra" "$rb" "$rm"
+    rn=$?
+    hung "$step" "$ra" "$rb" "$rn"
     [ "$ra" = 0 ] || bad "$step: failed (exit $ra): $a"
     [ "$a" = "$b" ] && [ "$a" = "$m" ] && ok || { bad "$step: the write prints differently"; show "$a" "$b"; show "$a" "$m"; }
     a=$(dump c.db) b=$(dump r.db) m=$(dump m.db)
