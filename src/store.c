@@ -2024,10 +2024,8 @@ int store_get(store_txn *t, int entity, const char *key, size_t klen, const uint
     *reclen = v.mv_size;
     if (entity == ENT_ACCOUNTS && t->mof_n) {
         /* the copy lives as long as the transaction, as the map's rows do */
-        rbuf b = {0};
-        rc = mof_apply(t, NULL, &k, v.mv_data, v.mv_size, &b);
-        if (rc == 0) *rec = fill_copy(&t->filled, &b), *reclen = b.len;
-        rbuf_free(&b);
+        rc = mof_apply(t, NULL, &k, v.mv_data, v.mv_size, &t->buf);
+        if (rc == 0) *rec = fill_copy(&t->filled, &t->buf), *reclen = t->buf.len;
         if (rc == MDB_NOTFOUND) rc = 0;
     }
     return rc;
@@ -2495,21 +2493,20 @@ int store_put_values(store_txn *t, int entity, value *vals, int n)
     uint8_t *oldcopy = NULL;
     rbuf raw = {0};
     bool in_mof = false;
+    if (old && entity == ENT_ACCOUNTS && t->mof_n) {
+        rc = mof_apply(t, NULL, &k, old, oldlen, &t->buf);
+        in_mof = rc == 0;
+        if (in_mof) {
+            rbuf_set(&raw, old, oldlen);
+            old = t->buf.data;
+            oldlen = t->buf.len;
+        }
+        if (rc == MDB_NOTFOUND) rc = 0;
+    }
     if (old) {
         oldcopy = xmalloc(oldlen);
         memcpy(oldcopy, old, oldlen);
         old = oldcopy;
-    }
-    if (old && entity == ENT_ACCOUNTS && t->mof_n) {
-        rbuf_set(&raw, old, oldlen);
-        rc = mof_apply(t, NULL, &k, raw.data, raw.len, &t->buf);
-        in_mof = rc == 0;
-        if (in_mof) {
-            oldcopy = xrealloc(oldcopy, oldlen = t->buf.len);
-            memcpy(oldcopy, t->buf.data, oldlen);
-            old = oldcopy;
-        }
-        if (rc == MDB_NOTFOUND) rc = 0;
     }
     if (entity == ENT_ACCOUNTS) {
         static const value adef[] = {{.type = T_NULL},
