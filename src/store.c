@@ -1142,14 +1142,87 @@ static int cols_read(colwriter *w, bool from_start, const rbuf *end, size_t max,
 static int icols_read(colwriter *w, bool from_start, const rbuf *end, size_t min, size_t cut,
                       size_t *n);
 
+/* Where build_all() puts the columns in the file. LMDB keeps a value too
+ * big for half a page in overflow pages of its own, which it takes in the
+ * order the values are written: written block by block, the columns of a
+ * field lie among those of every other field, and a query reading two
+ * fields of every block has the kernel map them all (64 KB around each
+ * fault). So build_all() appends each block's keys in order, but a big
+ * column first as a placeholder of the size of the page number that takes
+ * its place (the leaf keeps its size: no split), and writes the values of
+ * a run of blocks (LATER_BYTES of them) afterwards, field by field: each
+ * field's columns of the run lie together. The keys and values are those
+ * of the plain appends; only the order of the pages differs.
+ * $KASH_COLS_RUN sets the bytes of a run (tests: 1 writes each block's at
+ * once, as plain appends would place them). */
+enum { LATER_BYTES = 16 << 20 };
+
+typedef struct later {
+    size_t nodemax; /* LMDB's largest node in a leaf page (mdb.c: me_nodemax) */
+    rbuf q;         /* u16 slot, u16 key length, u32 value length, key, value */
+    size_t n;
+} later;
+
+/* Appends the block encoded in W, deferring its big columns to L. */
+static int cols_put_later(colwriter *w, later *l)
+{
+    uint8_t key[COLKEY_MAX], hold[sizeof(size_t)] = {0};
+    int rc = 0;
+    for (unsigned s = 0; s < w->nslots && rc == 0; s++) {
+        size_t klen = col_key(key, w->first.data, w->first.len, w->nul, s);
+        MDB_val k = {klen, key}, v = {w->cols[s].len, w->cols[s].data};
+        if (8 + klen + v.mv_size > l->nodemax) { /* NODESIZE + key + data */
+            uint16_t hs = (uint16_t)s, hk = (uint16_t)klen;
+            uint32_t hv = (uint32_t)v.mv_size;
+            rbuf_reserve(&l->q, 8 + klen + v.mv_size);
+            uint8_t *p = l->q.data + l->q.len;
+            memcpy(p, &hs, 2), memcpy(p + 2, &hk, 2), memcpy(p + 4, &hv, 4);
+            memcpy(p + 8, key, klen), memcpy(p + 8 + klen, v.mv_data, v.mv_size);
+            l->q.len += 8 + klen + v.mv_size;
+            l->n++;
+            v = (MDB_val){sizeof hold, hold};
+        }
+        rc = mdb_cursor_put(w->ccur, &k, &v, MDB_APPEND);
+    }
+    return rc;
+}
+
+/* Writes the deferred columns of L over their placeholders, field by field. */
+static int later_flush(store_txn *t, MDB_dbi dbi, later *l, unsigned nslots)
+{
+    int rc = 0;
+    for (unsigned s = 0; s < nslots && rc == 0 && l->n; s++) {
+        for (size_t off = 0; off < l->q.len && rc == 0;) {
+            uint16_t hs, hk;
+            uint32_t hv;
+            const uint8_t *p = l->q.data + off;
+            memcpy(&hs, p, 2), memcpy(&hk, p + 2, 2), memcpy(&hv, p + 4, 4);
+            off += 8u + hk + hv;
+            if (hs != s) continue;
+            MDB_val k = {hk, (void *)(p + 8)}, v = {hv, (void *)(p + 8 + hk)};
+            rc = mdb_put(t->txn, dbi, &k, &v, 0);
+        }
+    }
+    l->q.len = 0, l->n = 0;
+    return rc;
+}
+
 /* Writes all the columns of ENTITY (accounts or interactions) afresh, by
  * appends: blocks of COL_ROWS rows (interactions: whole interaction blocks,
- * at least COL_ROWS rows). */
+ * at least COL_ROWS rows), each field's columns of a run of blocks
+ * together (above). */
 static int build_all(store_txn *t, int entity)
 {
     colwriter w;
+    MDB_dbi dbi = t->s->dbi[entity == ENT_ACCOUNTS ? DB_ACOLS : DB_ICOLS];
+    later l = {0};
+    MDB_stat st;
     int rc = colwriter_init(&w, t, entity);
-    if (rc == 0) rc = mdb_drop(t->txn, t->s->dbi[entity == ENT_ACCOUNTS ? DB_ACOLS : DB_ICOLS], 0);
+    if (rc == 0) rc = mdb_drop(t->txn, dbi, 0);
+    if (rc == 0) rc = mdb_env_stat(t->s->env, &st);
+    if (rc == 0) l.nodemax = (((st.ms_psize - 16) / 2) & ~(size_t)1) - 2;
+    const char *e = getenv("KASH_COLS_RUN");
+    size_t run = e && *e ? strtoull(e, NULL, 10) : LATER_BYTES;
     bool start = true;
     while (rc == 0 && (start || w.next.len)) {
         size_t n;
@@ -1158,8 +1231,11 @@ static int build_all(store_txn *t, int entity)
         start = false;
         if (rc || n == 0) break;
         cols_encode(&w, n);
-        rc = cols_put(&w, false, MDB_APPEND);
+        rc = cols_put_later(&w, &l);
+        if (rc == 0 && l.q.len >= run) rc = later_flush(t, dbi, &l, w.nslots);
     }
+    if (rc == 0) rc = later_flush(t, dbi, &l, w.nslots);
+    rbuf_free(&l.q);
     colwriter_free(&w);
     return rc;
 }

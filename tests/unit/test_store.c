@@ -2572,6 +2572,7 @@ static void update_some(store_txn *t, char (*ids)[32], size_t nids, int n, int s
 static void test_columns_model(void **state)
 {
     (void)state;
+    setenv("KASH_COLS_RUN", "30000", 1); /* builds write their columns in several runs */
     store *s = open_store(0);
     uint64_t r = 12345;
 #define RND() (r ^= r << 13, r ^= r >> 7, r ^= r << 17, r)
@@ -2646,6 +2647,76 @@ static void test_columns_model(void **state)
     }
 #undef RND
     store_close(s);
+    unsetenv("KASH_COLS_RUN");
+}
+
+/* Where the name columns of 6,000 accounts' blocks lie in the file, built
+ * in one transaction (7 blocks): for each block but the last, the bytes from the end
+ * of its name column to the start of the next block's (pages of other
+ * columns between them count). */
+static void name_gaps(store *s, size_t gaps[8], size_t *n)
+{
+    store_txn *t = begin(s, true);
+    for (int i = 0; i < 6000; i++) {
+        char id[32], name[48];
+        snprintf(id, sizeof id, "A-%05d", i);
+        snprintf(name, sizeof name, "Account name number %06d", i * 7);
+        value v[A_NBUILTIN];
+        for (int j = 0; j < A_NBUILTIN; j++)
+            v[j] = v_null();
+        v[A_ID] = text(id);
+        v[A_NAME] = text(name);
+        v[A_TIER] = v_int(i % 3 + 1);
+        v[A_REVENUE] = v_num((double)(i * 7919 % 1000000));
+        v[A_GROWTH] = v_num(i / 7.0);
+        assert_int_equal(store_put_values(t, ENT_ACCOUNTS, v, A_NBUILTIN), 0);
+    }
+    commit(t);
+    t = begin(s, false);
+    store_cols *sc;
+    colblock *b;
+    assert_int_equal(store_cols_open(t, ENT_ACCOUNTS, &sc), 0);
+    uintptr_t end = 0;
+    *n = 0;
+    while (store_cols_next(sc, &b) == 1) {
+        const colvec *cv = colblock_col(b, A_NAME);
+        assert_int_equal(cv->kind, COL_TEXT);
+        uint32_t bytes;
+        memcpy(&bytes, cv->data + 4 * (cv->n - 1), 4);
+        if (end) {
+            assert_true((uintptr_t)cv->data > end && *n < 8);
+            gaps[(*n)++] = (uintptr_t)cv->data - end;
+        }
+        end = (uintptr_t)cv->bytes + bytes;
+    }
+    assert_int_equal(*n, 6);
+    store_cols_close(sc);
+    store_abort(t);
+}
+
+/* A bulk build puts each field's columns of consecutive blocks next to
+ * each other in the file (build_all()): a block's name column (8 pages)
+ * starts in the page after the previous block's ends. Built a block at a
+ * time (KASH_COLS_RUN=1, as plain appends place them), the block's other
+ * big columns come between. */
+static void test_columns_layout(void **state)
+{
+    (void)state;
+    size_t together[8], apart[8], n;
+    store *s = open_store(0);
+    name_gaps(s, together, &n);
+    store_close(s);
+    teardown(state);
+    setup(state);
+    setenv("KASH_COLS_RUN", "1", 1);
+    s = open_store(0);
+    name_gaps(s, apart, &n);
+    unsetenv("KASH_COLS_RUN");
+    store_close(s);
+    for (size_t i = 0; i < n; i++) {
+        if (together[i] > 4096) fail_msg("gap %zu: %zu bytes", i, together[i]);
+        assert_true(apart[i] > 4096);
+    }
 }
 
 /* The interaction columns give every slot of every interaction, in key
@@ -2725,6 +2796,7 @@ static void check_icols(store *s)
 static void test_icols_model(void **state)
 {
     (void)state;
+    setenv("KASH_COLS_RUN", "30000", 1); /* builds write their columns in several runs */
     store *s = open_store(0);
     uint64_t r = 777;
 #define RND() (r ^= r << 13, r ^= r >> 7, r ^= r << 17, r)
@@ -2770,6 +2842,7 @@ static void test_icols_model(void **state)
     }
 #undef RND
     store_close(s);
+    unsetenv("KASH_COLS_RUN");
 }
 
 int main(void)
@@ -2778,6 +2851,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_columns_model),
         T(test_icols_model),
+        T(test_columns_layout),
         T(test_history_statement),
         T(test_manager_of),
         T(test_manager_of_off),
