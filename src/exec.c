@@ -249,12 +249,19 @@ typedef struct sort_op {
     int nkeys;
     sort_row *rows;
     size_t n, cap;
-    size_t keep;  /* rows a following limit can use; 0 = all */
-    size_t seq;   /* arrival order, the last tie-breaker */
-    bool ordered; /* rows come in this sort's order (store_scan_by_revenue(),
-                   * key_sort()): the first KEEP are the answer */
-    arena ka[2];  /* the rows' keys, in ka[cur]; a top-N's cutback moves the kept
-                   * ones to the other, so that memory does not grow with the input */
+    size_t keep;    /* rows a following limit can use; 0 = all */
+    size_t seq;     /* arrival order, the last tie-breaker */
+    bool ordered;   /* rows come in this sort's order (store_scan_by_revenue(),
+                     * key_sort()): the first KEEP are the answer */
+    bool lead;      /* rows come in the order of the first key (time_sort()): the
+                     * answer is among those up to the KEEP-th with a non-null first
+                     * key and its ties */
+    bool back;      /* and in the reverse of the order a scan gives them: ties go
+                     * by the arrival order reversed */
+    size_t nlead;   /* rows with a non-null first key, */
+    size_t lead_at; /* the last of them */
+    arena ka[2];    /* the rows' keys, in ka[cur]; a top-N's cutback moves the kept
+                     * ones to the other, so that memory does not grow with the input */
     int cur;
 } sort_op;
 
@@ -288,7 +295,7 @@ static int sort_push(op *o, const prow *r)
     bind_row(p, r);
     sort_row *sr = &s->rows[s->n];
     sr->r = *r;
-    sr->seq = s->seq++;
+    sr->seq = s->back ? SIZE_MAX - s->seq++ : s->seq++;
     arena *a = p->ec.a;
     p->ec.a = &s->ka[s->cur]; /* (computed keys too) */
     sr->keys = arena_alloc(p->ec.a, sizeof(value) * (size_t)s->nkeys);
@@ -299,6 +306,17 @@ static int sort_push(op *o, const prow *r)
     if (rc) return -1;
     s->n++;
     if (s->ordered && s->n == s->keep) return 1;
+    if (s->lead) {
+        const value *k = &sr->keys[0];
+        if (k->type == T_NULL) return 0; /* (last in the sort, whatever the order) */
+        if (s->nlead >= s->keep && !value_eq(k, &s->rows[s->lead_at].keys[0])) {
+            s->n--; /* past the KEEP-th key and its ties: done */
+            return 1;
+        }
+        s->nlead++;
+        s->lead_at = s->n - 1;
+        return 0;
+    }
     /* top-N: sort and cut back whenever twice the rows needed pile up */
     if (s->keep && s->n >= 2 * s->keep + 1024) {
         qsort_r(s->rows, s->n, sizeof *s->rows, sort_cmp, s);
@@ -1537,6 +1555,28 @@ static sort_op *key_sort(const pipeline *p, op *first)
     return s;
 }
 
+/* The sort of P's pipeline (FIRST) when one account's interactions (the
+ * scan of key_prefix()) give the rows in the order of its first key: through
+ * nothing but where into a sort, followed by a limit, whose first key is
+ * `at` (an account's rows are in time order; a date is its midnight, as
+ * value_cmp() has it). *BACK when that key is descending: the rows are then
+ * read newest first (store_interactions_back()). NULL otherwise, or with
+ * $KASH_NO_INDEX set (to compare). */
+static sort_op *time_sort(const pipeline *p, op *first, bool *back)
+{
+    const char *off = getenv("KASH_NO_INDEX");
+    if (p->entity != ENT_INTERACTIONS || (off && *off)) return NULL;
+    op *o = first;
+    while (o && o->push == where_push)
+        o = o->next;
+    if (!o || o->push != sort_push || ((sort_op *)o)->keep == 0) return NULL;
+    sort_op *s = (sort_op *)o;
+    const node *e = s->nkeys ? s->keys[0].e : NULL;
+    if (!e || e->kind != N_FIELD || e->scope != SC_REC || e->slot != I_AT) return NULL;
+    *back = s->keys[0].desc;
+    return s;
+}
+
 /* Whether FIRST and the stages after it keep nothing of a source row past
  * its push (they copy what they keep): where, limit, select, count, group
  * and agg. */
@@ -1765,7 +1805,11 @@ static int run_pipeline_once(pipeline *p, const stmt *st)
         value key;
         bool desc;
         if (key_prefix(st, entity, &key)) {
-            if (entity == ENT_INTERACTIONS)
+            bool back = false;
+            if ((sort = time_sort(p, first, &back)) != NULL) sort->lead = true, sort->back = back;
+            if (entity == ENT_INTERACTIONS && back)
+                rc = store_interactions_back(p->txn, key.s, key.len, &cur);
+            else if (entity == ENT_INTERACTIONS)
                 rc = store_interactions_of(p->txn, key.s, key.len, &cur);
             else
                 rc = store_scan(p->txn, entity, key.s, key.len, &cur);

@@ -212,6 +212,10 @@ struct store_cursor {
     rbuf fbuf;
     arena *filled;
     bool transient; /* or they live only until the next row, in FBUF (store_cursor_transient()) */
+    /* store_interactions_back(): the blocks from the last, each one's rows
+     * (their offsets in BLK) from its last */
+    bool back;
+    size_t *offs, noffs, capoffs;
 };
 
 static void mof_count(store_txn *t);
@@ -2235,6 +2239,56 @@ int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_
     return 0;
 }
 
+int store_interactions_back(store_txn *t, const char *account, size_t len, store_cursor **out)
+{
+    int rc = store_interactions_of(t, account, len, out);
+    if (rc == 0) (*out)->back = true, (*out)->s = NULL; /* (no release: one account) */
+    return rc;
+}
+
+/* store_next() of a cursor of store_interactions_back(). */
+static int back_next(store_cursor *c, const uint8_t **rec, size_t *reclen)
+{
+    for (;;) {
+        uint32_t seq;
+        if (c->noffs) {
+            size_t off = c->offs[--c->noffs];
+            return block_row(c->blk, c->blklen, &off, &seq, rec, reclen) > 0 ? 1 : STORE_ECORRUPT;
+        }
+        MDB_val k, v;
+        int rc;
+        if (!c->started) {
+            /* the last key of the account: the one before ID 0x01 */
+            c->started = true;
+            c->prefix[c->plen - 1] = 1;
+            k = (MDB_val){c->plen, c->prefix};
+            rc = mdb_cursor_get(c->cur, &k, &v, MDB_SET_RANGE);
+            c->prefix[c->plen - 1] = 0;
+            if (rc == 0 || rc == MDB_NOTFOUND)
+                rc = mdb_cursor_get(c->cur, &k, &v, rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
+        } else {
+            rc = mdb_cursor_get(c->cur, &k, &v, MDB_PREV);
+        }
+        if (rc == MDB_NOTFOUND) return 0;
+        if (rc) return rc > 0 ? -rc : rc;
+        if (k.mv_size < c->plen || memcmp(k.mv_data, c->prefix, c->plen) != 0) return 0;
+        c->blk = v.mv_data;
+        c->blklen = v.mv_size;
+        for (size_t off = 0, next = 0;; off = next) {
+            const uint8_t *r;
+            size_t l;
+            int got = block_row(c->blk, c->blklen, &next, &seq, &r, &l);
+            if (got < 0) return STORE_ECORRUPT;
+            if (got == 0) break;
+            if (c->noffs == c->capoffs) {
+                c->capoffs = c->capoffs ? 2 * c->capoffs : 64;
+                c->offs = xrealloc(c->offs, sizeof *c->offs * c->capoffs);
+            }
+            c->offs[c->noffs++] = off;
+        }
+    }
+}
+
 int store_interactions_reuse(store_txn *t, const char *account, size_t len, store_cursor **cp)
 {
     if (!*cp) return store_interactions_of(t, account, len, cp);
@@ -2416,6 +2470,7 @@ int store_next(store_cursor *c, const uint8_t **rec, size_t *reclen)
 {
     if (!c->cur) return 0;
     if (c->rev) return rev_next(c, rec, reclen);
+    if (c->back) return back_next(c, rec, reclen);
     MDB_val k, v;
     if (!c->blocks) {
         int rc = cursor_step(c, &k, &v);
@@ -2480,6 +2535,7 @@ void store_cursor_close(store_cursor *c)
     if (c->cur) mdb_cursor_close(c->cur);
     if (c->acur) mdb_cursor_close(c->acur);
     free((char *)c->prefix);
+    free(c->offs);
     rbuf_free(&c->hstmt);
     rbuf_free(&c->fbuf);
     mofwalk_free(&c->mof);

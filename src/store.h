@@ -200,6 +200,9 @@ int store_activity_add_all(store_txn *t, const account_activity *items, size_t n
  * store_interactions_of()). *OUT owned by the caller: store_cursor_close(). */
 int store_scan(store_txn *t, int entity, const char *prefix, size_t plen, store_cursor **out);
 int store_interactions_of(store_txn *t, const char *account, size_t len, store_cursor **out);
+/* The same, newest first: the rows in the reverse of their key order (time
+ * descending; of equal times, the one stored later first). */
+int store_interactions_back(store_txn *t, const char *account, size_t len, store_cursor **out);
 /* The same, reusing *OUT: opened the first time (*OUT NULL), then pointed at
  * each next account's interactions. Reading many accounts' histories, one
  * cursor serves them all (accounts in id order then move it forward). */

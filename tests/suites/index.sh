@@ -73,6 +73,50 @@ each "sort by id" 'accounts | sort id | limit 10' \
     'accounts | sort name, id | limit 10 | select id, name' \
     'accounts | sort tier, id | limit 10 | select id, tier' \
     'accounts where revenue is null | sort upper(id) desc | limit 10 | select id'
+# an account's interactions sorted by time (first key) and limited are read
+# in time order, newest first for desc, up to the limit and the ties of its
+# last time: A-000007 gets rows of equal times (some in a later import),
+# rows without a time (first in key order, last in the sort) and rows of
+# other kinds between
+{
+    echo "account,at,kind,amount,note"
+    for i in 1 2 3 4 5 6; do echo "A-000007,2030-01-0$((i % 3 + 1)) 10:00:00,order,$i,tie$i"; done
+    echo "A-000007,,call,,nul1"
+    echo "A-000007,,order,7,nul2"
+    echo "A-000007,2030-01-02 10:00:00,call,8,tie-call"
+    echo "A-000007,1960-05-05 00:00:00,order,9,old"
+} >ties1.csv
+{
+    echo "account,at,kind,amount,note"
+    echo "A-000007,2030-01-03 10:00:00,order,10,tie-later"
+    echo "A-000007,,order,11,nul3"
+    echo "A-000007,2030-01-01 10:00:00,meeting,12,tie-later2"
+} >ties2.csv
+"$kash" g.db -c 'import interactions from "ties1.csv"' -c 'import interactions from "ties2.csv"' >/dev/null ||
+    { echo "ties import failed"; exit 1; }
+s='| select at, kind, amount, note'
+each "account by time" "interactions where account = \"A-000007\" | sort at desc | limit 1 $s" \
+    "interactions where account = \"A-000007\" | sort at desc | limit 2 $s" \
+    "interactions where account = \"A-000007\" | sort at desc | limit 4 offset 1 $s" \
+    "interactions where account = \"A-000007\" | sort at | limit 2 $s" \
+    "interactions where account = \"A-000007\" | sort at asc | limit 3 offset 2 $s" \
+    "interactions where account = \"A-000007\" | sort at desc | limit 100 $s" \
+    "interactions where account = \"A-000007\" | sort at | limit 100 $s" \
+    "interactions where account = \"A-000007\" | sort at desc, amount desc | limit 3 $s" \
+    "interactions where account = \"A-000007\" | sort at, kind desc | limit 4 $s" \
+    "interactions where account = \"A-000007\" and kind = \"order\" | sort at desc | limit 3 $s" \
+    "interactions where account = \"A-000007\" | where amount > 2 | sort at desc | limit 2 offset 1 $s" \
+    "interactions where account = \"A-000007\" | sort at desc | limit 1 offset 14 $s" \
+    "interactions where account = \"A-000007\" | sort at desc | limit 0 $s" \
+    "interactions where account = \"A-000100\" | sort at desc | limit 5 $s" \
+    "interactions where account = \"A-000100\" | sort at | limit 5 offset 2 $s" \
+    "interactions where account = \"A-001999\" | sort at desc | limit 3 $s" \
+    "interactions where account = \"A-000000\" | sort at desc | limit 3 $s" \
+    "interactions where account = \"A-009999\" | sort at desc | limit 3 $s" \
+    "interactions where account = \"A-000100\" | sort at desc | select at, kind"
+# the first row of the newest-first answer is the tie stored first
+[ "$("$kash" -m csv g.db -c "interactions where account = \"A-000007\" | sort at desc | limit 1 | select note")" = \
+    $'note\ntie2' ] && ok || bad "newest first: not the first-stored tie"
 # a scan that hands its mapped pages back after every row reads the same
 out=$(KASH_RELEASE_BYTES=1 "$kash" -m csv g.db -c 'accounts where region = "NA" | sort revenue desc | limit 50')
 [ "$out" = "$(KASH_NO_INDEX=1 "$kash" -m csv g.db -c 'accounts where region = "NA" | sort revenue desc | limit 50')" ] &&

@@ -248,6 +248,22 @@ static void check_history(store_txn *t, const char *account, const char *want)
     collect(c, I_NOTE, got, sizeof got);
     if (strcmp(got, want) != 0)
         fail_msg("interactions of %s: got '%s', expected '%s'", account, got, want);
+    /* newest first: the same words backwards */
+    char back[4096] = "";
+    size_t end = strlen(want), used = 0;
+    while (end > 0) {
+        size_t start = end;
+        while (start > 0 && want[start - 1] != ' ')
+            start--;
+        used += (size_t)snprintf(back + used, sizeof back - used, "%s%.*s", used ? " " : "",
+                                 (int)(end - start), want + start);
+        end = start ? start - 1 : 0;
+    }
+    rc = store_interactions_back(t, account, strlen(account), &c);
+    if (rc) fail_msg("store_interactions_back: %s", store_strerror(rc));
+    collect(c, I_NOTE, got, sizeof got);
+    if (strcmp(got, back) != 0)
+        fail_msg("interactions of %s newest first: got '%s', expected '%s'", account, got, back);
 }
 
 static int collect_id(void *ctx, const char *id, size_t len)
@@ -1993,6 +2009,25 @@ static void check_model(store_txn *t, const struct mrow *model, size_t n, const 
         k++;
     if (k != n && !(only && k == n)) fail_msg("%zu rows read, model has %zu", k, n);
     store_cursor_close(c);
+    if (only) { /* newest first: the account's rows of the model from its last */
+        assert_int_equal(store_interactions_back(t, only, strlen(only), &c), 0);
+        size_t j = n;
+        while ((rc = store_next(c, &rec, &len)) == 1) {
+            while (j > 0 && strcmp(m[j - 1].account, only) != 0)
+                j--;
+            if (j == 0) fail_msg("%s newest first: a row past the model's", only);
+            j--;
+            value at = rec_get(rec, len, I_AT), note = rec_get(rec, len, I_NOTE);
+            if (at.i != m[j].at || note.len != m[j].notelen)
+                fail_msg("%s newest first, row %zu: at %lld, expected %lld", only, j,
+                         (long long)at.i, (long long)m[j].at);
+        }
+        assert_int_equal(rc, 0);
+        while (j > 0 && strcmp(m[j - 1].account, only) != 0)
+            j--;
+        if (j > 0) fail_msg("%s newest first: row %zu of the model not read", only, j - 1);
+        store_cursor_close(c);
+    }
     free(m);
     if (!only) assert_int_equal(store_count(t, ENT_INTERACTIONS), n);
 }
