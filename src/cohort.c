@@ -44,10 +44,10 @@ struct cohort {
     size_t naccts, capaccts;
     uint32_t *table;
     size_t tcap;
-    bool ordered;  /* every account so far came after the one before (by id):
-                    * a new id past the last is new, and the table is not
-                    * built until the order breaks */
-    size_t last; /* index + 1 of the account seen last (input comes grouped by account) */
+    bool ordered; /* every account so far came after the one before (by id):
+                   * a new id past the last is new, and the table is not
+                   * built until the order breaks */
+    size_t last;  /* index + 1 of the account seen last (input comes grouped by account) */
     /* the latest activity date, and the day whose period index is cached */
     bool have_data;
     int64_t last_day;
@@ -228,12 +228,12 @@ static void acct_created(cohort *c, acct *a, const uint8_t *rec, size_t len)
     }
 }
 
-/* Folds in interaction record REC. */
-static int add_interaction(cohort *c, const uint8_t *rec, size_t len)
+/* Folds in an interaction of account ID at AT, of AMOUNT (read only for
+ * revenue). */
+static int add_interaction(cohort *c, value at, value id, value amount)
 {
     int64_t day;
-    if (!day_of(rec_get(rec, len, I_AT), &day)) return 0; /* no date: no period */
-    value id = rec_get(rec, len, I_ACCOUNT);
+    if (!day_of(at, &day)) return 0; /* no date: no period */
     if (id.type != T_TEXT) return 0;
     bool created;
     acct *a = acct_find(c, id.s, id.len, &created);
@@ -246,7 +246,6 @@ static int add_interaction(cohort *c, const uint8_t *rec, size_t len)
         acct_created(c, a, rc ? NULL : arec, alen);
     }
     if (c->from_created && a->cohort == INT32_MIN) return 0; /* left out: no created date */
-    value amount = c->revenue ? rec_get(rec, len, I_AMOUNT) : v_null();
     return acct_activity(c, a, day, amount);
 }
 
@@ -296,7 +295,22 @@ static int add_account(cohort *c, const uint8_t *rec, size_t len)
 
 int cohort_add(cohort *c, const uint8_t *rec, size_t len)
 {
-    return c->entity == ENT_ACCOUNTS ? add_account(c, rec, len) : add_interaction(c, rec, len);
+    if (c->entity == ENT_ACCOUNTS) return add_account(c, rec, len);
+    return add_interaction(c, rec_get(rec, len, I_AT), rec_get(rec, len, I_ACCOUNT),
+                           c->revenue ? rec_get(rec, len, I_AMOUNT) : v_null());
+}
+
+int cohort_add_block(cohort *c, colblock *b, const uint32_t *sel, uint32_t n)
+{
+    const colvec *at = colblock_col(b, I_AT), *id = colblock_col(b, I_ACCOUNT),
+                 *amount = c->revenue ? colblock_col(b, I_AMOUNT) : NULL;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = sel ? sel[j] : j;
+        if (add_interaction(c, col_get(at, i), col_get(id, i),
+                            amount ? col_get(amount, i) : v_null()))
+            return -1;
+    }
+    return 0;
 }
 
 /* ---- planning ---- */

@@ -32,6 +32,9 @@ cohort *cohort_plan(store_txn *t, arena *a, diag *d, const char *src, const stag
 
 /* Folds in one source record of the planned entity. Returns 0, or -1 with D set. */
 int cohort_add(cohort *c, const uint8_t *rec, size_t len);
+/* Folds in rows SEL[0 .. N) (all N rows when SEL is NULL) of block B of
+ * the interaction columns, as cohort_add() would their records. */
+int cohort_add_block(cohort *c, colblock *b, const uint32_t *sel, uint32_t n);
 
 /* Writes the table to OUT in the mode of RO (or to the export file). Returns
  * 0, or -1 with D set. */

@@ -1089,7 +1089,13 @@ typedef struct retention_op {
 
 static int retention_push(op *o, const prow *r)
 {
+    if (r->cb) return cohort_add_block(((retention_op *)o)->c, r->cb, &r->ci, 1);
     return cohort_add(((retention_op *)o)->c, r->rec, r->reclen);
+}
+
+static int retention_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
+{
+    return cohort_add_block(((retention_op *)o)->c, b, sel, n);
 }
 
 static int retention_done(op *o)
@@ -1412,6 +1418,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             retention_op *r =
                 (retention_op *)new_op(p, sizeof(retention_op), sg, retention_push, retention_done);
             r->o.free = retention_free;
+            r->o.block = retention_block;
             if (p->s->safe && i + 1 < p->nstages) {
                 diag_set(p->d, DIAG_SEMANTIC, sg[1].off, sg[1].len,
                          "export is not allowed in --safe mode");
@@ -1591,7 +1598,8 @@ static bool rows_transient(const op *first)
 
 /* Whether the rows of P can come from the columns (store_cols_open()): the
  * accounts or interactions, going through nothing but where and limit to a
- * count, group, select, kpi or report, none of which keeps a source row. Not for
+ * count, group, select, kpi or report, none of which keeps a source row, or
+ * the interactions to a retention. Not for
  * `SOURCE | count`, which needs no rows at all, nor when $KASH_NO_COLUMNS is
  * set (to compare). */
 static bool columns_fit(const pipeline *p, const op *first)
@@ -1603,7 +1611,7 @@ static bool columns_fit(const pipeline *p, const op *first)
     for (const op *o = first; o; o = o->next) {
         if (o->push == where_push || o->push == limit_push) continue;
         return o->push == count_push || o->push == group_push || o->push == select_push ||
-               o->push == kpi_push;
+               o->push == kpi_push || (o->push == retention_push && p->entity == ENT_INTERACTIONS);
     }
     return false;
 }

@@ -157,6 +157,11 @@ queries=(
     'accounts where region = "EMEA" | kpi aov, nps, csat by manager over 2024'
     'accounts | sort revenue desc | limit 500 | kpi aov, nps, clv by tier over 2024'
     'report for 2024-Q3'
+    'interactions where kind = "order" | retention by month counts'
+    'interactions where kind in ("order", "upsell") and amount > 100 | retention by quarter revenue periods 6'
+    'interactions | retention by year from created cumulative'
+    'interactions where account.region = "EMEA" | retention by week periods 8'
+    'interactions where at >= 2024-01-01 | limit 5000 | retention by month counts'
 )
 # errors: one found before any row is read, one after 499 rows were printed
 errors=(
