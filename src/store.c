@@ -1561,6 +1561,7 @@ struct store_cols {
     bool again;          /* the next block is the one at FIRST (store_cols_seek()) */
     size_t since, every; /* bytes mapped since release_pages(); read transactions only */
     uintptr_t last;      /* the end of the last value read */
+    size_t psize;        /* LMDB's page size */
     uint8_t key[COLKEY_MAX];
 };
 
@@ -1597,11 +1598,14 @@ static int cols_walk(store_txn *t, int entity, store_cols **out)
     c->b.nslots = (unsigned)t->s->schemas[entity].n;
     c->b.v = xcalloc(c->b.nslots ? c->b.nslots : 1, sizeof *c->b.v);
     c->b.at = xcalloc(c->b.nslots ? c->b.nslots : 1, sizeof *c->b.at);
+    MDB_stat st;
     int rc = mdb_cursor_open(t->txn, c->dbi, &c->cur);
+    if (rc == 0) rc = mdb_env_stat(t->s->env, &st);
     if (rc) {
         store_cols_close(c);
         return rc;
     }
+    c->psize = st.ms_psize;
     *out = c;
     return 0;
 }
@@ -1636,6 +1640,29 @@ const colvec *store_cols_load(colblock *b, unsigned slot)
     return cv;
 }
 
+/* Points *V at a column of the block whose slot 0 (the ids) is K and *V,
+ * for its header's row count: the first held in the leaf page beside its
+ * key, if one of the next few is (a column of up to ~2 KB: tier, stage,
+ * kind…), rather than the ids, which lie in pages of their own. Every
+ * column of a block holds its number of rows, so whichever is read gives
+ * the same; what differs is the page: the ids' first page would cost a
+ * page fault per few blocks, the leaf is mapped already. */
+static void cols_header(store_cols *c, const MDB_val *k, MDB_val *v)
+{
+    uintptr_t mask = ~(uintptr_t)(c->psize - 1), page = (uintptr_t)k->mv_data & mask;
+    size_t plen = k->mv_size - 2; /* the block's keys: this prefix, then a slot */
+    MDB_val k2 = *k, v2 = *v;
+    for (int i = 0; i < 4; i++) {
+        if (((uintptr_t)v2.mv_data & mask) == page) {
+            if (i) *v = v2;
+            return;
+        }
+        if (mdb_cursor_get(c->cur, &k2, &v2, MDB_NEXT) != 0 || k2.mv_size != k->mv_size ||
+            memcmp(k2.mv_data, k->mv_data, plen) != 0 || ((uintptr_t)k2.mv_data & mask) != page)
+            return;
+    }
+}
+
 int store_cols_next(store_cols *c, colblock **out)
 {
     MDB_val k, v;
@@ -1658,7 +1685,8 @@ int store_cols_next(store_cols *c, colblock **out)
         kb[k.mv_size - 1])
         return STORE_ECORRUPT;
     rbuf_set(&c->first, kb, k.mv_size - sfx);
-    uint32_t n = 0; /* the rows, from the ids' header (the ids are read when asked for) */
+    cols_header(c, &k, &v);
+    uint32_t n = 0; /* the rows, from a column's header (the columns are read when asked for) */
     if (v.mv_size >= 8) memcpy(&n, (const uint8_t *)v.mv_data + 4, 4);
     if (n == 0) return STORE_ECORRUPT;
     cols_mapped(c, &v);

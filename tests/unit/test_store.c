@@ -2067,7 +2067,8 @@ static void test_interaction_blocks(void **state)
             x->seq = store_next_seq(t);
             assert_int_equal(store_put_interaction(t, b.data, b.len, x->seq), 0);
             rbuf_free(&b);
-            if (rand() % 200 == 0) check_model(t, m, n, NULL); /* reads in the writer */
+            if (rand() % 200 == 0) check_model(t, m, n, NULL);  /* reads in the writer */
+            if (rand() % 300 == 0) check_model(t, m, n, "A-1"); /* both ways */
         }
         if (round % 4 == 3) { /* aborted: nothing of it stays */
             store_abort(t);
