@@ -1335,6 +1335,131 @@ int filter_run_cols(const filter *f, colblock *b, uint32_t i)
     default: KEEP_IF(HAS(i) && (x) >= (k));                                                        \
     }
 
+__extension__ typedef __int128 i128; /* (gcc and clang) */
+
+/* An integer term over a column of offsets from its base, as a range of
+ * the offsets themselves: a row passes when it has a value and its offset
+ * is in [LO, HI] (none when LO > HI), or, with NEG, is not. */
+typedef struct urange {
+    uint64_t lo, hi;
+    bool neg;
+} urange;
+
+/* The offsets from BASE of the integers in [A, B] (exact; B < A: none). */
+static urange urange_of(int64_t base, i128 a, i128 b, bool neg)
+{
+    i128 lo = a - base, hi = b - base;
+    if (lo < 0) lo = 0;
+    if (hi > (i128)UINT64_MAX) hi = UINT64_MAX;
+    if (lo > hi) return (urange){1, 0, neg};
+    return (urange){(uint64_t)lo, (uint64_t)hi, neg};
+}
+
+/* The integers X for which X OP K holds, as an interval [*A, *B]. */
+static void cmp_interval(int op, i128 k, i128 *a, i128 *b)
+{
+    const i128 lo = INT64_MIN, hi = INT64_MAX;
+    switch (op) {
+    case OP_EQ:
+    case OP_NE: *a = k, *b = k; break; /* (NE: negated by the caller) */
+    case OP_LT: *a = lo, *b = k - 1; break;
+    case OP_LE: *a = lo, *b = k; break;
+    case OP_GT: *a = k + 1, *b = hi; break;
+    default: *a = k, *b = hi; break;
+    }
+}
+
+/* The smallest count of hundredths C with C / 100.0 > K (STRICT) or >= K,
+ * as col_num() computes it (monotonic in C); false when the search does
+ * not settle (counts beyond 2^53, whose doubles repeat). */
+static bool hund_first(double k, bool strict, i128 *c)
+{
+    double t = k * 100.0;
+    if (t >= 9.3e18) return *c = (i128)INT64_MAX + 1, true; /* none */
+    if (t <= -9.3e18) return *c = INT64_MIN, true;          /* all */
+    int64_t x = (int64_t)floor(t);
+    for (int i = 0; i < 64; i++) {
+        bool here = strict ? (double)x / 100.0 > k : (double)x / 100.0 >= k;
+        bool below =
+            x > INT64_MIN && (strict ? (double)(x - 1) / 100.0 > k : (double)(x - 1) / 100.0 >= k);
+        if (here && !below) return *c = x, true;
+        if (here)
+            x--;
+        else if (x < INT64_MAX)
+            x++;
+        else
+            return *c = (i128)INT64_MAX + 1, true;
+    }
+    return false;
+}
+
+/* T over a column of integers (COL_INT of T's type, or COL_HUND against a
+ * number) as a range of offsets; false when T is not of that form. */
+static bool term_urange(const fterm *t, const colvec *cv, urange *u)
+{
+    i128 a, b;
+    if (cv->kind == COL_INT && cv->type == t->type) {
+        if (t->kind == FT_CMP)
+            cmp_interval(t->op, t->k.i, &a, &b);
+        else if (t->kind == FT_RANGE)
+            a = t->lo, b = t->closed ? (i128)t->hi : (i128)t->hi - 1;
+        else
+            return false;
+        *u = urange_of(cv->base, a, b, t->kind == FT_RANGE ? t->op : t->op == OP_NE);
+        return true;
+    }
+    if (cv->kind != COL_HUND || t->type != T_NUM) return false;
+    i128 ge, gt; /* the first counts at or above, and above, the constant */
+    if (t->kind == FT_CMP && !isnan(t->k.n)) {
+        if (!hund_first(t->k.n, false, &ge) || !hund_first(t->k.n, true, &gt)) return false;
+        switch (t->op) {
+        case OP_EQ:
+        case OP_NE: a = ge, b = gt - 1; break;
+        case OP_LT: a = INT64_MIN, b = ge - 1; break;
+        case OP_LE: a = INT64_MIN, b = gt - 1; break;
+        case OP_GT: a = gt, b = INT64_MAX; break;
+        default: a = ge, b = INT64_MAX; break;
+        }
+        *u = urange_of(cv->base, a, b, t->op == OP_NE);
+        return true;
+    }
+    if (t->kind == FT_RANGE && !isnan(t->nlo) && !isnan(t->nhi)) { /* closed: nlo <= x <= nhi */
+        if (!hund_first(t->nlo, false, &a) || !hund_first(t->nhi, true, &gt)) return false;
+        *u = urange_of(cv->base, a, gt - 1, t->op);
+        return true;
+    }
+    return false;
+}
+
+/* The rows of IN (M of them; the first M when IN is NULL) of column CV
+ * whose offsets pass U, into OUT: one loop per width, the offsets compared
+ * as they are stored. */
+static int keep_urange(const colvec *cv, urange u, const uint32_t *in, uint32_t m, uint32_t *out)
+{
+    uint64_t span = u.hi - u.lo;
+    bool none = u.lo > u.hi;
+    const uint8_t *p = cv->data;
+    uint32_t o = 0;
+#define KEEP_U(load)                                                                               \
+    for (uint32_t j = 0; j < m; j++) {                                                             \
+        uint32_t i = in ? in[j] : j;                                                               \
+        uint64_t x = (load);                                                                       \
+        bool pass = !none && x - u.lo <= span;                                                     \
+        out[o] = i;                                                                                \
+        o += HAS(i) && pass != u.neg;                                                              \
+    }                                                                                              \
+    break
+    switch (cv->width) {
+    case 0: KEEP_U(0);
+    case 1: KEEP_U(p[i]);
+    case 2: KEEP_U(col_uint(p + 2 * (size_t)i, 2));
+    case 4: KEEP_U(col_uint(p + 4 * (size_t)i, 4));
+    default: KEEP_U(col_uint(p + 8 * (size_t)i, 8));
+    }
+#undef KEEP_U
+    return (int)o;
+}
+
 /* term_run() over rows of a column: the rows of IN (M of them; the first M
  * when IN is NULL) that pass T, into OUT; -1 when a row needs the tree (a
  * value of another type, a NaN). */
@@ -1349,6 +1474,8 @@ static int term_block(const fterm *t, const colvec *cv, const uint32_t *in, uint
             pass[k] = term_run(t, col_dict_value(cv, k)) > 0;
         KEEP_IF(HAS(i) && pass[col_code(cv, i)]);
     }
+    urange u;
+    if (term_urange(t, cv, &u)) return keep_urange(cv, u, in, m, out);
     if (cv->kind == COL_INT && cv->type == t->type) {
         if (t->kind == FT_CMP) KEEP_CMP(t->op, col_int(cv, i), t->k.i);
         if (t->kind == FT_RANGE && t->closed)

@@ -409,4 +409,41 @@ run --yes c.db -c 'import interactions from "inexact.csv"' >/dev/null 2>&1 || ba
 same "inexact kpi" c.db 'kpi revenue, aov, nrr, grr, clv over 2024-Q3'
 same "inexact kpi" c.db 'accounts where id < "A-000002" or id >= "A-018000" | kpi revenue by tier over 2024-Q3'
 
+# -- integer and price terms compare the stored offsets (filter_block()'s
+# ranges of offsets): four blocks whose offsets take 1, 2, 4 and 8 bytes
+# (employees up to 200, 60,000, 4e9 and the whole int64 range; revenues in
+# cents, up to 9.2e16 whose counts of cents pass 2^53), nulls among them,
+# and constants on, beside and beyond the values both ways
+{
+    echo "id,name,manager,tier,stage,industry,region,revenue,strategic,growth,cac,created,closed,employees,website"
+    emp=(0 1 200 -5 60000 -60000 4000000000 -4000000000 9223372036854775807 -9223372036854775808 '' 7)
+    rev=(0.1 0.2 0.3 0.29 100000 100000.01 99999.99 -0.01 -5.5 '' 92233720368547758 -92233720368547758 1e15 0.07)
+    for i in $(seq 0 3839); do
+        b=$((i / 960)) k=$((i % 12)) e=${emp[$((i % 12))]}
+        case $b in 0) e=$((i % 200)) ;; 1) [ $k -lt 6 ] && e=${emp[$k]} || e=$((i * 7)) ;;
+            2) [ $k -lt 8 ] && e=${emp[$k]} || e=$((i * 1000003)) ;; esac
+        r=${rev[$((i % 14))]}
+        [ $b -lt 2 ] && [ $((i % 14)) -ge 10 ] && [ $((i % 14)) -le 12 ] && r=$((i * 3)).5
+        printf 'B-%05d,n%d,m01,%d,active,x,NA,%s,1,1,1,2020-0%d-1%d,,%s,\n' $i $i $((i % 3 + 1)) "$r" \
+            $((i % 9 + 1)) $((i % 9)) "$e"
+    done
+} >bounds.csv
+run --yes b.db -c 'import managers from "gen/managers.csv"' -c 'import accounts from "bounds.csv"' >/dev/null 2>&1 ||
+    bad "bounds: the import failed"
+for t in 'employees = 200' 'employees != 7' 'employees < 0' 'employees <= -60000' 'employees > 59999' \
+    'employees >= 60000' 'employees > 3999999999' 'employees = 9223372036854775807' \
+    'employees >= 9223372036854775807' 'employees < -9223372036854775807' 'employees <= -9223372036854775807' \
+    'employees > -9223372036854775807' 'employees between -60000 and 200' 'employees not between 0 and 60000' \
+    'employees between 9223372036854775806 and 9223372036854775807' 'tier = 2' 'tier != 2' 'tier > 1' \
+    'revenue = 0.3' 'revenue > 0.3' 'revenue >= 0.3' 'revenue < 0.3' 'revenue <= 0.29' 'revenue != 0.1' \
+    'revenue = 0.30000000000000004' 'revenue > 0.29999999999999998' 'revenue < 100000.01' \
+    'revenue <= 99999.99' 'revenue > 100000' 'revenue >= 100000.005' 'revenue < -0.005' 'revenue > -0.01' \
+    'revenue between 0.1 and 0.3' 'revenue not between -0.01 and 100000' 'revenue between 0.07 and 0.07' \
+    'revenue > 92233720368547750' 'revenue >= 92233720368547758' 'revenue < -92233720368547700' \
+    'revenue = 1e15' 'revenue > 1e300' 'revenue < -1e300' 'revenue >= 0' 'revenue > 1e17' 'revenue < -1e17' \
+    'created in 2020-03' 'created < 2020-05-15' 'created between 2020-02-11 and 2020-04-13' \
+    'created >= 2020-09-18' 'created not in 2020-Q2'; do
+    same "bounds" b.db "accounts where $t | count"
+done
+
 finish
