@@ -351,6 +351,14 @@ for w in $workloads; do
     compare "$w"
 done
 
+# The floor of a whole-process time: a process that does nothing, timed the
+# same way (bash, GNU time, fork and exec).
+floor=""
+for i in $(seq 0 "$runs"); do
+    measure /dev/null true || true
+    [ "$i" -gt 0 ] && floor+="$seconds "
+done
+
 median() {  # numbers as arguments
     printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) exit; print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
@@ -374,6 +382,9 @@ mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
         [ -n "$m" ] && m=$(awk -v k="$m" 'BEGIN { printf "%.0f", k / 1024 }') || m="–"
         echo "| $(number "$w") $w | $(secs "$k") | $(secs "$s") | $(secs "$d") | $(ratio "$k" "$s") | $(ratio "$k" "$d") | $m | ${verdict[$w]} |"
     done
+    echo
+    # shellcheck disable=SC2086
+    echo "A process that does nothing (\`true\`), timed as kash and sqlite3 are: $(secs "$(median $floor)") s."
 } | tee "$dir/results.md"
 
 bad=""
