@@ -263,6 +263,9 @@ typedef struct sort_op {
     arena ka[2];    /* the rows' keys, in ka[cur]; a top-N's cutback moves the kept
                      * ones to the other, so that memory does not grow with the input */
     int cur;
+    bool cut; /* a top-N has cut back: rows[keep - 1] is the worst it keeps, and
+               * a row that sorts after it is dropped at once */
+    arena kt; /* the keys of a row being weighed against it */
 } sort_op;
 
 static value keep_value(arena *a, value v);
@@ -297,13 +300,25 @@ static int sort_push(op *o, const prow *r)
     sr->r = *r;
     sr->seq = s->back ? SIZE_MAX - s->seq++ : s->seq++;
     arena *a = p->ec.a;
-    p->ec.a = &s->ka[s->cur]; /* (computed keys too) */
+    p->ec.a = s->cut ? &s->kt : &s->ka[s->cur]; /* (computed keys too) */
     sr->keys = arena_alloc(p->ec.a, sizeof(value) * (size_t)s->nkeys);
     int rc = 0;
     for (int i = 0; i < s->nkeys && rc == 0; i++)
         rc = eval(&p->ec, s->keys[i].e, &sr->keys[i]);
     p->ec.a = a;
     if (rc) return -1;
+    if (s->cut) { /* kept only if it sorts before the worst kept (ties: the earlier first) */
+        if (sort_cmp(sr, &s->rows[s->keep - 1], s) < 0) {
+            value *k = arena_alloc(&s->ka[s->cur], sizeof(value) * (size_t)s->nkeys);
+            for (int j = 0; j < s->nkeys; j++)
+                k[j] = keep_value(&s->ka[s->cur], sr->keys[j]);
+            sr->keys = k;
+        } else {
+            sr = NULL;
+        }
+        arena_reset(&s->kt);
+        if (!sr) return 0;
+    }
     s->n++;
     if (s->ordered && s->n == s->keep) return 1;
     if (s->lead) {
@@ -331,6 +346,7 @@ static int sort_push(op *o, const prow *r)
         }
         arena_reset(&s->ka[s->cur]);
         s->cur = !s->cur;
+        s->cut = true;
     }
     return 0;
 }
@@ -353,6 +369,7 @@ static void sort_free(op *o)
     free(s->rows);
     arena_free(&s->ka[0]);
     arena_free(&s->ka[1]);
+    arena_free(&s->kt);
 }
 
 /* ---- limit ---- */
@@ -1366,6 +1383,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             s->o.free = sort_free;
             arena_init(&s->ka[0]);
             arena_init(&s->ka[1]);
+            arena_init(&s->kt);
             s->keys = sg->items;
             s->nkeys = sg->nitems;
             if (plan_items(p, &pc, s->keys, s->nkeys, NULL, NULL)) return NULL;
