@@ -1370,25 +1370,20 @@ static void cmp_interval(int op, i128 k, i128 *a, i128 *b)
 }
 
 /* The smallest count of hundredths C with C / 100.0 > K (STRICT) or >= K,
- * as col_num() computes it (monotonic in C); false when the search does
- * not settle (counts beyond 2^53, whose doubles repeat). */
+ * as col_num() computes it (monotonic in C); false when K is near or past
+ * the ends of int64 or the search does not settle (counts beyond 2^53,
+ * whose doubles repeat): the caller then goes row by row. */
 static bool hund_first(double k, bool strict, i128 *c)
 {
     double t = k * 100.0;
-    if (t >= 9.3e18) return *c = (i128)INT64_MAX + 1, true; /* none */
-    if (t <= -9.3e18) return *c = INT64_MIN, true;          /* all */
+    if (!(t > -9.2e18 && t < 9.2e18)) return false; /* (and infinities) */
     int64_t x = (int64_t)floor(t);
     for (int i = 0; i < 64; i++) {
         bool here = strict ? (double)x / 100.0 > k : (double)x / 100.0 >= k;
         bool below =
             x > INT64_MIN && (strict ? (double)(x - 1) / 100.0 > k : (double)(x - 1) / 100.0 >= k);
         if (here && !below) return *c = x, true;
-        if (here)
-            x--;
-        else if (x < INT64_MAX)
-            x++;
-        else
-            return *c = (i128)INT64_MAX + 1, true;
+        x += here ? -1 : 1; /* (stays inside int64: |x| < 9.3e18) */
     }
     return false;
 }
