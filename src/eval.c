@@ -1455,6 +1455,14 @@ static int keep_urange(const colvec *cv, urange u, const uint32_t *in, uint32_t 
     return (int)o;
 }
 
+int col_keep_cmp(const colvec *cv, int op, value k, const uint32_t *in, uint32_t m, uint32_t *out)
+{
+    fterm t = {.kind = FT_CMP, .op = (uint8_t)op, .type = (uint8_t)k.type, .k = k};
+    urange u;
+    if (k.type == T_NULL || !term_urange(&t, cv, &u)) return -1;
+    return keep_urange(cv, u, in, m, out);
+}
+
 /* term_run() over rows of a column: the rows of IN (M of them; the first M
  * when IN is NULL) that pass T, into OUT; -1 when a row needs the tree (a
  * value of another type, a NaN). */

@@ -143,5 +143,11 @@ int filter_run_cols(const filter *f, colblock *b, uint32_t i);
  * SEL), in order; returns how many, or -1 when some row needs
  * filter_run_cols() (a value of an unexpected type, a NaN). */
 int filter_block(const filter *f, colblock *b, const uint32_t *sel, uint32_t n, uint32_t *out);
+/* The rows of IN (M of them; the first M when IN is NULL) of column CV
+ * whose value V is not null and `V OP K` (OP_EQ .. OP_GE), into OUT (may
+ * be IN), in order, comparing the stored offsets as filter_block() does;
+ * -1 when CV is not a column of integers of K's type, or of prices and K a
+ * number. */
+int col_keep_cmp(const colvec *cv, int op, value k, const uint32_t *in, uint32_t m, uint32_t *out);
 
 #endif

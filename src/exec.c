@@ -241,6 +241,7 @@ typedef struct sort_row {
     prow r;
     value *keys;
     size_t seq;
+    uint8_t *own; /* a row of columns kept: its record, built (sort_own()), or NULL */
 } sort_row;
 
 typedef struct sort_op {
@@ -266,6 +267,11 @@ typedef struct sort_op {
     bool cut; /* a top-N has cut back: rows[keep - 1] is the worst it keeps, and
                * a row that sorts after it is dropped at once */
     arena kt; /* the keys of a row being weighed against it */
+    rbuf enc; /* sort_own(): a record being built, */
+    value *vals;
+    unsigned nvals;
+    uint32_t *sel; /* sort_block(): the rows of a block not dropped at once */
+    uint32_t nsel;
 } sort_op;
 
 static value keep_value(arena *a, value v);
@@ -287,6 +293,22 @@ static int sort_cmp(const void *a, const void *b, void *ctx)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Keeps row SR, a row of block B of columns, as a record of its own: the
+ * block is gone by the time the sort gives its rows. */
+static void sort_own(sort_op *s, sort_row *sr, colblock *b, uint32_t i)
+{
+    if (b->nslots > s->nvals) {
+        s->nvals = b->nslots;
+        s->vals = xrealloc(s->vals, sizeof *s->vals * s->nvals);
+    }
+    for (unsigned k = 0; k < b->nslots; k++)
+        s->vals[k] = col_get(colblock_col(b, k), i);
+    rec_encode(&s->enc, s->vals, (int)b->nslots);
+    sr->own = xmalloc(s->enc.len ? s->enc.len : 1);
+    memcpy(sr->own, s->enc.data, s->enc.len);
+    sr->r = (prow){.rec = sr->own, .reclen = s->enc.len};
+}
+
 static int sort_push(op *o, const prow *r)
 {
     sort_op *s = (sort_op *)o;
@@ -298,6 +320,7 @@ static int sort_push(op *o, const prow *r)
     bind_row(p, r);
     sort_row *sr = &s->rows[s->n];
     sr->r = *r;
+    sr->own = NULL;
     sr->seq = s->back ? SIZE_MAX - s->seq++ : s->seq++;
     arena *a = p->ec.a;
     p->ec.a = s->cut ? &s->kt : &s->ka[s->cur]; /* (computed keys too) */
@@ -319,6 +342,7 @@ static int sort_push(op *o, const prow *r)
         arena_reset(&s->kt);
         if (!sr) return 0;
     }
+    if (r->cb) sort_own(s, sr, r->cb, r->ci);
     s->n++;
     if (s->ordered && s->n == s->keep) return 1;
     if (s->lead) {
@@ -335,6 +359,8 @@ static int sort_push(op *o, const prow *r)
     /* top-N: sort and cut back whenever twice the rows needed pile up */
     if (s->keep && s->n >= 2 * s->keep + 1024) {
         qsort_r(s->rows, s->n, sizeof *s->rows, sort_cmp, s);
+        for (size_t i = s->keep; i < s->n; i++)
+            free(s->rows[i].own);
         s->n = s->keep;
         arena *to = &s->ka[!s->cur];
         arena_reset(to);
@@ -363,9 +389,36 @@ static int sort_done(op *o)
     return 0;
 }
 
+/* sort_push() of rows SEL[0..N) of block B of columns: once the sort has
+ * cut back and its first key is a field held as integers or prices, only
+ * the rows whose value could sort at or before the worst kept one, picked
+ * by comparing the stored offsets (nulls sort last, so never). */
+static int sort_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
+{
+    sort_op *s = (sort_op *)o;
+    const node *e = s->keys[0].e;
+    if (s->cut && e->kind == N_FIELD && e->scope == SC_REC) {
+        if (n > s->nsel) s->sel = xrealloc(s->sel, sizeof *s->sel * (s->nsel = n));
+        int m = col_keep_cmp(colblock_col(b, (unsigned)e->slot), s->keys[0].desc ? OP_GE : OP_LE,
+                             s->rows[s->keep - 1].keys[0], sel, n, s->sel);
+        if (m >= 0) sel = s->sel, n = (uint32_t)m;
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        prow r = {.cb = b, .ci = sel ? sel[j] : j};
+        int k = sort_push(o, &r);
+        if (k) return k;
+    }
+    return 0;
+}
+
 static void sort_free(op *o)
 {
     sort_op *s = (sort_op *)o;
+    for (size_t i = 0; i < s->n; i++)
+        free(s->rows[i].own);
+    rbuf_free(&s->enc);
+    free(s->vals);
+    free(s->sel);
     free(s->rows);
     arena_free(&s->ka[0]);
     arena_free(&s->ka[1]);
@@ -1381,6 +1434,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
         case S_SORT: {
             sort_op *s = (sort_op *)new_op(p, sizeof(sort_op), sg, sort_push, sort_done);
             s->o.free = sort_free;
+            s->o.block = sort_block;
             arena_init(&s->ka[0]);
             arena_init(&s->ka[1]);
             arena_init(&s->kt);
@@ -1617,7 +1671,9 @@ static bool rows_transient(const op *first)
 /* Whether the rows of P can come from the columns (store_cols_open()): the
  * accounts or interactions, going through nothing but where and limit to a
  * count, group, select, kpi or report, none of which keeps a source row, or
- * the interactions to a retention. Not for
+ * the interactions to a retention, or to a sort followed by a limit (which
+ * keeps its rows as records of their own, sort_own()) but for one that a
+ * scan in key order gives in order (key_sort()). Not for
  * `SOURCE | count`, which needs no rows at all, nor when $KASH_NO_COLUMNS is
  * set (to compare). */
 static bool columns_fit(const pipeline *p, const op *first)
@@ -1629,7 +1685,10 @@ static bool columns_fit(const pipeline *p, const op *first)
     for (const op *o = first; o; o = o->next) {
         if (o->push == where_push || o->push == limit_push) continue;
         return o->push == count_push || o->push == group_push || o->push == select_push ||
-               o->push == kpi_push || (o->push == retention_push && p->entity == ENT_INTERACTIONS);
+               o->push == kpi_push ||
+               (o->push == retention_push && p->entity == ENT_INTERACTIONS) ||
+               (o->push == sort_push && ((const sort_op *)o)->keep > 0 &&
+                !key_sort(p, (op *)first));
     }
     return false;
 }

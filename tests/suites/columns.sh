@@ -162,6 +162,17 @@ queries=(
     'interactions | retention by year from created cumulative'
     'interactions where account.region = "EMEA" | retention by week periods 8'
     'interactions where at >= 2024-01-01 | limit 5000 | retention by month counts'
+    'interactions | sort at desc | limit 10'
+    'interactions where kind = "order" | sort amount desc, at | limit 25 offset 5 | select account, at, amount, account.name'
+    'interactions | sort nps, at desc | limit 40 | select account, at, nps'
+    'interactions | sort csat desc, at desc | limit 30 | select account, at, csat'
+    'accounts | sort created desc, id | limit 20 | select id, created, manager, manager.name'
+    'accounts where tier != 2 | sort employees desc | limit 12 | select id, employees, cac'
+    'accounts | sort closed, revenue desc | limit 30 offset 3 | select id, closed, revenue'
+    'accounts | sort upper(name) | limit 5 | select id, name'
+    'accounts | sort growth desc | limit 1500 | select id, growth, lifetime_revenue'
+    'accounts | sort strategic desc, id | limit 8'
+    'accounts | sort tier, created desc, id | limit 100 | select id, tier, created'
 )
 # errors: one found before any row is read, one after 499 rows were printed
 errors=(
@@ -257,6 +268,8 @@ queries+=(
     'accounts where region = "EMEA" | select id, score, score * 2 as s2, tag, since, year(since) as y | limit 100 offset 10'
     'accounts where tag is not null | group by tag, region agg count(), count_distinct(score)'
     'accounts where since >= 2022-01-01 | group by year(since) agg count(), min(since)'
+    'accounts | sort score desc, id | limit 8 | select id, score, tag, since'
+    'accounts | sort since, score | limit 1100 | select id, since, score'
 )
 check "custom import" c.db
 write "custom set" 'accounts where region = "EMEA" and tier = 1 | set score = 5, tag = 8' \
