@@ -1335,8 +1335,6 @@ int filter_run_cols(const filter *f, colblock *b, uint32_t i)
     default: KEEP_IF(HAS(i) && (x) >= (k));                                                        \
     }
 
-__extension__ typedef __int128 i128; /* (gcc and clang) */
-
 /* An integer term over a column of offsets from its base, as a range of
  * the offsets themselves: a row passes when it has a value and its offset
  * is in [LO, HI] (none when LO > HI), or, with NEG, is not. */

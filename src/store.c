@@ -98,6 +98,7 @@ struct store {
     bool icols_open; /* and for dbi[DB_ICOLS] (version 6) */
     bool mof_open;   /* and for dbi[DB_MANAGER_OF] (version 8) */
     bool no_mof;     /* $KASH_NO_MANAGER_OF: no writes to it */
+    size_t psize;    /* LMDB's page size */
     schema schemas[ENT_NENTITIES];
     uint64_t schema_gen; /* meta "schema_gen" the schemas were loaded at; UINT64_MAX = stale */
 };
@@ -245,8 +246,7 @@ static size_t release_every(void)
 static bool map_bounds(store *s, const void *p, uintptr_t *lo, uintptr_t *hi)
 {
     MDB_envinfo info;
-    MDB_stat st;
-    if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st)) return false;
+    if (mdb_env_info(s->env, &info)) return false;
     FILE *f = fopen("/proc/self/maps", "r");
     if (!f) return false;
     unsigned long a, b;
@@ -254,7 +254,7 @@ static bool map_bounds(store *s, const void *p, uintptr_t *lo, uintptr_t *hi)
     bool found = false;
     while (!found && fgets(line, sizeof line, f)) {
         if (sscanf(line, "%lx-%lx", &a, &b) != 2 || (uintptr_t)p < a || (uintptr_t)p >= b) continue;
-        size_t used = (size_t)(info.me_last_pgno + 1) * st.ms_psize;
+        size_t used = (size_t)(info.me_last_pgno + 1) * s->psize;
         *lo = a;
         *hi = a + (used < b - a ? used : b - a);
         found = true;
@@ -419,9 +419,10 @@ static int env_open(store *s, bool create)
     MDB_envinfo info;
     MDB_stat est;
     struct stat fst;
-    if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &est) == 0 &&
-        stat(s->path, &fst) == 0 &&
-        (uint64_t)(info.me_last_pgno + 1) * est.ms_psize > (uint64_t)fst.st_size) {
+    if ((rc = mdb_env_stat(s->env, &est)) != 0) goto fail;
+    s->psize = est.ms_psize;
+    if (mdb_env_info(s->env, &info) == 0 && stat(s->path, &fst) == 0 &&
+        (uint64_t)(info.me_last_pgno + 1) * s->psize > (uint64_t)fst.st_size) {
         rc = STORE_ETRUNCATED;
         goto fail;
     }
@@ -1219,12 +1220,9 @@ static int build_all(store_txn *t, int entity)
 {
     colwriter w;
     MDB_dbi dbi = t->s->dbi[entity == ENT_ACCOUNTS ? DB_ACOLS : DB_ICOLS];
-    later l = {0};
-    MDB_stat st;
+    later l = {.nodemax = (((t->s->psize - 16) / 2) & ~(size_t)1) - 2};
     int rc = colwriter_init(&w, t, entity);
     if (rc == 0) rc = mdb_drop(t->txn, dbi, 0);
-    if (rc == 0) rc = mdb_env_stat(t->s->env, &st);
-    if (rc == 0) l.nodemax = (((st.ms_psize - 16) / 2) & ~(size_t)1) - 2;
     const char *e = getenv("KASH_COLS_RUN");
     size_t run = e && *e ? strtoull(e, NULL, 10) : LATER_BYTES;
     bool start = true;
@@ -1561,7 +1559,6 @@ struct store_cols {
     bool again;          /* the next block is the one at FIRST (store_cols_seek()) */
     size_t since, every; /* bytes mapped since release_pages(); read transactions only */
     uintptr_t last;      /* the end of the last value read */
-    size_t psize;        /* LMDB's page size */
     uint8_t key[COLKEY_MAX];
 };
 
@@ -1598,14 +1595,11 @@ static int cols_walk(store_txn *t, int entity, store_cols **out)
     c->b.nslots = (unsigned)t->s->schemas[entity].n;
     c->b.v = xcalloc(c->b.nslots ? c->b.nslots : 1, sizeof *c->b.v);
     c->b.at = xcalloc(c->b.nslots ? c->b.nslots : 1, sizeof *c->b.at);
-    MDB_stat st;
     int rc = mdb_cursor_open(t->txn, c->dbi, &c->cur);
-    if (rc == 0) rc = mdb_env_stat(t->s->env, &st);
     if (rc) {
         store_cols_close(c);
         return rc;
     }
-    c->psize = st.ms_psize;
     *out = c;
     return 0;
 }
@@ -1649,7 +1643,7 @@ const colvec *store_cols_load(colblock *b, unsigned slot)
  * page fault per few blocks, the leaf is mapped already. */
 static void cols_header(store_cols *c, const MDB_val *k, MDB_val *v)
 {
-    uintptr_t mask = ~(uintptr_t)(c->psize - 1), page = (uintptr_t)k->mv_data & mask;
+    uintptr_t mask = ~(uintptr_t)(c->t->s->psize - 1), page = (uintptr_t)k->mv_data & mask;
     size_t plen = k->mv_size - 2; /* the block's keys: this prefix, then a slot */
     MDB_val k2 = *k, v2 = *v;
     for (int i = 0; i < 4; i++) {

@@ -61,7 +61,6 @@ int vtype_parse(const char *name)
 
 /* ---- calendar ---- */
 
-
 /* Remainder with the sign of B. */
 static inline int64_t floor_mod(int64_t a, int64_t b)
 {
@@ -620,7 +619,6 @@ enum { F_BOOL, F_NUMBER, F_TEXT, F_TIME, F_PERIOD, F_DURATION, F_NULL };
 
 /* Days in one unit of a duration, for ordering: U_DAY, U_WEEK, U_MONTH, U_QUARTER, U_YEAR. */
 static const int64_t duration_days[5] = {1, 7, 30, 90, 360};
-__extension__ typedef __int128 i128; /* products of int64 counts and days */
 
 /* Sort family of a type; null and unknown types last. */
 static int family(int type)

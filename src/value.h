@@ -99,7 +99,10 @@ static inline bool num_hundredths(double d, int64_t *c)
  * (past 2^53 hundredths, twice). Any other number (a computed ratio) adds
  * to REST in the order met. So a scan of records, of blocks of columns or
  * of two threads' shares of the blocks gives the same digits. */
-__extension__ typedef __int128 xcents; /* (gcc and clang: no ISO C type is wide enough) */
+/* A 128-bit integer (gcc and clang: no ISO C type is wide enough), for
+ * exact products and differences of int64 values. */
+__extension__ typedef __int128 i128;
+typedef i128 xcents;
 typedef struct xsum {
     xcents cents;
     double rest;
