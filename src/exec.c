@@ -309,6 +309,15 @@ static void sort_own(sort_op *s, sort_row *sr, colblock *b, uint32_t i)
     sr->r = (prow){.rec = sr->own, .reclen = s->enc.len};
 }
 
+/* A copy in TO of the N keys of a row that stays, text included. */
+static value *keep_keys(arena *to, const value *keys, int n)
+{
+    value *k = arena_alloc(to, sizeof(value) * (size_t)n);
+    for (int j = 0; j < n; j++)
+        k[j] = keep_value(to, keys[j]);
+    return k;
+}
+
 static int sort_push(op *o, const prow *r)
 {
     sort_op *s = (sort_op *)o;
@@ -331,16 +340,10 @@ static int sort_push(op *o, const prow *r)
     p->ec.a = a;
     if (rc) return -1;
     if (s->cut) { /* kept only if it sorts before the worst kept (ties: the earlier first) */
-        if (sort_cmp(sr, &s->rows[s->keep - 1], s) < 0) {
-            value *k = arena_alloc(&s->ka[s->cur], sizeof(value) * (size_t)s->nkeys);
-            for (int j = 0; j < s->nkeys; j++)
-                k[j] = keep_value(&s->ka[s->cur], sr->keys[j]);
-            sr->keys = k;
-        } else {
-            sr = NULL;
-        }
+        bool in = sort_cmp(sr, &s->rows[s->keep - 1], s) < 0;
+        if (in) sr->keys = keep_keys(&s->ka[s->cur], sr->keys, s->nkeys);
         arena_reset(&s->kt);
-        if (!sr) return 0;
+        if (!in) return 0;
     }
     if (r->cb) sort_own(s, sr, r->cb, r->ci);
     s->n++;
@@ -364,12 +367,8 @@ static int sort_push(op *o, const prow *r)
         s->n = s->keep;
         arena *to = &s->ka[!s->cur];
         arena_reset(to);
-        for (size_t i = 0; i < s->n; i++) {
-            value *k = arena_alloc(to, sizeof(value) * (size_t)s->nkeys);
-            for (int j = 0; j < s->nkeys; j++)
-                k[j] = keep_value(to, s->rows[i].keys[j]);
-            s->rows[i].keys = k;
-        }
+        for (size_t i = 0; i < s->n; i++)
+            s->rows[i].keys = keep_keys(to, s->rows[i].keys, s->nkeys);
         arena_reset(&s->ka[s->cur]);
         s->cur = !s->cur;
         s->cut = true;
@@ -403,12 +402,7 @@ static int sort_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
                              s->rows[s->keep - 1].keys[0], sel, n, s->sel);
         if (m >= 0) sel = s->sel, n = (uint32_t)m;
     }
-    for (uint32_t j = 0; j < n; j++) {
-        prow r = {.cb = b, .ci = sel ? sel[j] : j};
-        int k = sort_push(o, &r);
-        if (k) return k;
-    }
-    return 0;
+    return push_rows(o, b, sel, n);
 }
 
 static void sort_free(op *o)
