@@ -465,6 +465,7 @@ static int select_push(op *o, const prow *r)
 typedef struct dset { /* a set of values, for count_distinct */
     value *v;
     size_t n, cap;
+    size_t last; /* the slot of the value last added or found, + 1 (0: none) */
 } dset;
 
 typedef struct acc {
@@ -533,6 +534,9 @@ static value keep_value(arena *a, value v)
 
 static bool dset_add(dset *s, value v, arena *a)
 {
+    /* rows often come grouped by the value (interactions by account): a
+     * repeat of the last one needs no hashing */
+    if (s->last && value_eq(&s->v[s->last - 1], &v)) return false;
     /* open addressing on value_hash; the table is v[], cap a power of two */
     if (s->n * 2 >= s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
@@ -550,11 +554,15 @@ static bool dset_add(dset *s, value v, arena *a)
     }
     size_t j = value_hash(&v, 0) & (s->cap - 1);
     while (s->v[j].type != T_NULL) {
-        if (value_eq(&s->v[j], &v)) return false;
+        if (value_eq(&s->v[j], &v)) {
+            s->last = j + 1;
+            return false;
+        }
         j = (j + 1) & (s->cap - 1);
     }
     s->v[j] = keep_value(a, v);
     s->n++;
+    s->last = j + 1;
     return true;
 }
 
