@@ -145,38 +145,95 @@ static void plan_for(pipeline *p, plan_ctx *pc, const shape *sh)
 typedef struct where_op {
     op o;
     node *cond;
-    filter *fast;            /* compiled form of COND, or of its first conjuncts, or NULL */
-    node *rest[FILTER_REST]; /* the conjuncts FAST leaves out, in order (none: all of COND) */
+    filter *fast; /* compiled form of COND, or of its first conjuncts, or NULL */
+    /* the conjuncts FAST leaves out, in order; without FAST, all the
+     * conjuncts of COND when one of them reads only a parent; none: COND */
+    node *rest[FILTER_REST];
     int nrest;
-    uint32_t *sel; /* where_block(): the rows that pass */
+    int8_t parent[FILTER_REST]; /* REST[i] reads the row only through its parent K
+                                 * (account.x of an interaction): K, else -1 */
+    uint32_t *sel;              /* where_block(): the rows that pass */
     uint32_t cap;
+    uint8_t *memo; /* where_block(): per conjunct of a parent and key code, its
+                    * answer: 0, 1, or 2 when not yet known */
+    size_t capmemo;
 } where_op;
 
 /* Whether row R passes: 1, 0, or -1 on error. */
 static int where_test(where_op *w, const prow *r)
 {
     pipeline *p = w->o.p;
+    int k = -1; /* the whole condition decides */
     if (w->fast && (r->rec || r->cb)) {
-        int k =
-            r->cb ? filter_run_cols(w->fast, r->cb, r->ci) : filter_run(w->fast, r->rec, r->reclen);
+        k = r->cb ? filter_run_cols(w->fast, r->cb, r->ci) : filter_run(w->fast, r->rec, r->reclen);
         if (k == 0) return 0;
         if (k > 0 && !w->nrest) return 1;
-        if (k > 0) { /* the first conjuncts hold: the others decide, in order */
-            bind_row(p, r);
-            p->ec.a = &p->scratch;
-            for (int i = 0; i < w->nrest && k > 0; i++)
-                k = eval_cond(&p->ec, w->rest[i]);
-            arena_reset(&p->scratch);
-            p->ec.a = p->a;
-            return k;
-        }
+    } else if (!w->fast && w->nrest) {
+        k = 1;
     }
     bind_row(p, r);
     p->ec.a = &p->scratch;
-    int k = eval_cond(&p->ec, w->cond);
+    if (k > 0) /* the compiled conjuncts hold (or there are none): the others decide, in order */
+        for (int i = 0; i < w->nrest && k > 0; i++)
+            k = eval_cond(&p->ec, w->rest[i]);
+    else
+        k = eval_cond(&p->ec, w->cond);
     arena_reset(&p->scratch);
     p->ec.a = p->a;
     return k;
+}
+
+/* The rows W->sel[0..N) of block B that pass the conjuncts W->rest, in
+ * order, left in W->sel: their number, or -1 on error. A conjunct that
+ * reads the row only through its parent (an interaction's account.region)
+ * is evaluated once for the rows of one parent in the block: they share a
+ * code of its key column. */
+static int rest_block(where_op *w, colblock *b, uint32_t n)
+{
+    pipeline *p = w->o.p;
+    const colvec *kc[FILTER_REST];
+    size_t stride = 0;
+    for (int i = 0; i < w->nrest; i++) {
+        kc[i] = NULL;
+        if (w->parent[i] < 0) continue;
+        const colvec *c = colblock_col(b, (unsigned)p->ec.parents[w->parent[i]].key_slot);
+        if (c->kind != COL_DICT) continue;
+        kc[i] = c;
+        if (stride < c->ndict + 1u) stride = c->ndict + 1u; /* + 1: the rows of a null key */
+    }
+    if (stride) {
+        if (w->capmemo < stride * (size_t)w->nrest) {
+            free(w->memo);
+            w->memo = xmalloc(w->capmemo = stride * (size_t)w->nrest);
+        }
+        memset(w->memo, 2, stride * (size_t)w->nrest);
+    }
+    uint32_t m = 0;
+    int k = 1;
+    p->ec.a = &p->scratch;
+    for (uint32_t j = 0; j < n && k >= 0; j++) {
+        prow r = {.cb = b, .ci = w->sel[j]};
+        bind_row(p, &r);
+        k = 1;
+        for (int i = 0; i < w->nrest && k > 0; i++) {
+            uint8_t *known = NULL;
+            if (kc[i]) {
+                const colvec *c = kc[i];
+                bool null = c->nulls && !(c->nulls[r.ci >> 3] >> (r.ci & 7) & 1);
+                known = &w->memo[(size_t)i * stride + (null ? c->ndict : col_code(c, r.ci))];
+                if (*known != 2) {
+                    k = *known;
+                    continue;
+                }
+            }
+            k = eval_cond(&p->ec, w->rest[i]);
+            if (known && k >= 0) *known = (uint8_t)k;
+        }
+        arena_reset(&p->scratch);
+        if (k > 0) w->sel[m++] = r.ci;
+    }
+    p->ec.a = p->a;
+    return k < 0 ? -1 : (int)m;
 }
 
 static int where_push(op *o, const prow *r)
@@ -199,24 +256,18 @@ static int where_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
         w->sel = xmalloc(sizeof *w->sel * (w->cap = n));
     }
     uint32_t m = 0;
-    int f = w->fast ? filter_block(w->fast, b, sel, n, w->sel) : -1;
+    int f = -1;
+    if (w->fast) {
+        f = filter_block(w->fast, b, sel, n, w->sel);
+    } else if (w->nrest) {
+        for (uint32_t j = 0; j < n; j++)
+            w->sel[j] = sel ? sel[j] : j;
+        f = (int)n;
+    }
     if (f >= 0 && w->nrest) { /* the compiled conjuncts hold: the others decide, in order */
-        pipeline *p = o->p;
-        p->ec.a = &p->scratch;
-        for (int j = 0; j < f; j++) {
-            prow r = {.cb = b, .ci = w->sel[j]};
-            bind_row(p, &r);
-            int k = 1;
-            for (int i = 0; i < w->nrest && k > 0; i++)
-                k = eval_cond(&p->ec, w->rest[i]);
-            arena_reset(&p->scratch);
-            if (k < 0) {
-                p->ec.a = p->a;
-                return -1;
-            }
-            if (k) w->sel[m++] = r.ci;
-        }
-        p->ec.a = p->a;
+        int k = rest_block(w, b, (uint32_t)f);
+        if (k < 0) return -1;
+        m = (uint32_t)k;
     } else if (f >= 0) {
         m = (uint32_t)f;
     } else { /* row by row (a value of an unexpected type) */
@@ -233,6 +284,53 @@ static int where_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
 static void where_free(op *o)
 {
     free(((where_op *)o)->sel);
+    free(((where_op *)o)->memo);
+}
+
+/* The parent K when N reads its row through parent K's fields only (and
+ * reads one), -1 when it reads anything else of the row, -2 when nothing. */
+static int parent_only(const node *n)
+{
+    if (n->kind == N_AGG) return -1;
+    if (n->kind == N_FIELD)
+        return n->scope == SC_PARENT0 || n->scope == SC_PARENT1 ? n->scope - SC_PARENT0 : -1;
+    int k = -2;
+    for (int i = 0; i < n->n; i++) {
+        int c = parent_only(n->a[i]);
+        if (c == -1 || (c >= 0 && k >= 0 && c != k)) return -1;
+        if (c >= 0) k = c;
+    }
+    return k;
+}
+
+/* The conjuncts of N's `and` chain, left to right, after the K in OUT: the
+ * new count, or -1 when there are more than FILTER_REST. */
+static int conjuncts(node *n, node **out, int k)
+{
+    if (n->kind == N_BIN && n->op == OP_AND) {
+        k = conjuncts(n->a[0], out, k);
+        return k < 0 ? -1 : conjuncts(n->a[1], out, k);
+    }
+    if (k == FILTER_REST) return -1;
+    out[k] = n;
+    return k + 1;
+}
+
+/* Sets up W's conjuncts: those the compiled filter leaves (or, without
+ * one, all of them when one reads only a parent), and which read only a
+ * parent. */
+static void where_plan(where_op *w, bool src)
+{
+    if (src) w->fast = filter_compile_prefix(w->o.p->a, w->cond, w->rest, &w->nrest);
+    if (src && !w->fast) {
+        int k = conjuncts(w->cond, w->rest, 0);
+        bool any = false;
+        for (int i = 0; i < k; i++)
+            any = any || parent_only(w->rest[i]) >= 0;
+        w->nrest = any ? k : 0;
+    }
+    for (int i = 0; i < w->nrest; i++)
+        w->parent[i] = (int8_t)(parent_only(w->rest[i]) >= 0 ? parent_only(w->rest[i]) : -1);
 }
 
 /* ---- sort (bounded when a limit follows) ---- */
@@ -1454,7 +1552,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             w->o.free = where_free;
             w->cond = sg->e;
             if (plan_expr(&pc, w->cond)) return NULL;
-            if (sh.src) w->fast = filter_compile_prefix(p->a, w->cond, w->rest, &w->nrest);
+            where_plan(w, sh.src);
             if (w->cond->type != T_BOOL && w->cond->type != T_NULL) {
                 diag_set(p->d, DIAG_SEMANTIC, w->cond->off, w->cond->len,
                          "'where' needs a condition, not %s", vtype_name(w->cond->type));

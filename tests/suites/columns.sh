@@ -150,6 +150,15 @@ queries=(
     'interactions where account >= "A-001000" and account < "A-001100" | group by account agg count(), sum(amount), max(at)'
     'interactions where account.tier = 1 and kind = "order" | group by account.region agg count(), sum(amount)'
     'interactions where kind = "survey" | select account, at, nps, csat, account.name, account.manager | limit 50'
+    # conditions on the parent alone (evaluated once per parent of a block)
+    'interactions where account.region = "EMEA" and kind = "order" | agg count(), sum(amount)'
+    'interactions where account.tier = 1 and amount > 1000 and account.name ~ /a/i and nps is null | count'
+    'interactions where (account.region = "NA" or account.tier = 3) and kind != "call" | group by kind agg count()'
+    'interactions where kind = "order" and account.closed is null and account.revenue > 50k | group by account.tier agg count(), sum(amount)'
+    'interactions where account.manager = manager and kind = "call" | count'
+    'accounts where manager.active = false and tier <= 2 | count'
+    'accounts where manager.region is null | count'
+    'accounts where manager.capacity > 50 and manager.region != "NA" | group by manager.region agg count()'
     'interactions where at in 2022-Q2 | select account, at, kind, amount, amount * 2 as a2, note | limit 100 offset 20'
     'interactions | agg count(), count(amount), sum(amount), min(at), max(at), count_distinct(kind), median(amount)'
     'kpi churn_rate, nps, aov by tier over 2024-Q3'
@@ -177,6 +186,7 @@ queries=(
 # errors: one found before any row is read, one after 499 rows were printed
 errors=(
     'accounts where revenue = "big" | count'
+    'interactions where account.tier * 9223372036854775807 > 1 and kind = "order" | count'
     'accounts | select id, if(id >= "A-000500", 9223372036854775807 + orders + 1, 0) as x'
 )
 
