@@ -598,6 +598,8 @@ typedef struct group_op {
     bool always_one; /* agg: one row even without input */
     /* rows from account columns (see group_push_cols()) */
     int keyslot;      /* the one key is this field (text, or an integer type), or -1 */
+    int keyparent;    /* or, the one key reads the row only through parent K
+                       * (account.tier): K, and KEYSLOT is the parent's key field */
     int *argslot;     /* [nfns]: the aggregate's argument is this field, or -1 */
     uint32_t *bycode; /* the current block's key dictionary: group index + 1, 0 = not yet */
     uint32_t capcode;
@@ -607,7 +609,7 @@ typedef struct group_op {
     uint32_t capgi;
     /* group_block(): per key code of the block, the rows, and the non-null
      * rows and sum of offsets of column SUMSLOT */
-    uint32_t *all, *cnt;
+    uint32_t *all, *cnt, *first; /* FIRST: a row of each key code */
     uint64_t *sum;
     uint32_t capsum;
     int sumslot;
@@ -889,11 +891,24 @@ static uint32_t key_group(group_op *g, const value *key)
     return gi;
 }
 
-/* The index of the group of code CODE of key column KC (null's: the last),
- * looked up the first time the block shows it. */
-static uint32_t group_of_key(group_op *g, const colvec *kc, uint32_t code)
+/* The index of the group of code CODE of key column KC (null's: the last)
+ * of block B, looked up the first time the block shows it; row I has that
+ * code. A key read through the parent (KC: the parent's key) is evaluated
+ * on row I. -1 on error. */
+static int64_t group_of_key(group_op *g, colblock *b, const colvec *kc, uint32_t code, uint32_t i)
 {
-    if (!g->bycode[code]) {
+    if (!g->bycode[code] && g->keyparent >= 0) {
+        pipeline *p = g->o.p;
+        arena *a = p->ec.a;
+        value key;
+        bind_row(p, &(prow){.cb = b, .ci = i});
+        p->ec.a = &p->scratch;
+        int e = eval(&p->ec, g->keys[0].e, &key);
+        if (!e) g->bycode[code] = key_group(g, &key) + 1;
+        arena_reset(&p->scratch);
+        p->ec.a = a;
+        if (e) return -1;
+    } else if (!g->bycode[code]) {
         value key = code == key_codes(kc) - 1 ? v_null()
                     : kc->kind == COL_DICT
                         ? col_dict_value(kc, code)
@@ -901,6 +916,14 @@ static uint32_t group_of_key(group_op *g, const colvec *kc, uint32_t code)
         g->bycode[code] = key_group(g, &key) + 1;
     }
     return g->bycode[code] - 1;
+}
+
+/* Whether block column KC can give the groups of its rows by code: it holds
+ * codes, of the key's type (or of the parent's key, for a key read through
+ * the parent). */
+static bool key_column(const group_op *g, const colvec *kc)
+{
+    return coded_keys(kc) && (g->keyparent >= 0 || kc->type == g->keys[0].e->type);
 }
 
 /* The code of row I of a key column that holds codes. */
@@ -911,12 +934,13 @@ static inline uint32_t key_code(const colvec *kc, uint32_t i)
 }
 
 /* The group of row I of block B, whose key column KC holds codes
- * (coded_keys()): each of the block's keys is looked up once. */
+ * (key_column()): each of the block's keys is looked up once. NULL on error. */
 static group *group_of_code(group_op *g, colblock *b, const colvec *kc, uint32_t i)
 {
     codes_of_block(g, b, kc);
-    uint32_t k = group_of_key(g, kc, key_code(kc, i)); /* (before reading g->groups: it may move) */
-    return &g->groups[k];
+    int64_t k =
+        group_of_key(g, b, kc, key_code(kc, i), i); /* (before reading g->groups: it may move) */
+    return k < 0 ? NULL : &g->groups[k];
 }
 
 /* group_push() of row R->ci of a block of columns, when the key is a field
@@ -927,8 +951,9 @@ static int group_push_cols(group_op *g, const prow *r)
 {
     pipeline *p = g->o.p;
     const colvec *kc = colblock_col(r->cb, (unsigned)g->keyslot);
-    if (!coded_keys(kc) || kc->type != g->keys[0].e->type) return 0;
+    if (!key_column(g, kc)) return 0;
     group *gr = group_of_code(g, r->cb, kc, r->ci);
+    if (!gr) return -1;
     for (int i = 0; i < g->nfns; i++) {
         const node *fn = g->fns[i];
         value v = v_null();
@@ -1005,7 +1030,7 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
 {
     group_op *g = (group_op *)o;
     const colvec *kc = g->keyslot >= 0 ? colblock_col(b, (unsigned)g->keyslot) : NULL;
-    bool fits = kc && coded_keys(kc) && kc->type == g->keys[0].e->type;
+    bool fits = kc && key_column(g, kc);
     for (int i = 0; i < g->nfns && fits; i++)
         fits = block_agg(g, b, i);
     if (!fits) return push_rows(o, b, sel, n);
@@ -1019,15 +1044,18 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
         g->capsum = ncodes;
         g->all = xrealloc(g->all, sizeof *g->all * ncodes);
         g->cnt = xrealloc(g->cnt, sizeof *g->cnt * ncodes);
+        g->first = xrealloc(g->first, sizeof *g->first * ncodes);
         g->sum = xrealloc(g->sum, sizeof *g->sum * ncodes);
     }
     memset(g->all, 0, sizeof *g->all * ncodes);
     g->sumslot = -2;
     uint32_t *codes = g->gi;
-    for (uint32_t j = 0; j < n; j++)
-        g->all[codes[j] = key_code(kc, sel ? sel[j] : j)]++;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = sel ? sel[j] : j, c = codes[j] = key_code(kc, i);
+        if (!g->all[c]++) g->first[c] = i;
+    }
     for (uint32_t c = 0; c < ncodes; c++) /* every key of the block has its group */
-        if (g->all[c]) group_of_key(g, kc, c);
+        if (g->all[c] && group_of_key(g, b, kc, c, g->first[c]) < 0) return -1;
     bool rows = false;
     for (int f = 0; f < g->nfns; f++) {
         const node *fn = g->fns[f];
@@ -1176,6 +1204,7 @@ static void group_free(op *o)
     free(g->gi);
     free(g->all);
     free(g->cnt);
+    free(g->first);
     free(g->sum);
     free(g->kcache);
 }
@@ -1460,6 +1489,11 @@ static op *plan_group(pipeline *p, const stage *st, shape *sh)
                           k0->type == T_DATE || k0->type == T_DATETIME)
                      ? k0->slot
                      : -1;
+    g->keyparent = sh->src && k0 ? parent_only(k0) : -1;
+    if (g->keyparent >= 0)
+        g->keyslot = pc.parents[g->keyparent].key_slot;
+    else
+        g->keyparent = -1;
     g->argslot = arena_alloc(p->a, sizeof(int) * (size_t)(g->nfns ? g->nfns : 1));
     for (int i = 0; i < g->nfns; i++) {
         const node *a0 = g->fns[i]->n > 0 ? g->fns[i]->a[0] : NULL;

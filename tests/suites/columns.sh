@@ -159,6 +159,11 @@ queries=(
     'accounts where manager.active = false and tier <= 2 | count'
     'accounts where manager.region is null | count'
     'accounts where manager.capacity > 50 and manager.region != "NA" | group by manager.region agg count()'
+    # groups by a key read through the parent (looked up once per parent of a block)
+    'interactions | group by account.tier agg count(), sum(amount), min(at), max(amount), avg(nps)'
+    'interactions where kind = "order" | group by upper(account.region) as r agg count(), median(amount), count_distinct(account)'
+    'accounts | group by manager.active agg count(), sum(revenue), max(created)'
+    'accounts where tier < 3 | group by manager.capacity > 80 as big agg count(), avg(revenue)'
     'interactions where at in 2022-Q2 | select account, at, kind, amount, amount * 2 as a2, note | limit 100 offset 20'
     'interactions | agg count(), count(amount), sum(amount), min(at), max(at), count_distinct(kind), median(amount)'
     'kpi churn_rate, nps, aov by tier over 2024-Q3'
@@ -187,6 +192,7 @@ queries=(
 errors=(
     'accounts where revenue = "big" | count'
     'interactions where account.tier * 9223372036854775807 > 1 and kind = "order" | count'
+    'interactions | group by account.tier * 9223372036854775807 as t agg count()'
     'accounts | select id, if(id >= "A-000500", 9223372036854775807 + orders + 1, 0) as x'
 )
 
