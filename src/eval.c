@@ -540,43 +540,145 @@ void ectx_init(ectx *c, const plan_ctx *pc)
     c->rowid = 1;
 }
 
-/* The parent record K of the current row (NULL when it has none). */
-static const uint8_t *parent_rec(ectx *c, int k, size_t *len)
+struct parent_cols {
+    store_cols *c;
+    colblock *b; /* the block last found in, or NULL */
+    const colvec *ids;
+    uint32_t at; /* the row last found */
+    bool broken; /* a walk failed: records from then on */
+};
+
+parent_cols *parent_cols_open(store_txn *t)
 {
-    if (c->pcache[k].rowid == c->rowid) {
-        *len = c->pcache[k].len;
-        return c->pcache[k].rec;
+    store_cols *c;
+    if (store_cols_open(t, ENT_ACCOUNTS, &c) != 0) return NULL;
+    parent_cols *w = xcalloc(1, sizeof *w);
+    w->c = c;
+    return w;
+}
+
+void parent_cols_close(parent_cols *w)
+{
+    if (!w) return;
+    store_cols_close(w->c);
+    free(w);
+}
+
+/* ID's place against the ids of block W->b: -1 before its first, 1 after
+ * its last, else 0 with its row (or where it would be) in *AT. */
+static int pcols_place(parent_cols *w, value id, uint32_t *at)
+{
+    const colvec *ids = w->ids;
+    uint32_t n = w->b->n, lo = 0, hi = n;
+    value first = col_get(ids, 0), last = col_get(ids, n - 1);
+    if (bytes_cmp(id.s, id.len, first.s, first.len) < 0) return -1;
+    if (bytes_cmp(id.s, id.len, last.s, last.len) > 0) return 1;
+    for (uint32_t i = w->at; i < n && i < w->at + 4; i++) { /* the next few: the usual case */
+        value v = col_get(ids, i);
+        int c = bytes_cmp(id.s, id.len, v.s, v.len);
+        if (c <= 0) {
+            if (c == 0 || i == 0 ||
+                bytes_cmp(id.s, id.len, col_get(ids, i - 1).s, col_get(ids, i - 1).len) > 0)
+                return *at = i, 0;
+            break;
+        }
     }
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        value v = col_get(ids, mid);
+        if (bytes_cmp(v.s, v.len, id.s, id.len) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *at = lo;
+    return 0;
+}
+
+/* Moves W to the next block: true when there is one. */
+static bool pcols_next(parent_cols *w)
+{
+    int rc = store_cols_next(w->c, &w->b);
+    if (rc < 0) w->broken = true;
+    if (rc <= 0) return w->b = NULL, false;
+    w->ids = colblock_col(w->b, 0);
+    w->at = 0;
+    if (w->b->err) { /* malformed ids: the records from then on */
+        w->broken = true;
+        w->b = NULL;
+        return false;
+    }
+    return true;
+}
+
+int parent_cols_find(parent_cols *w, const char *s, size_t n, colblock **b, uint32_t *row)
+{
+    value id = v_text(s, n);
+    uint32_t at;
+    int side = 2;
+    if (w->broken) return -1;
+    if (w->b) side = pcols_place(w, id, &at);
+    if (side > 0 && w->b && pcols_next(w)) side = pcols_place(w, id, &at); /* the next block */
+    if (side != 0) { /* far, or back: seek (the block before ID's, when ID begins one) */
+        if (store_cols_seek(w->c, id.s, id.len) != 0) return w->broken = true, -1;
+        side = 1;
+        for (int i = 0; i < 2 && side > 0; i++)
+            side = pcols_next(w) ? pcols_place(w, id, &at) : -2;
+        if (w->broken) return -1;
+        if (side != 0) return 0;
+    }
+    w->at = at;
+    *b = w->b;
+    *row = at;
+    if (at >= w->b->n) return 0;
+    value v = col_get(w->ids, at);
+    return v.len == id.len && memcmp(v.s, id.s, id.len) == 0;
+}
+
+/* Looks up the parent K of the current row into c->pcache[K]: whether the
+ * row has one. */
+static bool parent_find(ectx *c, int k)
+{
+    if (c->pcache[k].rowid == c->rowid) return c->pcache[k].found;
     c->pcache[k].rowid = c->rowid;
     value key = ectx_field(c, (unsigned)c->parents[k].key_slot);
-    if (key.type != T_TEXT) {
-        c->pcache[k].rec = NULL;
-        c->pcache[k].key = NULL;
-        *len = 0;
-        return NULL;
-    }
+    if (key.type != T_TEXT) return c->pcache[k].found = false;
     /* rows of one account come together: reuse the last lookup */
-    if (c->pcache[k].key && c->pcache[k].keylen == key.len &&
-        memcmp(c->pcache[k].key, key.s, key.len) == 0 && c->pcache[k].rec) {
-        *len = c->pcache[k].len;
-        return c->pcache[k].rec;
+    if (c->pcache[k].found && c->pcache[k].keylen == key.len &&
+        memcmp(c->pcache[k].key, key.s, key.len) == 0)
+        return true;
+    c->pcache[k].found = false;
+    c->pcache[k].cb = NULL;
+    colblock *b;
+    uint32_t i;
+    int f = c->cb && c->pcols[k] ? parent_cols_find(c->pcols[k], key.s, key.len, &b, &i) : -1;
+    if (f > 0) {
+        c->pcache[k].cb = b;
+        c->pcache[k].ci = i;
+        value pk = col_get(colblock_col(b, 0), i);
+        c->pcache[k].key = pk.s;
+        c->pcache[k].keylen = pk.len;
+        return c->pcache[k].found = true;
     }
     const uint8_t *r;
     size_t rl;
-    if (store_get(c->txn, c->parents[k].entity, key.s, key.len, &r, &rl) != 0) {
-        c->pcache[k].rec = NULL;
-        c->pcache[k].key = NULL;
-        *len = 0;
-        return NULL;
-    }
+    if (f == 0 || store_get(c->txn, c->parents[k].entity, key.s, key.len, &r, &rl) != 0)
+        return false;
     c->pcache[k].rec = r;
     c->pcache[k].len = rl;
     /* the key text inside the parent record is its slot 0 */
     value pk = rec_get(r, rl, 0);
     c->pcache[k].key = pk.s;
     c->pcache[k].keylen = pk.len;
-    *len = rl;
-    return r;
+    return c->pcache[k].found = true;
+}
+
+/* Field SLOT of the parent K of the current row (null when it has none). */
+static value parent_field(ectx *c, int k, unsigned slot)
+{
+    if (!parent_find(c, k)) return v_null();
+    if (c->pcache[k].cb) return col_get(colblock_col(c->pcache[k].cb, slot), c->pcache[k].ci);
+    return rec_get(c->pcache[k].rec, c->pcache[k].len, slot);
 }
 
 static int rt_error(ectx *c, const node *n, const char *msg)
@@ -960,9 +1062,7 @@ int eval(ectx *c, const node *n, value *out)
         } else if (n->scope == SC_EXT) {
             v = c->ext ? c->ext[n->slot] : v_null();
         } else {
-            size_t len;
-            const uint8_t *r = parent_rec(c, n->scope - SC_PARENT0, &len);
-            v = r ? rec_get(r, len, (unsigned)n->slot) : v_null();
+            v = parent_field(c, n->scope - SC_PARENT0, (unsigned)n->slot);
         }
         if (v.type != n->type && v.type != T_NULL && n->type != T_NULL) {
             v = store_coerce(v, n->type, c->coerce);

@@ -79,11 +79,17 @@ typedef struct ectx {
     uint64_t rowid; /* bumped per source row: invalidates parent lookups */
     struct {
         uint64_t rowid;
-        const uint8_t *rec;
+        bool found;         /* the row has this parent: */
+        const uint8_t *rec; /* its record, */
         size_t len;
-        const char *key; /* key of the cached record */
+        colblock *cb; /* or (with PCOLS) row CI of this block of its columns */
+        uint32_t ci;
+        const char *key; /* its key */
         size_t keylen;
     } pcache[2];
+    /* set by the caller: parent K of a row of columns is read from these
+     * columns of the parent (see parent_cols_open()), else from its record */
+    struct parent_cols *pcols[2];
     char coerce[FMT_BUF];
 } ectx;
 
@@ -110,6 +116,19 @@ static inline value ectx_field(const ectx *c, unsigned slot)
 {
     return c->cb ? col_get(colblock_col(c->cb, slot), c->ci) : rec_get(c->rec, c->reclen, slot);
 }
+
+/* The account columns as parents (account.x) of rows of interaction
+ * columns: their ids are found by a walk over the blocks, forwards, as the
+ * interactions come in account order (a seek when one goes back or far),
+ * instead of a record lookup per account. NULL when T has no account
+ * columns (a writer). */
+typedef struct parent_cols parent_cols;
+parent_cols *parent_cols_open(store_txn *t);
+/* Finds account ID (N bytes): 1 with its block and row in *B and *ROW
+ * (valid until the next call), 0 when there is none, -1 when the columns
+ * cannot tell (read the record). */
+int parent_cols_find(parent_cols *w, const char *id, size_t n, colblock **b, uint32_t *row);
+void parent_cols_close(parent_cols *w);
 
 /* Evaluates N into *OUT. Returns 0, or -1 with C->d set. */
 int eval(ectx *c, const node *n, value *out);

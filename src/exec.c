@@ -1990,6 +1990,16 @@ static bool group_merge(group_op *g, group_op *w)
     return true;
 }
 
+/* Sets up (ON) or closes the account columns as the parents of rows of
+ * interaction columns (parent_cols_open()). */
+static void parents_from_cols(ectx *ec, store_txn *t, bool on)
+{
+    for (int k = 0; k < ec->nparents; k++) {
+        if (!on) parent_cols_close(ec->pcols[k]);
+        ec->pcols[k] = on && ec->parents[k].entity == ENT_ACCOUNTS ? parent_cols_open(t) : NULL;
+    }
+}
+
 /* Runs the walk of SC into FIRST on two threads, when FIRST leads to a
  * shared_sink() and two_threads(): 0 done, -1 error (D set), 1 not done
  * (walk it on one thread), 2 undone: the statement must run again on one
@@ -2012,6 +2022,7 @@ static int push_cols_shared(pipeline *p, const stmt *st, op *first, store_cols *
     w.first = plan_pipeline(&w.q, st);
     ectx_init(&w.q.ec, &w.q.pc0);
     w.q.ec.src = p->src;
+    parents_from_cols(&w.q.ec, t2, true);
     w.sink = w.first ? shared_sink(w.first) : NULL;
     int ret = 1;
     /* kpi walks the interactions along with the accounts, and seeks them
@@ -2037,6 +2048,7 @@ static int push_cols_shared(pipeline *p, const stmt *st, op *first, store_cols *
     }
     for (op *o = w.q.ops; o; o = o->all)
         o->free(o);
+    parents_from_cols(&w.q.ec, NULL, false);
     store_cols_close(w.sc);
     eval_free_regexes(&w.q.regexes);
     arena_free(&w.q.scratch);
@@ -2087,6 +2099,7 @@ static int run_pipeline_once(pipeline *p, const stmt *st)
         if (rc) ret = diag_setf(d, DIAG_IO, "cannot read: %s", store_strerror(rc));
     }
     if (ret == 0 && cols) {
+        parents_from_cols(&p->ec, p->txn, true);
         ret = push_cols_shared(p, st, first, cols);
         walkshare alone = {0};
         if (ret == 1) ret = push_cols(p, first, cols, &alone, true);
@@ -2130,6 +2143,7 @@ static int run_pipeline_once(pipeline *p, const stmt *st)
     }
     for (op *o = p->ops; o; o = o->all)
         o->free(o);
+    parents_from_cols(&p->ec, NULL, false);
     store_cursor_close(cur);
     store_cols_close(cols);
     eval_free_regexes(&p->regexes);

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "eval.h"
 #include "record.h"
 #include "store.h"
 
@@ -491,9 +492,10 @@ static void set_version_raw(uint64_t version, bool remove)
 }
 
 /* A history row as mutations write it. */
-static void put_hist(store_txn *t, int64_t batch, uint32_t seq, const char *stmt, const char *acct)
+static void put_hist(store_txn *t, int64_t batch, uint32_t seq, const char *statement,
+                     const char *acct)
 {
-    value h[H_NBUILTIN] = {v_int(batch), v_datetime(1700000000), text("tester"), text(stmt),
+    value h[H_NBUILTIN] = {v_int(batch), v_datetime(1700000000), text("tester"), text(statement),
                            text(acct),   text("tier"),           v_int(1),       v_int(2),
                            v_bool(false)};
     rbuf b = {0};
@@ -2755,6 +2757,75 @@ static void test_columns_layout(void **state)
     }
 }
 
+/* Looks up account I of test_parent_cols() in W: it exists when I is even. */
+static void find_parent(parent_cols *w, int i, const char *order)
+{
+    char id[16];
+    colblock *b;
+    uint32_t row;
+    acct_id(id, i);
+    int f = parent_cols_find(w, id, strlen(id), &b, &row);
+    if (f != (i % 2 == 0)) fail_msg("%s: %s found %d", order, id, f);
+    if (f) check_text(col_get(colblock_col(b, A_ID), row), id);
+}
+
+/* The account columns as parents find every id, whatever the order of the
+ * lookups (forwards, as interactions come; backwards; at random), and no
+ * id between, before or after the accounts. */
+static void test_parent_cols(void **state)
+{
+    (void)state;
+    store *s = open_store(0);
+    store_txn *t = begin(s, true);
+    char id[16];
+    for (int i = 0; i < 5000; i += 2) /* 2,500 accounts: three blocks */
+        put_account(t, acct_id(id, i), "m1", 1.0, OPEN);
+    commit(t);
+    t = begin(s, false);
+    parent_cols *w = parent_cols_open(t);
+    assert_non_null(w);
+    for (int i = 0; i < 5000; i++)
+        find_parent(w, i, "forwards");
+    for (int i = 4999; i >= 0; i--)
+        find_parent(w, i, "backwards");
+    for (int step = 2; step < 3000; step = step * 3 + 1) /* skips, then back to the start */
+        for (int i = 0; i < 5000; i += step)
+            find_parent(w, i, "skipping");
+    uint64_t x = 42;
+    for (int k = 0; k < 5000; k++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        find_parent(w, (int)(x >> 33) % 5000, "at random");
+    }
+    colblock *b;
+    uint32_t row;
+    const char *none[] = {"A-", "", "A-00001", "A-4998x", "A-5000", "Z"};
+    for (size_t k = 0; k < sizeof none / sizeof *none; k++)
+        if (parent_cols_find(w, none[k], strlen(none[k]), &b, &row) != 0)
+            fail_msg("'%s' found", none[k]);
+    find_parent(w, 0, "after the end");
+    parent_cols_close(w);
+    /* each block's first id, as the first lookup (a seek) */
+    store_cols *sc;
+    assert_int_equal(store_cols_open(t, ENT_ACCOUNTS, &sc), 0);
+    int nblocks = 0;
+    while (store_cols_next(sc, &b) == 1) {
+        value first = col_get(colblock_col(b, A_ID), 0);
+        w = parent_cols_open(t);
+        if (parent_cols_find(w, first.s, first.len, &b, &row) != 1)
+            fail_msg("block %d: its first id, %.*s, not found", nblocks, (int)first.len, first.s);
+        parent_cols_close(w);
+        nblocks++;
+    }
+    store_cols_close(sc);
+    assert_true(nblocks >= 3);
+    store_abort(t);
+    /* a writer has no columns: no walk */
+    t = begin(s, true);
+    assert_null(parent_cols_open(t));
+    store_abort(t);
+    store_close(s);
+}
+
 /* The interaction columns give every slot of every interaction, in key
  * order, in blocks of whole interaction blocks of the sizes icols keeps. */
 static void check_icols(store *s)
@@ -2888,6 +2959,7 @@ int main(void)
         T(test_columns_model),
         T(test_icols_model),
         T(test_columns_layout),
+        T(test_parent_cols),
         T(test_history_statement),
         T(test_manager_of),
         T(test_manager_of_off),
