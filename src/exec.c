@@ -219,8 +219,8 @@ static int rest_block(where_op *w, colblock *b, uint32_t n)
             uint8_t *known = NULL;
             if (kc[i]) {
                 const colvec *c = kc[i];
-                bool null = c->nulls && !(c->nulls[r.ci >> 3] >> (r.ci & 7) & 1);
-                known = &w->memo[(size_t)i * stride + (null ? c->ndict : col_code(c, r.ci))];
+                uint32_t code = col_isnull(c, r.ci) ? c->ndict : col_code(c, r.ci);
+                known = &w->memo[(size_t)i * stride + code];
                 if (*known != 2) {
                     k = *known;
                     continue;
@@ -329,8 +329,10 @@ static void where_plan(where_op *w, bool src)
             any = any || parent_only(w->rest[i]) >= 0;
         w->nrest = any ? k : 0;
     }
-    for (int i = 0; i < w->nrest; i++)
-        w->parent[i] = (int8_t)(parent_only(w->rest[i]) >= 0 ? parent_only(w->rest[i]) : -1);
+    for (int i = 0; i < w->nrest; i++) {
+        int k = parent_only(w->rest[i]);
+        w->parent[i] = (int8_t)(k >= 0 ? k : -1);
+    }
 }
 
 /* ---- sort (bounded when a limit follows) ---- */
@@ -568,13 +570,19 @@ typedef struct dset { /* a set of values, for count_distinct */
 
 typedef struct acc {
     int64_t count;
-    xsum sum;    /* sum/avg: exact for integers and prices, so in any order */
-    value best;  /* min/max */
-    uint32_t at; /* the number of the block of columns BEST came from, when
-                  * two threads share the blocks: of equal ones the first wins */
-    double *xs;  /* median/percentile samples */
-    size_t nx, capx;
-    dset set;
+    union {       /* by the aggregate (one per group: a million groups of a few) */
+        xsum sum; /* sum/avg: exact for integers and prices, so in any order */
+        struct {
+            value best;  /* min/max */
+            uint32_t at; /* the number of the block of columns BEST came from, when
+                          * two threads share the blocks: of equal ones the first wins */
+        };
+        struct {
+            double *xs; /* median/percentile samples */
+            size_t nx, capx;
+        };
+        dset set; /* count_distinct */
+    };
 } acc;
 
 typedef struct group {
@@ -1194,8 +1202,9 @@ static void group_free(op *o)
     group_op *g = (group_op *)o;
     for (size_t i = 0; i < g->ngroups; i++) {
         for (int k = 0; k < g->nfns; k++) {
-            free(g->groups[i].accs[k].xs);
-            free(g->groups[i].accs[k].set.v);
+            int f = g->fns[k]->op;
+            if (f == AG_MEDIAN || f == AG_PERCENTILE) free(g->groups[i].accs[k].xs);
+            if (f == AG_COUNT_DISTINCT) free(g->groups[i].accs[k].set.v);
         }
     }
     free(g->groups);
