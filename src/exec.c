@@ -603,6 +603,7 @@ typedef struct group_op {
     size_t ngroups, capgroups;
     size_t *table; /* open addressing: group index + 1, 0 = empty */
     size_t tcap;
+    bool ordered;    /* the groups were made in key order: no table yet */
     bool always_one; /* agg: one row even without input */
     /* rows from account columns (see group_push_cols()) */
     int keyslot;      /* the one key is this field (text, or an integer type), or -1 */
@@ -674,45 +675,83 @@ static bool dset_add(dset *s, value v, arena *a)
     return true;
 }
 
+/* -1, 0 or 1 as the N keys A come before, equal or after the N keys B. */
+static int keys_cmp(const value *a, const value *b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int c = value_cmp(&a[i], &b[i]);
+        if (c) return c;
+    }
+    return 0;
+}
+
+/* A new group of KEYS (hash H), copied into G's arena, its accumulators zero. */
+static group group_make(group_op *g, const value *keys, uint64_t h)
+{
+    arena *a = g->o.p->a;
+    group gr = {.hash = h};
+    gr.keys = arena_alloc(a, sizeof(value) * (size_t)(g->nkeys ? g->nkeys : 1));
+    for (int i = 0; i < g->nkeys; i++)
+        gr.keys[i] = keep_value(a, keys[i]);
+    gr.accs = arena_calloc(a, (size_t)(g->nfns ? g->nfns : 1), sizeof(acc));
+    return gr;
+}
+
+/* Rebuilds G's table for its groups, at least twice as big as their number. */
+static void group_table(group_op *g)
+{
+    size_t cap = g->tcap ? g->tcap : 64;
+    while (g->ngroups * 2 >= cap)
+        cap *= 2;
+    size_t *t = xcalloc(cap, sizeof *t);
+    for (size_t i = 0; i < g->ngroups; i++) {
+        size_t j = g->groups[i].hash & (cap - 1);
+        while (t[j])
+            j = (j + 1) & (cap - 1);
+        t[j] = i + 1;
+    }
+    free(g->table);
+    g->table = t;
+    g->tcap = cap;
+}
+
+/* The group of KEYS, made when new (*CREATED). While the keys come in
+ * order (interactions by account, each thread's share of them too), a key
+ * after the last group's is new: no table is kept (G->ordered) until a key
+ * comes before it. */
 static group *group_find(group_op *g, const value *keys, bool *created)
 {
-    pipeline *p = g->o.p;
     uint64_t h = keys_hash(keys, g->nkeys);
-    if (g->ngroups * 2 >= g->tcap) {
-        size_t cap = g->tcap ? g->tcap * 2 : 64;
-        size_t *t = xcalloc(cap, sizeof *t);
-        for (size_t i = 0; i < g->ngroups; i++) {
-            size_t j = g->groups[i].hash & (cap - 1);
-            while (t[j])
-                j = (j + 1) & (cap - 1);
-            t[j] = i + 1;
-        }
-        free(g->table);
-        g->table = t;
-        g->tcap = cap;
-    }
-    size_t j = h & (g->tcap - 1);
-    while (g->table[j]) {
-        group *gr = &g->groups[g->table[j] - 1];
-        if (gr->hash == h && keys_eq(gr->keys, keys, g->nkeys)) {
+    size_t j = 0;
+    if (g->ordered && g->ngroups) {
+        group *last = &g->groups[g->ngroups - 1];
+        int c = keys_cmp(keys, last->keys, g->nkeys);
+        if (c == 0) {
             *created = false;
-            return gr;
+            return last;
         }
-        j = (j + 1) & (g->tcap - 1);
+        if (c < 0) g->ordered = false;
+    }
+    if (!g->ordered) {
+        if (g->ngroups * 2 >= g->tcap) group_table(g);
+        j = h & (g->tcap - 1);
+        while (g->table[j]) {
+            group *gr = &g->groups[g->table[j] - 1];
+            if (gr->hash == h && keys_eq(gr->keys, keys, g->nkeys)) {
+                *created = false;
+                return gr;
+            }
+            j = (j + 1) & (g->tcap - 1);
+        }
     }
     if (g->ngroups == g->capgroups) {
         g->capgroups = g->capgroups ? g->capgroups * 2 : 64;
         g->groups = xrealloc(g->groups, g->capgroups * sizeof *g->groups);
     }
-    group *gr = &g->groups[g->ngroups];
-    gr->hash = h;
-    gr->keys = arena_alloc(p->a, sizeof(value) * (size_t)(g->nkeys ? g->nkeys : 1));
-    for (int i = 0; i < g->nkeys; i++)
-        gr->keys[i] = keep_value(p->a, keys[i]);
-    gr->accs = arena_calloc(p->a, (size_t)(g->nfns ? g->nfns : 1), sizeof(acc));
-    g->table[j] = ++g->ngroups;
+    g->groups[g->ngroups] = group_make(g, keys, h);
+    if (!g->ordered) g->table[j] = g->ngroups + 1;
     *created = true;
-    return gr;
+    return &g->groups[g->ngroups++];
 }
 
 /* Folds V, one row's argument of aggregate FN, into accumulator A. */
@@ -1157,12 +1196,7 @@ static int group_push(op *o, const prow *r)
 static int group_cmp(const void *a, const void *b, void *ctx)
 {
     const group_op *g = ctx;
-    const group *x = a, *y = b;
-    for (int i = 0; i < g->nkeys; i++) {
-        int c = value_cmp(&x->keys[i], &y->keys[i]);
-        if (c) return c;
-    }
-    return 0;
+    return keys_cmp(((const group *)a)->keys, ((const group *)b)->keys, g->nkeys);
 }
 
 static int group_done(op *o)
@@ -1173,8 +1207,9 @@ static int group_done(op *o)
         bool created;
         group_find(g, NULL, &created);
     }
-    /* groups in key order, nulls last, so results are deterministic */
-    if (g->ngroups) qsort_r(g->groups, g->ngroups, sizeof *g->groups, group_cmp, g);
+    /* groups in key order, nulls last, so results are deterministic (made
+     * in that order while G->ordered) */
+    if (g->ngroups && !g->ordered) qsort_r(g->groups, g->ngroups, sizeof *g->groups, group_cmp, g);
     int ncols = g->nkeys + g->naggs;
     value *aggvals = arena_alloc(p->a, sizeof(value) * (size_t)(g->nfns ? g->nfns : 1));
     int rc = 0;
@@ -1468,6 +1503,7 @@ static int plan_items(pipeline *p, plan_ctx *pc, item *items, int n, const char 
 static op *plan_group(pipeline *p, const stage *st, shape *sh)
 {
     group_op *g = (group_op *)new_op(p, sizeof(group_op), st, group_push, group_done);
+    g->ordered = true;
     g->o.free = group_free;
     g->o.block = group_block;
     g->keys = st->items;
@@ -1970,31 +2006,60 @@ static void *share_run(void *arg)
     return NULL;
 }
 
-/* Adds the groups of W into G: counts and exact sums add up, min and max
- * keep the better, of two equal the one from the earlier block. False when
- * both hold an inexact sum (xsum) of one group, whose digits would then
- * depend on the split. */
+/* Adds the accumulators of FROM (a group of the other thread) into TO:
+ * counts and exact sums add up, min and max keep the better, of two equal
+ * the one from the earlier block. False when both hold an inexact sum
+ * (xsum), whose digits would then depend on the split. */
+static bool group_join(group_op *g, group *to, const group *from)
+{
+    for (int k = 0; k < g->nfns; k++) {
+        acc *a = &to->accs[k];
+        const acc *b = &from->accs[k];
+        int f = g->fns[k]->op;
+        if (f == AG_SUM || f == AG_AVG) {
+            if (!xsum_join(&a->sum, &b->sum)) return false;
+        } else if ((f == AG_MIN || f == AG_MAX) && b->count) {
+            int c = a->count ? value_cmp(&b->best, &a->best) : 0;
+            if (!a->count || (f == AG_MIN ? c < 0 : c > 0) || (c == 0 && b->at < a->at)) {
+                a->best = keep_value(g->o.p->a, b->best);
+                a->at = b->at;
+            }
+        }
+        a->count += b->count;
+    }
+    return true;
+}
+
+/* Adds the groups of W into G (group_join()); false as it is. */
 static bool group_merge(group_op *g, group_op *w)
 {
+    if (g->ordered && w->ordered) { /* both in key order: merged as two sorted lists */
+        size_t ng = g->ngroups, nw = w->ngroups, n = 0, i = 0, j = 0;
+        group *out = xmalloc(sizeof *out * (ng + nw ? ng + nw : 1));
+        while (i < ng || j < nw) {
+            int c = i == ng   ? 1
+                    : j == nw ? -1
+                              : keys_cmp(g->groups[i].keys, w->groups[j].keys, g->nkeys);
+            if (c < 0) {
+                out[n++] = g->groups[i++];
+                continue;
+            }
+            out[n] = c > 0 ? group_make(g, w->groups[j].keys, w->groups[j].hash) : g->groups[i++];
+            if (!group_join(g, &out[n++], &w->groups[j++])) {
+                free(out);
+                return false;
+            }
+        }
+        free(g->groups);
+        g->groups = out;
+        g->ngroups = n;
+        g->capgroups = ng + nw ? ng + nw : 1;
+        return true;
+    }
     for (size_t i = 0; i < w->ngroups; i++) {
         bool created;
-        group *from = &w->groups[i];
-        group *to = group_find(g, from->keys, &created);
-        for (int k = 0; k < g->nfns; k++) {
-            acc *a = &to->accs[k];
-            const acc *b = &from->accs[k];
-            int f = g->fns[k]->op;
-            if (f == AG_SUM || f == AG_AVG) {
-                if (!xsum_join(&a->sum, &b->sum)) return false;
-            } else if ((f == AG_MIN || f == AG_MAX) && b->count) {
-                int c = a->count ? value_cmp(&b->best, &a->best) : 0;
-                if (!a->count || (f == AG_MIN ? c < 0 : c > 0) || (c == 0 && b->at < a->at)) {
-                    a->best = keep_value(g->o.p->a, b->best);
-                    a->at = b->at;
-                }
-            }
-            a->count += b->count;
-        }
+        group *to = group_find(g, w->groups[i].keys, &created);
+        if (!group_join(g, to, &w->groups[i])) return false;
     }
     return true;
 }
