@@ -563,9 +563,11 @@ static int select_push(op *o, const prow *r)
 /* ---- group by / agg ---- */
 
 typedef struct dset { /* a set of values, for count_distinct */
-    value *v;
+    value *v;         /* the N values in order while they come so (!HASHED), else a
+                       * table: open addressing on value_hash, CAP a power of two */
     size_t n, cap;
-    size_t last; /* the slot of the value last added or found, + 1 (0: none) */
+    size_t last; /* HASHED: the slot of the value last added or found, + 1 (0: none) */
+    bool hashed;
 } dset;
 
 typedef struct acc {
@@ -641,26 +643,48 @@ static value keep_value(arena *a, value v)
     return v;
 }
 
+/* Puts the N values of S, from V[0..N) (in order, or a table of OLDCAP
+ * slots), into a new table of CAP slots. */
+static void dset_table(dset *s, size_t oldcap, size_t cap)
+{
+    value *nv = xcalloc(cap, sizeof(value));
+    for (size_t i = 0; i < (s->hashed ? oldcap : s->n); i++) {
+        if (s->v[i].type == T_NULL) continue;
+        size_t j = value_hash(&s->v[i], 0) & (cap - 1);
+        while (nv[j].type != T_NULL)
+            j = (j + 1) & (cap - 1);
+        nv[j] = s->v[i];
+    }
+    free(s->v);
+    s->v = nv;
+    s->cap = cap;
+    s->hashed = true;
+}
+
 static bool dset_add(dset *s, value v, arena *a)
 {
-    /* rows often come grouped by the value (interactions by account): a
-     * repeat of the last one needs no hashing */
-    if (s->last && value_eq(&s->v[s->last - 1], &v)) return false;
-    /* open addressing on value_hash; the table is v[], cap a power of two */
-    if (s->n * 2 >= s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        value *nv = xcalloc(cap, sizeof(value));
-        for (size_t i = 0; i < s->cap; i++) {
-            if (s->v[i].type == T_NULL) continue;
-            size_t j = value_hash(&s->v[i], 0) & (cap - 1);
-            while (nv[j].type != T_NULL)
-                j = (j + 1) & (cap - 1);
-            nv[j] = s->v[i];
+    /* values that come in order (interactions by account) are new when
+     * after the last one: no hashing until one comes before it */
+    if (!s->hashed) {
+        int c = s->n ? value_cmp(&v, &s->v[s->n - 1]) : 1;
+        if (c == 0) return false;
+        if (c > 0) {
+            if (s->n == s->cap) {
+                s->cap = s->cap ? s->cap * 2 : 16;
+                s->v = xrealloc(s->v, s->cap * sizeof(value));
+            }
+            s->v[s->n++] = keep_value(a, v);
+            return true;
         }
-        free(s->v);
-        s->v = nv;
-        s->cap = cap;
+        size_t cap = 16;
+        while (s->n * 2 >= cap)
+            cap *= 2;
+        dset_table(s, 0, cap);
     }
+    /* rows often come grouped by the value: a repeat of the last one needs
+     * no hashing */
+    if (s->last && value_eq(&s->v[s->last - 1], &v)) return false;
+    if (s->n * 2 >= s->cap) dset_table(s, s->cap, s->cap * 2);
     size_t j = value_hash(&v, 0) & (s->cap - 1);
     while (s->v[j].type != T_NULL) {
         if (value_eq(&s->v[j], &v)) {
