@@ -593,6 +593,8 @@ typedef struct group {
     uint64_t hash;
 } group;
 
+enum { GROUP_KCOLS = 4 }; /* keys read as codes from the columns, at most */
+
 typedef struct group_op {
     op o;
     item *keys;
@@ -608,11 +610,12 @@ typedef struct group_op {
     bool ordered;    /* the groups were made in key order: no table yet */
     bool always_one; /* agg: one row even without input */
     /* rows from account columns (see group_push_cols()) */
-    int keyslot;      /* the one key is this field (text, or an integer type), or -1 */
-    int keyparent;    /* or, the one key reads the row only through parent K
-                       * (account.tier): K, and KEYSLOT is the parent's key field */
-    int *argslot;     /* [nfns]: the aggregate's argument is this field, or -1 */
-    uint32_t *bycode; /* the current block's key dictionary: group index + 1, 0 = not yet */
+    int keyslot[GROUP_KCOLS]; /* the keys are these fields (text, or an integer type) */
+    int nkeyslot;             /* (their number: 0 when not all are) */
+    int keyparent;            /* or, the one key reads the row only through parent K
+                               * (account.tier): K, and KEYSLOT[0] is the parent's key field */
+    int *argslot;             /* [nfns]: the aggregate's argument is this field, or -1 */
+    uint32_t *bycode;         /* the current block's key dictionary: group index + 1, 0 = not yet */
     uint32_t capcode;
     uint64_t serial; /* the block BYCODE is for */
     uint32_t *gi;    /* group_block(): each row's key code, then (when some
@@ -913,11 +916,31 @@ static uint32_t key_codes(const colvec *kc)
     return (kc->kind == COL_DICT ? kc->ndict : 256) + 1;
 }
 
-/* Readies g->bycode for block B, whose key column KC holds codes. */
-static void codes_of_block(group_op *g, colblock *b, const colvec *kc)
+/* The key columns of a block, each holding codes (coded_keys()): a row's
+ * code combines theirs, the first varying fastest. */
+typedef struct keycols {
+    int n;
+    const colvec *cv[GROUP_KCOLS];
+    uint32_t ncodes; /* of all: the product of their key_codes() */
+} keycols;
+
+/* The code of row I. */
+static inline uint32_t key_code(const keycols *kk, uint32_t i)
+{
+    uint32_t code = 0, mul = 1;
+    for (int k = 0; k < kk->n; k++) {
+        const colvec *kc = kk->cv[k];
+        code += (col_isnull(kc, i) ? key_codes(kc) - 1 : col_code(kc, i)) * mul;
+        mul *= key_codes(kc);
+    }
+    return code;
+}
+
+/* Readies g->bycode for block B, whose key columns are KK. */
+static void codes_of_block(group_op *g, colblock *b, const keycols *kk)
 {
     if (g->serial == b->serial) return;
-    uint32_t ncodes = key_codes(kc);
+    uint32_t ncodes = kk->ncodes;
     if (ncodes > g->capcode) {
         free(g->bycode);
         g->capcode = ncodes;
@@ -962,11 +985,11 @@ static uint32_t key_group(group_op *g, const value *key)
     return gi;
 }
 
-/* The index of the group of code CODE of key column KC (null's: the last)
- * of block B, looked up the first time the block shows it; row I has that
- * code. A key read through the parent (KC: the parent's key) is evaluated
- * on row I. -1 on error. */
-static int64_t group_of_key(group_op *g, colblock *b, const colvec *kc, uint32_t code, uint32_t i)
+/* The index of the group of code CODE of key columns KK of block B, looked
+ * up the first time the block shows it, with the keys of row I, which has
+ * that code. A key read through the parent (KK: the parent's key) is
+ * evaluated on row I. -1 on error. */
+static int64_t group_of_key(group_op *g, colblock *b, const keycols *kk, uint32_t code, uint32_t i)
 {
     if (!g->bycode[code] && g->keyparent >= 0) {
         pipeline *p = g->o.p;
@@ -980,37 +1003,40 @@ static int64_t group_of_key(group_op *g, colblock *b, const colvec *kc, uint32_t
         p->ec.a = a;
         if (e) return -1;
     } else if (!g->bycode[code]) {
-        value key = code == key_codes(kc) - 1 ? v_null()
-                    : kc->kind == COL_DICT
-                        ? col_dict_value(kc, code)
-                        : (value){.type = kc->type, .i = (int64_t)((uint64_t)kc->base + code)};
-        g->bycode[code] = key_group(g, &key) + 1;
+        value keys[GROUP_KCOLS];
+        for (int k = 0; k < kk->n; k++)
+            keys[k] = col_get(kk->cv[k], i);
+        bool created;
+        g->bycode[code] = (kk->n == 1 ? key_group(g, keys)
+                                      : (uint32_t)(group_find(g, keys, &created) - g->groups)) +
+                          1;
     }
     return g->bycode[code] - 1;
 }
 
-/* Whether block column KC can give the groups of its rows by code: it holds
- * codes, of the key's type (or of the parent's key, for a key read through
- * the parent). */
-static bool key_column(const group_op *g, const colvec *kc)
+/* The key columns of block B into *KK, when they can give the groups of its
+ * rows by code: each holds codes, of its key's type (or of the parent's key,
+ * for a key read through the parent), and there are at most 8,192 codes. */
+static bool key_columns(group_op *g, colblock *b, keycols *kk)
 {
-    return coded_keys(kc) && (g->keyparent >= 0 || kc->type == g->keys[0].e->type);
+    kk->n = g->nkeyslot;
+    kk->ncodes = 1;
+    for (int k = 0; k < kk->n; k++) {
+        const colvec *kc = kk->cv[k] = colblock_col(b, (unsigned)g->keyslot[k]);
+        if (!coded_keys(kc) || (g->keyparent < 0 && kc->type != g->keys[k].e->type)) return false;
+        kk->ncodes *= key_codes(kc);
+        if (kk->ncodes > 8192) return false;
+    }
+    return kk->n > 0;
 }
 
-/* The code of row I of a key column that holds codes. */
-static inline uint32_t key_code(const colvec *kc, uint32_t i)
+/* The group of row I of block B, whose key columns are KK: each of the
+ * block's keys is looked up once. NULL on error. */
+static group *group_of_code(group_op *g, colblock *b, const keycols *kk, uint32_t i)
 {
-    if (col_isnull(kc, i)) return key_codes(kc) - 1;
-    return col_code(kc, i);
-}
-
-/* The group of row I of block B, whose key column KC holds codes
- * (key_column()): each of the block's keys is looked up once. NULL on error. */
-static group *group_of_code(group_op *g, colblock *b, const colvec *kc, uint32_t i)
-{
-    codes_of_block(g, b, kc);
+    codes_of_block(g, b, kk);
     int64_t k =
-        group_of_key(g, b, kc, key_code(kc, i), i); /* (before reading g->groups: it may move) */
+        group_of_key(g, b, kk, key_code(kk, i), i); /* (before reading g->groups: it may move) */
     return k < 0 ? NULL : &g->groups[k];
 }
 
@@ -1021,9 +1047,9 @@ static group *group_of_code(group_op *g, colblock *b, const colvec *kc, uint32_t
 static int group_push_cols(group_op *g, const prow *r)
 {
     pipeline *p = g->o.p;
-    const colvec *kc = colblock_col(r->cb, (unsigned)g->keyslot);
-    if (!key_column(g, kc)) return 0;
-    group *gr = group_of_code(g, r->cb, kc, r->ci);
+    keycols kk;
+    if (!key_columns(g, r->cb, &kk)) return 0;
+    group *gr = group_of_code(g, r->cb, &kk, r->ci);
     if (!gr) return -1;
     for (int i = 0; i < g->nfns; i++) {
         const node *fn = g->fns[i];
@@ -1100,8 +1126,8 @@ static void fold_codes(group_op *g, const uint32_t *codes, const uint32_t *sel, 
 static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
 {
     group_op *g = (group_op *)o;
-    const colvec *kc = g->keyslot >= 0 ? colblock_col(b, (unsigned)g->keyslot) : NULL;
-    bool fits = kc && key_column(g, kc);
+    keycols kk;
+    bool fits = key_columns(g, b, &kk);
     for (int i = 0; i < g->nfns && fits; i++)
         fits = block_agg(g, b, i);
     if (!fits) return push_rows(o, b, sel, n);
@@ -1109,8 +1135,8 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
         free(g->gi);
         g->gi = xmalloc(sizeof *g->gi * (g->capgi = n));
     }
-    uint32_t ncodes = key_codes(kc);
-    codes_of_block(g, b, kc);
+    uint32_t ncodes = kk.ncodes;
+    codes_of_block(g, b, &kk);
     if (ncodes > g->capsum) {
         g->capsum = ncodes;
         g->all = xrealloc(g->all, sizeof *g->all * ncodes);
@@ -1122,11 +1148,11 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
     g->sumslot = -2;
     uint32_t *codes = g->gi;
     for (uint32_t j = 0; j < n; j++) {
-        uint32_t i = sel ? sel[j] : j, c = codes[j] = key_code(kc, i);
+        uint32_t i = sel ? sel[j] : j, c = codes[j] = key_code(&kk, i);
         if (!g->all[c]++) g->first[c] = i;
     }
     for (uint32_t c = 0; c < ncodes; c++) /* every key of the block has its group */
-        if (g->all[c] && group_of_key(g, b, kc, c, g->first[c]) < 0) return -1;
+        if (g->all[c] && group_of_key(g, b, &kk, c, g->first[c]) < 0) return -1;
     bool rows = false;
     for (int f = 0; f < g->nfns; f++) {
         const node *fn = g->fns[f];
@@ -1197,7 +1223,7 @@ static int group_push(op *o, const prow *r)
     group_op *g = (group_op *)o;
     pipeline *p = o->p;
     bind_row(p, r);
-    if (r->cb && g->keyslot >= 0) {
+    if (r->cb && g->nkeyslot) {
         p->ec.a = &p->scratch;
         int k = group_push_cols(g, r);
         arena_reset(&p->scratch);
@@ -1552,17 +1578,22 @@ static op *plan_group(pipeline *p, const stage *st, shape *sh)
     g->fns = pc.aggs;
     g->nfns = pc.naggs;
     /* what group_push_cols() can read straight from the columns */
-    const node *k0 = g->nkeys == 1 ? g->keys[0].e : NULL;
-    g->keyslot = sh->src && k0 && k0->kind == N_FIELD && k0->scope == SC_REC &&
-                         (k0->type == T_TEXT || k0->type == T_INT || k0->type == T_BOOL ||
-                          k0->type == T_DATE || k0->type == T_DATETIME)
-                     ? k0->slot
-                     : -1;
-    g->keyparent = sh->src && k0 ? parent_only(k0) : -1;
-    if (g->keyparent >= 0)
-        g->keyslot = pc.parents[g->keyparent].key_slot;
-    else
+    for (int i = 0; sh->src && i < g->nkeys && i < GROUP_KCOLS; i++) {
+        const node *k = g->keys[i].e;
+        if (k->kind != N_FIELD || k->scope != SC_REC ||
+            (k->type != T_TEXT && k->type != T_INT && k->type != T_BOOL && k->type != T_DATE &&
+             k->type != T_DATETIME))
+            break;
+        g->keyslot[i] = k->slot;
+        if (i == g->nkeys - 1) g->nkeyslot = g->nkeys;
+    }
+    g->keyparent = sh->src && g->nkeys == 1 ? parent_only(g->keys[0].e) : -1;
+    if (g->keyparent >= 0) {
+        g->keyslot[0] = pc.parents[g->keyparent].key_slot;
+        g->nkeyslot = 1;
+    } else {
         g->keyparent = -1;
+    }
     g->argslot = arena_alloc(p->a, sizeof(int) * (size_t)(g->nfns ? g->nfns : 1));
     for (int i = 0; i < g->nfns; i++) {
         const node *a0 = g->fns[i]->n > 0 ? g->fns[i]->a[0] : NULL;

@@ -159,6 +159,11 @@ queries=(
     'accounts where manager.active = false and tier <= 2 | count'
     'accounts where manager.region is null | count'
     'accounts where manager.capacity > 50 and manager.region != "NA" | group by manager.region agg count()'
+    # groups by several keys held as codes (a row's code combines theirs)
+    'interactions | group by kind, manager agg count(), sum(amount), min(at), median(amount)'
+    'accounts | group by tier, region, stage agg count(), max(revenue), count_distinct(industry)'
+    'accounts where tier is null or stage = "closed" | group by stage, tier agg count(), sum(orders)'
+    'accounts | group by tier, region, stage, industry, manager agg count() as n | where n > 1'
     # groups by a key read through the parent (looked up once per parent of a block)
     'interactions | group by account.tier agg count(), sum(amount), min(at), max(amount), avg(nps)'
     'interactions where kind = "order" | group by upper(account.region) as r agg count(), median(amount), count_distinct(account)'
