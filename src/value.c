@@ -510,6 +510,20 @@ int format_num(double n, char *buf)
         return (int)(memcpy(buf, "-inf", 5), 4);
     }
     if (n == trunc(n) && fabs(n) <= 1e15) return format_i64((int64_t)n, buf); /* -0.0 becomes 0 */
+    if (fabs(n) < 1e13) { /* a whole count of hundredths (a price) as %.15g prints it: the */
+        int64_t k = llround(n * 100); /* decimal has at most 15 digits, so it is the one */
+        if ((double)k / 100.0 == n) { /* nearest the double */
+            uint64_t u = k < 0 ? (uint64_t)-k : (uint64_t)k;
+            int len = 0;
+            if (k < 0) buf[len++] = '-';
+            len += format_i64((int64_t)(u / 100), buf + len);
+            buf[len++] = '.';
+            buf[len++] = (char)('0' + u / 10 % 10);
+            if (u % 10) buf[len++] = (char)('0' + u % 10);
+            buf[len] = 0;
+            return len;
+        }
+    }
     int len = snprintf(buf, FMT_BUF, "%.15g", n);
     if (len == 2 && buf[0] == '-' && buf[1] == '0') return (int)(memcpy(buf, "0", 2), 1);
     return c_point(buf, len);

@@ -633,6 +633,25 @@ static void test_format_num(void **state)
     check_fmt(INFINITY, "inf");
     check_fmt(-INFINITY, "-inf");
     check_fmt(-1e-300, "-1e-300");
+    check_fmt(146924.69, "146924.69");
+    check_fmt(-0.05, "-0.05");
+    check_fmt(0.1, "0.1");
+    check_fmt(-12.3, "-12.3");
+    check_fmt(9999999999999.99, "9999999999999.99");
+    check_fmt(0.995, "0.995");
+    /* whole counts of hundredths (printed without printf) as %.15g prints
+     * them, over every magnitude up to 1e13 */
+    char buf[FMT_BUF], want[FMT_BUF];
+    uint64_t x = 7;
+    for (int i = 0; i < 200000; i++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        int64_t k = (int64_t)((x >> 11) % (UINT64_C(1) << (1 + i % 50)));
+        double n = (double)(i & 1 ? -k : k) / 100.0;
+        format_num(n, buf);
+        snprintf(want, sizeof want, "%.15g", n);
+        if (strcmp(buf, strcmp(want, "-0") ? want : "0") != 0)
+            fail_msg("%.17g: \"%s\", %%.15g gives \"%s\"", n, buf, want);
+    }
 }
 
 /* Dates, datetimes, periods and durations in their text forms. */
