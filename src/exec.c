@@ -623,7 +623,7 @@ typedef struct group_op {
     uint32_t capgi;
     /* group_block(): per key code of the block, the rows, and the non-null
      * rows and sum of offsets of column SUMSLOT */
-    uint32_t *all, *cnt, *first; /* FIRST: a row of each key code */
+    uint32_t *all, *cnt, *row; /* ROW: a row of each key code */
     uint64_t *sum;
     uint32_t capsum;
     int sumslot;
@@ -921,17 +921,18 @@ static uint32_t key_codes(const colvec *kc)
 typedef struct keycols {
     int n;
     const colvec *cv[GROUP_KCOLS];
-    uint32_t ncodes; /* of all: the product of their key_codes() */
+    uint32_t null[GROUP_KCOLS]; /* each one's code of null: key_codes() - 1 */
+    uint32_t mul[GROUP_KCOLS];  /* the product of the key_codes() of those before */
+    uint32_t ncodes;            /* of all: the product of their key_codes() */
 } keycols;
 
 /* The code of row I. */
 static inline uint32_t key_code(const keycols *kk, uint32_t i)
 {
-    uint32_t code = 0, mul = 1;
-    for (int k = 0; k < kk->n; k++) {
+    uint32_t code = col_isnull(kk->cv[0], i) ? kk->null[0] : col_code(kk->cv[0], i);
+    for (int k = 1; k < kk->n; k++) {
         const colvec *kc = kk->cv[k];
-        code += (col_isnull(kc, i) ? key_codes(kc) - 1 : col_code(kc, i)) * mul;
-        mul *= key_codes(kc);
+        code += (col_isnull(kc, i) ? kk->null[k] : col_code(kc, i)) * kk->mul[k];
     }
     return code;
 }
@@ -1002,14 +1003,19 @@ static int64_t group_of_key(group_op *g, colblock *b, const keycols *kk, uint32_
         arena_reset(&p->scratch);
         p->ec.a = a;
         if (e) return -1;
+    } else if (!g->bycode[code] && kk->n == 1) { /* the value of the code, no row needed */
+        const colvec *kc = kk->cv[0];
+        value key = code == kk->null[0] ? v_null()
+                    : kc->kind == COL_DICT
+                        ? col_dict_value(kc, code)
+                        : (value){.type = kc->type, .i = (int64_t)((uint64_t)kc->base + code)};
+        g->bycode[code] = key_group(g, &key) + 1;
     } else if (!g->bycode[code]) {
         value keys[GROUP_KCOLS];
         for (int k = 0; k < kk->n; k++)
             keys[k] = col_get(kk->cv[k], i);
         bool created;
-        g->bycode[code] = (kk->n == 1 ? key_group(g, keys)
-                                      : (uint32_t)(group_find(g, keys, &created) - g->groups)) +
-                          1;
+        g->bycode[code] = (uint32_t)(group_find(g, keys, &created) - g->groups) + 1;
     }
     return g->bycode[code] - 1;
 }
@@ -1024,6 +1030,8 @@ static bool key_columns(group_op *g, colblock *b, keycols *kk)
     for (int k = 0; k < kk->n; k++) {
         const colvec *kc = kk->cv[k] = colblock_col(b, (unsigned)g->keyslot[k]);
         if (!coded_keys(kc) || (g->keyparent < 0 && kc->type != g->keys[k].e->type)) return false;
+        kk->null[k] = key_codes(kc) - 1;
+        kk->mul[k] = kk->ncodes;
         kk->ncodes *= key_codes(kc);
         if (kk->ncodes > 8192) return false;
     }
@@ -1141,18 +1149,23 @@ static int group_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
         g->capsum = ncodes;
         g->all = xrealloc(g->all, sizeof *g->all * ncodes);
         g->cnt = xrealloc(g->cnt, sizeof *g->cnt * ncodes);
-        g->first = xrealloc(g->first, sizeof *g->first * ncodes);
+        g->row = xrealloc(g->row, sizeof *g->row * ncodes);
         g->sum = xrealloc(g->sum, sizeof *g->sum * ncodes);
     }
     memset(g->all, 0, sizeof *g->all * ncodes);
     g->sumslot = -2;
     uint32_t *codes = g->gi;
-    for (uint32_t j = 0; j < n; j++) {
-        uint32_t i = sel ? sel[j] : j, c = codes[j] = key_code(&kk, i);
-        if (!g->all[c]++) g->first[c] = i;
-    }
+    if (kk.n == 1 && g->keyparent < 0) /* the codes give the keys */
+        for (uint32_t j = 0; j < n; j++)
+            g->all[codes[j] = key_code(&kk, sel ? sel[j] : j)]++;
+    else /* the keys are read (or evaluated) on a row of each code: the last */
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t i = sel ? sel[j] : j, c = codes[j] = key_code(&kk, i);
+            g->all[c]++;
+            g->row[c] = i;
+        }
     for (uint32_t c = 0; c < ncodes; c++) /* every key of the block has its group */
-        if (g->all[c] && group_of_key(g, b, &kk, c, g->first[c]) < 0) return -1;
+        if (g->all[c] && group_of_key(g, b, &kk, c, g->row[c]) < 0) return -1;
     bool rows = false;
     for (int f = 0; f < g->nfns; f++) {
         const node *fn = g->fns[f];
@@ -1298,7 +1311,7 @@ static void group_free(op *o)
     free(g->gi);
     free(g->all);
     free(g->cnt);
-    free(g->first);
+    free(g->row);
     free(g->sum);
     free(g->kcache);
 }
