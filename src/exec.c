@@ -1022,7 +1022,7 @@ static int64_t group_of_key(group_op *g, colblock *b, const keycols *kk, uint32_
 
 /* The key columns of block B into *KK, when they can give the groups of its
  * rows by code: each holds codes, of its key's type (or of the parent's key,
- * for a key read through the parent), and there are at most 8,192 codes. */
+ * for a key read through the parent), and several make at most 8,192. */
 static bool key_columns(group_op *g, colblock *b, keycols *kk)
 {
     kk->n = g->nkeyslot;
@@ -1033,7 +1033,7 @@ static bool key_columns(group_op *g, colblock *b, keycols *kk)
         kk->null[k] = key_codes(kc) - 1;
         kk->mul[k] = kk->ncodes;
         kk->ncodes *= key_codes(kc);
-        if (kk->ncodes > 8192) return false;
+        if (k > 0 && kk->ncodes > 8192) return false;
     }
     return kk->n > 0;
 }
@@ -1048,8 +1048,8 @@ static group *group_of_code(group_op *g, colblock *b, const keycols *kk, uint32_
     return k < 0 ? NULL : &g->groups[k];
 }
 
-/* group_push() of row R->ci of a block of columns, when the key is a field
- * held there as codes (coded_keys()) of the key's type; aggregates of a
+/* group_push() of row R->ci of a block of columns, when the keys are fields
+ * held there as codes (key_columns()); aggregates of a
  * field read it without the tree walk. 1 when done, 0 when the block is not
  * of that form. */
 static int group_push_cols(group_op *g, const prow *r)
