@@ -510,9 +510,12 @@ int format_num(double n, char *buf)
         return (int)(memcpy(buf, "-inf", 5), 4);
     }
     if (n == trunc(n) && fabs(n) <= 1e15) return format_i64((int64_t)n, buf); /* -0.0 becomes 0 */
-    if (fabs(n) < 1e13) { /* a whole count of hundredths (a price) as %.15g prints it: the */
-        int64_t k = llround(n * 100); /* decimal has at most 15 digits, so it is the one */
-        if ((double)k / 100.0 == n) { /* nearest the double */
+    /* A whole count of hundredths (a price), as %.15g prints it without
+     * printf: below 1e13 its decimal has at most 15 digits, so it is the
+     * one %.15g finds nearest the double. */
+    if (fabs(n) < 1e13) {
+        int64_t k = llround(n * 100);
+        if ((double)k / 100.0 == n) {
             uint64_t u = k < 0 ? (uint64_t)-k : (uint64_t)k;
             int len = 0;
             if (k < 0) buf[len++] = '-';

@@ -193,7 +193,8 @@ queries=(
     'accounts | sort strategic desc, id | limit 8'
     'accounts | sort tier, created desc, id | limit 100 | select id, tier, created'
 )
-# errors: one found before any row is read, one after 499 rows were printed
+# errors: one found before any row is read, two raised by a condition or a
+# group key read through the parent, one after 499 rows were printed
 errors=(
     'accounts where revenue = "big" | count'
     'interactions where account.tier * 9223372036854775807 > 1 and kind = "order" | count'

@@ -639,8 +639,8 @@ static void test_format_num(void **state)
     check_fmt(-12.3, "-12.3");
     check_fmt(9999999999999.99, "9999999999999.99");
     check_fmt(0.995, "0.995");
-    /* whole counts of hundredths (printed without printf) as %.15g prints
-     * them, over every magnitude up to 1e13 */
+    /* whole counts of hundredths (printed without printf below 1e13) as
+     * %.15g prints them, over every magnitude up to 1.1e13 */
     char buf[FMT_BUF], want[FMT_BUF];
     uint64_t x = 7;
     for (int i = 0; i < 200000; i++) {
