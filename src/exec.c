@@ -380,6 +380,9 @@ static int sort_cmp(const void *a, const void *b, void *ctx)
 {
     const sort_op *s = ctx;
     const sort_row *x = a, *y = b;
+    /* Ctrl-C: every pair equal, so that a sort of millions ends at once
+     * (its order no longer matters; the caller then stops) */
+    if (exec_cancelled(s->o.p->s)) return 0;
     for (int i = 0; i < s->nkeys; i++) {
         const value *u = &x->keys[i], *v = &y->keys[i];
         bool un = u->type == T_NULL, vn = v->type == T_NULL;
@@ -1259,6 +1262,7 @@ static int group_push(op *o, const prow *r)
 static int group_cmp(const void *a, const void *b, void *ctx)
 {
     const group_op *g = ctx;
+    if (exec_cancelled(g->o.p->s)) return 0; /* as sort_cmp() */
     return keys_cmp(((const group *)a)->keys, ((const group *)b)->keys, g->nkeys);
 }
 
@@ -2098,7 +2102,8 @@ static bool group_join(group_op *g, group *to, const group *from)
     return true;
 }
 
-/* Adds the groups of W into G (group_join()); false as it is. */
+/* Adds the groups of W into G (group_join()); false as it is, or when the
+ * statement is cancelled. */
 static bool group_merge(group_op *g, group_op *w)
 {
     if (g->ordered && w->ordered) { /* both in key order: merged as two sorted lists */
@@ -2125,6 +2130,7 @@ static bool group_merge(group_op *g, group_op *w)
         return true;
     }
     for (size_t i = 0; i < w->ngroups; i++) {
+        if ((i & 0x3FFF) == 0 && exec_cancelled(g->o.p->s)) return false;
         bool created;
         group *to = group_find(g, w->groups[i].keys, &created);
         if (!group_join(g, to, &w->groups[i])) return false;
@@ -2186,7 +2192,7 @@ static int push_cols_shared(pipeline *p, const stmt *st, op *first, store_cols *
         else if (ret == 0 && sink->push == kpi_push)
             ret = kpi_merge(((kpi_op *)sink)->k, ((kpi_op *)w.sink)->k) ? 0 : 2;
         else if (ret == 0 && !group_merge((group_op *)sink, (group_op *)w.sink))
-            ret = 2;
+            ret = exec_cancelled(p->s) ? diag_setf(p->d, DIAG_INTERRUPT, "interrupted") : 2;
     }
     for (op *o = w.q.ops; o; o = o->all)
         o->free(o);
