@@ -1575,22 +1575,15 @@ static int term_block(const fterm *t, const colvec *cv, const uint32_t *in, uint
             pass[k] = term_run(t, col_dict_value(cv, k)) > 0;
         KEEP_IF(HAS(i) && pass[col_code(cv, i)]);
     }
-    urange u;
+    urange u; /* (every comparison and range of integers, most of prices) */
     if (term_urange(t, cv, &u)) return keep_urange(cv, u, in, m, out);
-    if (cv->kind == COL_INT && cv->type == t->type) {
-        if (t->kind == FT_CMP) KEEP_CMP(t->op, col_int(cv, i), t->k.i);
-        if (t->kind == FT_RANGE && t->closed)
-            KEEP_IF(HAS(i) && (col_int(cv, i) >= t->lo && col_int(cv, i) <= t->hi) != t->op);
-        if (t->kind == FT_RANGE)
-            KEEP_IF(HAS(i) && (col_int(cv, i) >= t->lo && col_int(cv, i) < t->hi) != t->op);
-        if (t->kind == FT_INLIST && cv->width <= 1) { /* a byte of offsets: a table of 256 */
-            uint8_t member[256] = {0};
-            for (int k = 0; k < t->nlist; k++) {
-                uint64_t off = (uint64_t)t->list[k].i - (uint64_t)cv->base;
-                if (off < 256) member[off] = 1;
-            }
-            KEEP_IF(HAS(i) && member[col_code(cv, i)] != t->op);
+    if (cv->kind == COL_INT && cv->type == t->type && t->kind == FT_INLIST && cv->width <= 1) {
+        uint8_t member[256] = {0}; /* a byte of offsets: a table of 256 */
+        for (int k = 0; k < t->nlist; k++) {
+            uint64_t off = (uint64_t)t->list[k].i - (uint64_t)cv->base;
+            if (off < 256) member[off] = 1;
         }
+        KEEP_IF(HAS(i) && member[col_code(cv, i)] != t->op);
     }
     if (cv->kind == COL_HUND && t->type == T_NUM && !isnan(t->k.n)) {
         if (t->kind == FT_CMP) KEEP_CMP(t->op, col_num(cv, i), t->k.n);

@@ -719,10 +719,7 @@ static int keys_cmp(const value *a, const value *b, int n)
 static group group_make(group_op *g, const value *keys, uint64_t h)
 {
     arena *a = g->o.p->a;
-    group gr = {.hash = h};
-    gr.keys = arena_alloc(a, sizeof(value) * (size_t)(g->nkeys ? g->nkeys : 1));
-    for (int i = 0; i < g->nkeys; i++)
-        gr.keys[i] = keep_value(a, keys[i]);
+    group gr = {.hash = h, .keys = keep_keys(a, keys, g->nkeys)};
     gr.accs = arena_calloc(a, (size_t)(g->nfns ? g->nfns : 1), sizeof(acc));
     return gr;
 }
