@@ -460,8 +460,43 @@ static bool is_orderable(int t)
     return t != T_PERIOD && t != T_DURATION;
 }
 
+/* Whether column name NAME is the source text S (LEN bytes), blanks outside quotes aside. */
+static bool same_text(const char *name, const char *s, size_t len)
+{
+    const char *e = s + len;
+    char q = 0; /* the open quote of either side (they match up to here) */
+    for (;;) {
+        if (!q) {
+            while (*name == ' ' || *name == '\t' || *name == '\n' || *name == '\r')
+                name++;
+            while (s < e && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+                s++;
+        }
+        if (s == e || !*name) return s == e && !*name;
+        if (*name != *s) return false;
+        if (q ? *s == q : (*s == '"' || *s == '\'' || *s == '`')) q = q ? 0 : *s;
+        name++, s++;
+    }
+}
+
+/* The column of computed rows named by aggregate call N's text, or -1. */
+static int agg_column(const plan_ctx *pc, const node *n)
+{
+    for (int i = 0; pc->src && pc->entity < 0 && i < pc->ncols; i++)
+        if (same_text(pc->colnames[i], pc->src + n->off, n->len)) return i;
+    return -1;
+}
+
 static int plan_agg(plan_ctx *pc, node *n)
 {
+    int col = pc->allow_agg ? -1 : agg_column(pc, n);
+    if (col >= 0) { /* the column an earlier agg made: read it as a field */
+        n->kind = N_FIELD;
+        n->n = 0;
+        n->qual = NULL;
+        n->name = pc->colnames[col];
+        return resolve_field(pc, n);
+    }
     if (!pc->allow_agg)
         return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len,
                         "aggregate %s() is only allowed in 'group by … agg' or 'agg'",

@@ -46,8 +46,10 @@ typedef struct plan_ctx {
     int ncols; /* computed rows: columns */
     const char *const *colnames;
     const uint8_t *coltypes;
-    bool allow_agg; /* aggregates allowed (group/agg items) */
-    node **aggs;    /* OUT: aggregate nodes met, in order; arena */
+    const char *src; /* computed rows: statement text, so that an aggregate call outside an agg
+                        names the column of the same text (`sort count() desc` after a group) */
+    bool allow_agg;  /* aggregates allowed (group/agg items) */
+    node **aggs;     /* OUT: aggregate nodes met, in order; arena */
     int naggs, aggcap;
     regex_obj **regexes; /* IN/OUT: list of compiled regexes to free; see eval_free_regexes() */
 } plan_ctx;

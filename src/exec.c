@@ -134,6 +134,7 @@ static void plan_for(pipeline *p, plan_ctx *pc, const shape *sh)
         pc->ncols = sh->ncols;
         pc->colnames = sh->names;
         pc->coltypes = sh->types;
+        pc->src = p->src;
     }
     pc->aggs = NULL;
     pc->naggs = pc->aggcap = 0;
