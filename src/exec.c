@@ -1553,6 +1553,74 @@ static int bind_agg_fields(pipeline *p, node *n, bool inside, const item *keys, 
     return 0;
 }
 
+/* The columns a row of source shape SH shows: the record's fields but those an
+ * added field shadows (their slots in *SLOTS), then the added fields. Their
+ * names and types go to arrays from P's arena; returns how many are the
+ * record's (*NREC) plus added ones. */
+static int src_columns(pipeline *p, const shape *sh, const char ***names, uint8_t **types,
+                       int **slots, int *nrec)
+{
+    const schema *sc = store_schema(p->txn, p->entity);
+    int max = sc->n + sh->ext.n, n = 0;
+    *names = arena_alloc(p->a, sizeof(char *) * (size_t)(max ? max : 1));
+    *types = arena_alloc(p->a, (size_t)(max ? max : 1));
+    *slots = arena_alloc(p->a, sizeof(int) * (size_t)(max ? max : 1));
+    for (int i = 0; i < sc->n; i++) {
+        bool shadowed = false;
+        for (int k = 0; k < sh->ext.n && !shadowed; k++)
+            shadowed = strcmp(sh->ext.names[k], sc->f[i].name) == 0;
+        if (shadowed) continue;
+        (*slots)[n] = i, (*names)[n] = sc->f[i].name, (*types)[n] = sc->f[i].type;
+        n++;
+    }
+    *nrec = n;
+    for (int k = 0; k < sh->ext.n; k++, n++)
+        (*slots)[n] = k, (*names)[n] = sh->ext.names[k], (*types)[n] = sh->ext.types[k];
+    return n;
+}
+
+/* The items of select stage SG into *OUT, each `*` made one field item per
+ * column of input shape SH (bound to it, pointing at the `*`). Returns their
+ * number. */
+static int star_items(pipeline *p, const stage *sg, const shape *sh, item **out)
+{
+    int nstar = 0, ncols = sh->ncols, nrec = 0;
+    for (int i = 0; i < sg->nitems; i++)
+        nstar += sg->items[i].star;
+    *out = sg->items;
+    if (!nstar) return sg->nitems;
+    const char **names = sh->names;
+    const uint8_t *types = sh->types;
+    int *slots = NULL;
+    if (sh->src) {
+        uint8_t *t;
+        ncols = src_columns(p, sh, &names, &t, &slots, &nrec);
+        types = t;
+    }
+    int n = 0;
+    item *v = arena_alloc(p->a, sizeof(item) * (size_t)(sg->nitems + nstar * ncols));
+    for (int i = 0; i < sg->nitems; i++) {
+        if (!sg->items[i].star) {
+            v[n++] = sg->items[i];
+            continue;
+        }
+        const node *at = sg->items[i].e;
+        for (int c = 0; c < ncols; c++) {
+            node *f = arena_calloc(p->a, 1, sizeof *f);
+            f->kind = N_FIELD;
+            f->off = at->off, f->len = at->len;
+            f->bound = true;
+            f->name = names[c];
+            f->type = types[c];
+            f->scope = !sh->src ? SC_COL : c < nrec ? SC_REC : SC_EXT;
+            f->slot = sh->src ? slots[c] : c;
+            v[n++] = (item){.e = f};
+        }
+    }
+    *out = v;
+    return n;
+}
+
 /* Plans a list of items against SH; fills names and types of the output columns. */
 static int plan_items(pipeline *p, plan_ctx *pc, item *items, int n, const char **names,
                       uint8_t *types)
@@ -1630,27 +1698,10 @@ static op *plan_sink(pipeline *p, const stage *st, const shape *sh)
     const char **names = sh->names;
     int ncols = sh->ncols;
     if (sh->src) {
-        /* the record's fields, but those an added field shadows; then the added fields */
-        const schema *sc = store_schema(p->txn, p->entity);
-        int max = sc->n + sh->ext.n;
-        names = arena_alloc(p->a, sizeof(char *) * (size_t)(max ? max : 1));
-        uint8_t *types = arena_alloc(p->a, (size_t)(max ? max : 1));
-        int *slots =
-            sh->ext.n ? arena_alloc(p->a, sizeof(int) * (size_t)(sc->n ? sc->n : 1)) : NULL;
-        ncols = 0;
-        for (int i = 0; i < sc->n; i++) {
-            bool shadowed = false;
-            for (int k = 0; k < sh->ext.n && !shadowed; k++)
-                shadowed = strcmp(sh->ext.names[k], sc->f[i].name) == 0;
-            if (shadowed) continue;
-            if (slots) slots[ncols] = i;
-            names[ncols] = sc->f[i].name, types[ncols] = sc->f[i].type;
-            ncols++;
-        }
-        s->nrec = ncols;
-        s->slots = slots;
-        for (int k = 0; k < sh->ext.n; k++, ncols++)
-            names[ncols] = sh->ext.names[k], types[ncols] = sh->ext.types[k];
+        uint8_t *types;
+        int *slots;
+        ncols = src_columns(p, sh, &names, &types, &slots, &s->nrec);
+        s->slots = sh->ext.n ? slots : NULL;
         s->types = types;
         s->buf = xmalloc(sizeof(value) * (size_t)(ncols ? ncols : 1));
         s->src = true;
@@ -1734,8 +1785,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
         }
         case S_SELECT: {
             select_op *s = (select_op *)new_op(p, sizeof(select_op), sg, select_push, NULL);
-            s->items = sg->items;
-            s->n = sg->nitems;
+            s->n = star_items(p, sg, &sh, &s->items);
             const char **names = arena_alloc(p->a, sizeof(char *) * (size_t)s->n);
             uint8_t *types = arena_alloc(p->a, (size_t)s->n);
             if (plan_items(p, &pc, s->items, s->n, names, types)) return NULL;

@@ -679,12 +679,20 @@ static node *expr(parser *p)
 /* ---- stages ---- */
 
 /* item -> expr [ AS name ] */
-static bool item_list(parser *p, item **out, int *n, bool sortkeys)
+/* A list of items: sort keys (SORTKEYS: asc/desc), else expressions with `as`;
+ * STAR: `*` may stand for every input column (select). */
+static bool item_list(parser *p, item **out, int *n, bool sortkeys, bool star)
 {
     int cap = 0, k = 0;
     item *v = NULL;
     do {
         item *it = push_elem(p, &v, k++, &cap, sizeof *it);
+        if (star && p->t.kind == TK_STAR) {
+            it->e = new_node(p, N_LIT, p->t.off, p->t.len); /* a placeholder: plan_select() */
+            it->star = true;
+            next(p);
+            continue;
+        }
         if (!(it->e = expr(p))) return false;
         if (sortkeys) {
             if (accept_kw(p, "desc"))
@@ -943,7 +951,7 @@ static bool kpi_stage(parser *p, stage *s)
         *(uint8_t *)push_elem(p, &s->kpis, s->nkpis++, &cap, 1) = (uint8_t)k;
         next(p);
     } while (accept(p, TK_COMMA));
-    if (accept_kw(p, "by") && !item_list(p, &s->items, &s->nitems, false)) return false;
+    if (accept_kw(p, "by") && !item_list(p, &s->items, &s->nitems, false, false)) return false;
     s->per_off = p->t.off;
     if (accept_kw(p, "over")) {
         if (!period_arg(p, &s->period)) return false;
@@ -1003,7 +1011,7 @@ static bool stage_rule(parser *p, stage *s)
     if (accept_kw(p, "sort")) {
         s->kind = S_SORT;
         accept_kw(p, "by"); /* "sort by x" reads naturally too */
-        return item_list(p, &s->items, &s->nitems, true);
+        return item_list(p, &s->items, &s->nitems, true, false);
     }
     if (accept_kw(p, "limit")) {
         s->kind = S_LIMIT;
@@ -1014,17 +1022,17 @@ static bool stage_rule(parser *p, stage *s)
     }
     if (accept_kw(p, "select")) {
         s->kind = S_SELECT;
-        return item_list(p, &s->items, &s->nitems, false);
+        return item_list(p, &s->items, &s->nitems, false, true);
     }
     if (accept_kw(p, "group")) {
         s->kind = S_GROUP;
-        if (!expect_kw(p, "by") || !item_list(p, &s->items, &s->nitems, false)) return false;
-        if (accept_kw(p, "agg")) return item_list(p, &s->aggs, &s->naggs, false);
+        if (!expect_kw(p, "by") || !item_list(p, &s->items, &s->nitems, false, false)) return false;
+        if (accept_kw(p, "agg")) return item_list(p, &s->aggs, &s->naggs, false, false);
         return true;
     }
     if (accept_kw(p, "agg")) {
         s->kind = S_AGG;
-        return item_list(p, &s->aggs, &s->naggs, false);
+        return item_list(p, &s->aggs, &s->naggs, false, false);
     }
     if (accept_kw(p, "count")) {
         s->kind = S_COUNT;

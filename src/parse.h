@@ -119,7 +119,8 @@ struct node {
     uint8_t type;      /* static type set by the planner (vtype; T_NULL = unknown or null) */
     bool negate;       /* not in, not between, is not null, !~ */
     bool has_else;     /* N_CASE */
-    bool bound;        /* N_FIELD resolved before planning (a group key in an agg item) */
+    bool bound;        /* N_FIELD resolved before planning (a group key in an agg item, a
+                          column of select's `*`) */
     uint16_t depth;    /* height of the tree below: bounded so that planning and evaluation
                           (which recurse) never exhaust the stack */
     uint32_t off, len; /* source span */
@@ -180,6 +181,7 @@ typedef struct item {
     node *e;
     const char *name; /* AS name, or NULL: the planner names it */
     bool desc;        /* sort keys */
+    bool star;        /* select's `*`: every column of the input (E: where the `*` is) */
 } item;
 
 typedef struct stage {

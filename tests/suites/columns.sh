@@ -131,6 +131,8 @@ queries=(
     'accounts where orders >= 15 | select id, orders, lifetime_revenue, lifetime_revenue / orders as per_order, first_order, last_order, last_contact'
     'accounts | select id, if(revenue >= 1M, "big", "small") as size, case when tier = 1 then "I" when tier = 2 then "II" else "III" end as roman, year(created) as y | limit 40 offset 2000'
     'accounts | select id, revenue / 1k as k | where k > 500 | sort k desc, id'
+    'accounts where tier = 1 | select *, revenue / 1k as k | limit 300'
+    'interactions where kind = "ticket" | select account.name, * | limit 500'
     'accounts where tier = 1 | limit 60'
     'accounts where stage in ("at_risk", "onboarding") | select id, stage, tier, region, industry, manager, created, closed, website, employees | limit 200 offset 50'
     'accounts where website = "" or website is null or len(name) > 100 | group by website, len(name) > 100 as long agg count()'
