@@ -633,7 +633,23 @@ typedef struct group_op {
     int sumslot;
     struct keycache *kcache; /* see key_group() */
     uint32_t nkcache;
+    struct keydict *kd; /* [nkeyslot] several keys held as codes: see combo_group() */
+    uint64_t *cword;    /* their combinations met, as words of key ids (open addressing) */
+    uint32_t *cgi;      /* and each one's group index + 1, 0 = empty slot */
+    size_t ncomb, capcomb;
+    size_t chits; /* lookups that found their combination in that table */
+    bool nocombo; /* the table did not pay: most combinations were new */
 } group_op;
+
+/* The distinct values of one of several group keys held as codes, each with
+ * a dense id (see combo_group()). */
+typedef struct keydict {
+    value *v;        /* [n] by id (text in the pipeline's arena) */
+    uint32_t *table; /* open addressing: id + 1, 0 = empty; CAP slots */
+    uint32_t n, cap;
+    uint32_t *bycode; /* the current block's codes: id + 1, 0 = not yet */
+    uint32_t capcode;
+} keydict;
 
 /* A key of few bytes and the index of its group (see key_group()). */
 enum { KCACHE_BITS = 11 };
@@ -949,7 +965,111 @@ static void codes_of_block(group_op *g, colblock *b, const keycols *kk)
         g->bycode = xmalloc(sizeof *g->bycode * g->capcode);
     }
     memset(g->bycode, 0, sizeof *g->bycode * ncodes);
+    for (int k = 0; kk->n > 1 && k < kk->n; k++) {
+        if (!g->kd) g->kd = xcalloc((size_t)g->nkeyslot, sizeof *g->kd);
+        keydict *d = &g->kd[k];
+        uint32_t n = key_codes(kk->cv[k]);
+        if (n > d->capcode) {
+            free(d->bycode);
+            d->bycode = xmalloc(sizeof *d->bycode * (d->capcode = n));
+        }
+        memset(d->bycode, 0, sizeof *d->bycode * n);
+    }
     g->serial = b->serial;
+}
+
+/* A word's hash, for a table of a power-of-two size. */
+static inline uint64_t word_hash(uint64_t w)
+{
+    w *= UINT64_C(0x9E3779B97F4A7C15);
+    return w ^ w >> 32;
+}
+
+/* The value of code CODE of coded key column KC, whose null is code NUL. */
+static value code_value(const colvec *kc, uint32_t nul, uint32_t code)
+{
+    return code == nul ? v_null()
+           : kc->kind == COL_DICT
+               ? col_dict_value(kc, code)
+               : (value){.type = kc->type, .i = (int64_t)((uint64_t)kc->base + code)};
+}
+
+/* The id of value V in D (a new one when D has not met it). */
+static uint32_t dict_id(pipeline *p, keydict *d, value v)
+{
+    if (2 * (d->n + 1) > d->cap) {
+        free(d->table);
+        d->cap = d->cap ? d->cap * 2 : 64;
+        d->table = xcalloc(d->cap, sizeof *d->table);
+        d->v = xrealloc(d->v, sizeof *d->v * d->cap / 2);
+        for (uint32_t id = 0; id < d->n; id++) {
+            size_t j = keys_hash(&d->v[id], 1) & (d->cap - 1);
+            while (d->table[j])
+                j = (j + 1) & (d->cap - 1);
+            d->table[j] = id + 1;
+        }
+    }
+    size_t j = keys_hash(&v, 1) & (d->cap - 1);
+    for (; d->table[j]; j = (j + 1) & (d->cap - 1))
+        if (keys_eq(&d->v[d->table[j] - 1], &v, 1)) return d->table[j] - 1;
+    d->v[d->n] = keep_value(p->a, v);
+    d->table[j] = ++d->n;
+    return d->n - 1;
+}
+
+/* The group of code CODE of several key columns KK, row I having it: each
+ * key's code of the block gives that key's id (its value looked up once a
+ * block), the ids side by side make a word, and a word met before gives its
+ * group without hashing or comparing the values. A combination whose ids do
+ * not fit the word (over 2^21 values of a key, with three keys) is asked of
+ * group_find() each time, and all are once most of 4,096 or more were new
+ * (keys that each block has of its own, such as account and kind: the table
+ * would only add to group_find()'s). */
+static uint32_t combo_group(group_op *g, const keycols *kk, uint32_t code, uint32_t i)
+{
+    unsigned bits = 64 / (unsigned)kk->n;
+    uint64_t w = 0;
+    bool fits = !g->nocombo;
+    for (int k = kk->n - 1; fits && k >= 0; k--) {
+        keydict *d = &g->kd[k];
+        uint32_t c = code / kk->mul[k] % key_codes(kk->cv[k]);
+        if (!d->bycode[c])
+            d->bycode[c] = dict_id(g->o.p, d, code_value(kk->cv[k], kk->null[k], c)) + 1;
+        uint64_t id = d->bycode[c] - 1;
+        fits = fits && id >> bits == 0;
+        w = w << bits | id;
+    }
+    size_t j = 0;
+    if (fits) {
+        if (2 * (g->ncomb + 1) > g->capcomb) { /* a table twice the size */
+            size_t cap = g->capcomb ? g->capcomb * 2 : 1024;
+            uint64_t *cw = xmalloc(sizeof *cw * cap);
+            uint32_t *cg = xcalloc(cap, sizeof *cg);
+            for (size_t s = 0; s < g->capcomb; s++) {
+                if (!g->cgi[s]) continue;
+                size_t t = word_hash(g->cword[s]) & (cap - 1);
+                while (cg[t])
+                    t = (t + 1) & (cap - 1);
+                cw[t] = g->cword[s], cg[t] = g->cgi[s];
+            }
+            free(g->cword);
+            free(g->cgi);
+            g->cword = cw, g->cgi = cg, g->capcomb = cap;
+        }
+        for (j = word_hash(w) & (g->capcomb - 1); g->cgi[j]; j = (j + 1) & (g->capcomb - 1))
+            if (g->cword[j] == w) return g->chits++, g->cgi[j] - 1;
+        if (g->ncomb >= 4096 && g->ncomb > g->chits) fits = false, g->nocombo = true;
+    }
+    value keys[GROUP_KCOLS];
+    for (int k = 0; k < kk->n; k++)
+        keys[k] = col_get(kk->cv[k], i);
+    bool created;
+    uint32_t gi = (uint32_t)(group_find(g, keys, &created) - g->groups);
+    if (fits) {
+        g->cword[j] = w, g->cgi[j] = gi + 1;
+        g->ncomb++;
+    }
+    return gi;
 }
 
 /* The index of the group of KEY, the one key: every block of columns has
@@ -1005,18 +1125,10 @@ static int64_t group_of_key(group_op *g, colblock *b, const keycols *kk, uint32_
         p->ec.a = a;
         if (e) return -1;
     } else if (!g->bycode[code] && kk->n == 1) { /* the value of the code, no row needed */
-        const colvec *kc = kk->cv[0];
-        value key = code == kk->null[0] ? v_null()
-                    : kc->kind == COL_DICT
-                        ? col_dict_value(kc, code)
-                        : (value){.type = kc->type, .i = (int64_t)((uint64_t)kc->base + code)};
+        value key = code_value(kk->cv[0], kk->null[0], code);
         g->bycode[code] = key_group(g, &key) + 1;
     } else if (!g->bycode[code]) {
-        value keys[GROUP_KCOLS];
-        for (int k = 0; k < kk->n; k++)
-            keys[k] = col_get(kk->cv[k], i);
-        bool created;
-        g->bycode[code] = (uint32_t)(group_find(g, keys, &created) - g->groups) + 1;
+        g->bycode[code] = combo_group(g, kk, code, i) + 1;
     }
     return g->bycode[code] - 1;
 }
@@ -1316,6 +1428,14 @@ static void group_free(op *o)
     free(g->row);
     free(g->sum);
     free(g->kcache);
+    for (int k = 0; g->kd && k < g->nkeyslot; k++) {
+        free(g->kd[k].v);
+        free(g->kd[k].table);
+        free(g->kd[k].bycode);
+    }
+    free(g->kd);
+    free(g->cword);
+    free(g->cgi);
 }
 
 /* ---- count ---- */
