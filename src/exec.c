@@ -1891,8 +1891,12 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
             s->keys = sg->items;
             s->nkeys = sg->nitems;
             if (plan_items(p, &pc, s->keys, s->nkeys, NULL, NULL)) return NULL;
-            if (i + 1 < p->nstages && st->stages[i + 1].kind == S_LIMIT)
-                s->keep = (size_t)(st->stages[i + 1].limit + st->stages[i + 1].offset);
+            if (i + 1 < p->nstages && st->stages[i + 1].kind == S_LIMIT) {
+                /* a limit past any table's rows (up to 2^63 each) sorts them all */
+                uint64_t keep =
+                    (uint64_t)st->stages[i + 1].limit + (uint64_t)st->stages[i + 1].offset;
+                s->keep = keep < (UINT64_C(1) << 40) ? (size_t)keep : 0;
+            }
             o = &s->o;
             break;
         }
