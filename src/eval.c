@@ -883,59 +883,13 @@ static int eval_match(ectx *c, const node *n, value *out)
     return 0;
 }
 
-/* Simple case mapping of one code point: ASCII, Latin-1, Latin Extended-A,
- * Greek and Cyrillic, the scripts of most CRM data. Mappings that change
- * the UTF-8 length (such as ÿ and Ÿ) are left alone. */
-static uint32_t case_map(uint32_t c, bool upper)
-{
-    if (upper) {
-        if (c >= 'a' && c <= 'z') return c - 32;
-        if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 32;
-        if (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) return c - 32;
-        if (c >= 0x430 && c <= 0x44F) return c - 32;
-        if (c >= 0x450 && c <= 0x45F) return c - 80;
-    } else {
-        if (c >= 'A' && c <= 'Z') return c + 32;
-        if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 32;
-        if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
-        if (c >= 0x410 && c <= 0x42F) return c + 32;
-        if (c >= 0x400 && c <= 0x40F) return c + 80;
-    }
-    /* Latin Extended-A: pairs, the capital first */
-    bool even_pair = (c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177);
-    bool odd_pair = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
-    if (even_pair) return upper ? (c & ~1u) : (c | 1u);
-    if (odd_pair) {
-        bool is_upper = c & 1u;
-        if (upper && !is_upper) return c - 1;
-        if (!upper && is_upper) return c + 1;
-    }
-    return c;
-}
-
 /* Text helpers: results go to the context's arena. */
 static value text_case(ectx *c, value v, bool upper)
 {
-    char *s = arena_alloc(c->a, v.len + 1);
-    for (uint32_t i = 0; i < v.len;) {
-        unsigned char b = (unsigned char)v.s[i];
-        if (b < 0x80) {
-            s[i] = (char)(upper ? (b >= 'a' && b <= 'z' ? b - 32 : b)
-                                : (b >= 'A' && b <= 'Z' ? b + 32 : b));
-            i++;
-        } else if ((b & 0xE0) == 0xC0 && i + 1 < v.len) {
-            uint32_t cp = (uint32_t)(b & 0x1F) << 6 | ((unsigned char)v.s[i + 1] & 0x3F);
-            uint32_t m = case_map(cp, upper);
-            if (m < 0x80 || m > 0x7FF) m = cp; /* keep the length */
-            s[i] = (char)(0xC0 | m >> 6);
-            s[i + 1] = (char)(0x80 | (m & 0x3F));
-            i += 2;
-        } else {
-            s[i] = (char)b;
-            i++;
-        }
-    }
-    return v_text(s, v.len);
+    char *s = arena_alloc(c->a, 2 * (size_t)v.len + 1);
+    size_t n = utf8_case(v.s, v.len, s, upper);
+    s[n] = '\0';
+    return v_text(s, n);
 }
 
 /* Byte offset of code point K (0-based) in V, clamped to its length. */

@@ -9,9 +9,11 @@
 #include <float.h>
 #include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 /* ---- type names ---- */
 
@@ -857,6 +859,61 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
         return 4;
     }
     return 0;
+}
+
+/* Encodes code point CP at OUT; returns its length. */
+static size_t utf8_encode(uint32_t cp, char *out)
+{
+    unsigned char *o = (unsigned char *)out;
+    if (cp < 0x80) return o[0] = (unsigned char)cp, 1;
+    if (cp < 0x800) {
+        o[0] = (unsigned char)(0xC0 | cp >> 6), o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | cp >> 12);
+        o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F)), o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | cp >> 18), o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+    o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F)), o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* glibc's C.UTF-8 locale: its case mappings are Unicode's simple ones. */
+static locale_t utf8_locale;
+static void utf8_locale_init(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+size_t utf8_case(const char *s, size_t n, char *out, bool upper)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, utf8_locale_init);
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = u[i] < 0x80 ? (cp = u[i], 1) : utf8_decode(u + i, n - i, &cp);
+        if (k == 0) { /* not UTF-8: the byte as it is */
+            out[o++] = s[i++];
+            continue;
+        }
+        i += k;
+        if (cp < 0x80) {
+            out[o++] = (char)(upper ? (cp >= 'a' && cp <= 'z' ? cp - 32 : cp)
+                                    : (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
+            continue;
+        }
+        if (utf8_locale) {
+            wint_t m =
+                upper ? towupper_l((wint_t)cp, utf8_locale) : towlower_l((wint_t)cp, utf8_locale);
+            if (m > 0 && m <= 0x10FFFF && !(m >= 0xD800 && m <= 0xDFFF)) cp = (uint32_t)m;
+        }
+        o += utf8_encode(cp, out + o);
+    }
+    return o;
 }
 
 /* Valid prefix length, skipping ASCII eight bytes at a time. */

@@ -279,5 +279,9 @@ size_t utf8_valid_prefix(const char *s, size_t n);
 size_t utf8_width(const char *s, size_t n);
 /* Number of code points. */
 size_t utf8_len(const char *s, size_t n);
+/* Writes S (N bytes) to OUT (room for 2 * N bytes) in upper or lower case
+ * (Unicode's simple case mappings, one code point for one: İ → i, ß stays);
+ * invalid bytes are copied as they are. Returns the bytes written. */
+size_t utf8_case(const char *s, size_t n, char *out, bool upper);
 
 #endif

@@ -712,6 +712,35 @@ static void test_format_temporal(void **state)
 }
 
 /* format_value per type; text and null write "". */
+/* utf8_case of S is WANT. */
+static void check_case(const char *s, bool upper, const char *want)
+{
+    char out[256];
+    size_t n = utf8_case(s, strlen(s), out, upper);
+    out[n] = '\0';
+    assert_string_equal(out, want);
+}
+
+static void test_utf8_case(void **state)
+{
+    (void)state;
+    check_case("Hello, World 42", true, "HELLO, WORLD 42");
+    check_case("Hello, World 42", false, "hello, world 42");
+    check_case("İZMİR ıi", false, "izmir ıi");          /* dotted capital I */
+    check_case("ıi", true, "II");                       /* dotless small i: 2 bytes to 1 */
+    check_case("Αθήνα Ελλάδα", true, "ΑΘΉΝΑ ΕΛΛΆΔΑ");   /* accented Greek */
+    check_case("ґанок Київ", true, "ҐАНОК КИЇВ");       /* Ukrainian */
+    check_case("ÀÉÎÕÜŸŒ", false, "àéîõüÿœ");            /* Latin-1 and beyond */
+    check_case("ɐ", true, "Ɐ");                         /* 2 bytes to 3 */
+    check_case("𐐨", true, "𐐀");                         /* Deseret: 4 bytes */
+    check_case("straße 東京 😀", true, "STRAßE 東京 😀"); /* no simple mapping: kept */
+    check_case("a\xff\xc3"
+               "b\xe2\x82",
+               true,
+               "A\xff\xc3"
+               "B\xe2\x82"); /* invalid bytes copied */
+}
+
 static void test_format_value(void **state)
 {
     (void)state;
@@ -1153,6 +1182,7 @@ int main(void)
         cmocka_unit_test(test_parse_num_random),
         cmocka_unit_test(test_format_num),
         cmocka_unit_test(test_format_temporal),
+        cmocka_unit_test(test_utf8_case),
         cmocka_unit_test(test_format_value),
         cmocka_unit_test(test_format_parse_roundtrip),
         cmocka_unit_test(test_cmp_numbers),
