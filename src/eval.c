@@ -1106,9 +1106,13 @@ int eval(ectx *c, const node *n, value *out)
     case N_BETWEEN: {
         value x, lo, hi;
         if (eval(c, n->a[0], &x) || eval(c, n->a[1], &lo) || eval(c, n->a[2], &hi)) return -1;
-        if (x.type == T_NULL || lo.type == T_NULL || hi.type == T_NULL) return *out = v_null(), 0;
-        bool in = value_cmp(&x, &lo) >= 0 && value_cmp(&x, &hi) <= 0;
-        *out = v_bool(in != n->negate);
+        /* x >= lo and x <= hi, Kleene's and: false when either side is, so
+         * 1 between null and 0 is false, not null (as in SQL) */
+        if (x.type == T_NULL) return *out = v_null(), 0;
+        bool under = lo.type != T_NULL && value_cmp(&x, &lo) < 0;
+        bool over = hi.type != T_NULL && value_cmp(&x, &hi) > 0;
+        if (!under && !over && (lo.type == T_NULL || hi.type == T_NULL)) return *out = v_null(), 0;
+        *out = v_bool(!under && !over ? !n->negate : n->negate);
         return 0;
     }
     case N_ISNULL:
