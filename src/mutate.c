@@ -323,7 +323,7 @@ typedef struct target {
     value id;     /* text owned by the arena */
     int64_t load; /* open accounts held, less those being reassigned */
     int64_t capacity;
-    double revenue; /* load_revenue, likewise */
+    xsum revenue; /* load_revenue, likewise: exact (see pick()) */
     int64_t overflow;
 } target;
 
@@ -341,7 +341,8 @@ static void target_from(mut *m, target *t, const uint8_t *r, size_t len)
     t->id = v_text(arena_strndup(m->a, id.s, id.len), id.len);
     t->load = load.type == T_INT ? load.i : 0;
     t->capacity = cap.type == T_INT ? cap.i : 0;
-    t->revenue = rev.type == T_NUM ? rev.n : 0;
+    t->revenue = (xsum){0};
+    xsum_num(&t->revenue, rev.type == T_NUM ? rev.n : 0);
     t->overflow = 0;
 }
 
@@ -448,16 +449,29 @@ static int by_revenue_cmp(const void *a, const void *b)
     return value_cmp(&x->id, &y->id);
 }
 
+/* -1, 0 or 1 as sum A is below, equal to or above B: exactly, when both
+ * are whole hundredths. */
+static int xsum_cmp(const xsum *a, const xsum *b)
+{
+    if (!a->inexact && !b->inexact) return (a->cents > b->cents) - (a->cents < b->cents);
+    double x = xsum_value(a), y = xsum_value(b);
+    return (x > y) - (x < y);
+}
+
 /* The best target for the next account: most spare capacity, then lowest
- * load, then id; or by revenue: lowest load_revenue, then load, then id. */
+ * load, then id; or by revenue: lowest load_revenue, then load, then id.
+ * Revenue sums are exact (prices add up in hundredths), so that managers
+ * left with the same revenue tie as the rule says: a double sum taken
+ * apart again (1000.10 + 2000.20 - 1000.10 - 2000.20) is not quite 0. */
 static int pick(const target *tg, int n, bool by_rev)
 {
     int best = 0;
     for (int k = 1; k < n; k++) {
         const target *a = &tg[k], *b = &tg[best];
         if (by_rev) {
-            if (a->revenue != b->revenue) {
-                if (a->revenue < b->revenue) best = k;
+            int c = xsum_cmp(&a->revenue, &b->revenue);
+            if (c != 0) {
+                if (c < 0) best = k;
                 continue;
             }
         } else {
@@ -480,6 +494,14 @@ static int plan_assign(mut *m, target **tgout, int *ntg)
     if (load_targets(m, &tg, &n)) return -1;
     *tgout = tg;
     *ntg = n;
+    int strategy = sg->strategy;
+    if (strategy == ASSIGN_DEFAULT) strategy = ASSIGN_ROUND_ROBIN;
+    bool by_rev = strategy == ASSIGN_BALANCED_REVENUE;
+    for (int k = 0; by_rev && k < n; k++) { /* summed anew: a stored sum may be rounded */
+        int64_t load;
+        int rc = store_manager_load(m->t, tg[k].id.s, tg[k].id.len, &load, &tg[k].revenue);
+        if (rc) return diag_setf(m->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
+    }
     /* the accounts being assigned are first taken off their managers */
     for (size_t i = 0; i < m->n; i++) {
         value cur = acc_field(m, i, A_MANAGER);
@@ -487,12 +509,10 @@ static int plan_assign(mut *m, target **tgout, int *ntg)
         for (int k = 0; k < n; k++) {
             if (value_eq(&tg[k].id, &cur)) {
                 tg[k].load--;
-                tg[k].revenue -= revenue_of(m, i);
+                xsum_num(&tg[k].revenue, -revenue_of(m, i));
             }
         }
     }
-    int strategy = sg->strategy;
-    if (strategy == ASSIGN_DEFAULT) strategy = ASSIGN_ROUND_ROBIN;
     if (strategy == ASSIGN_ROUND_ROBIN) {
         /* accounts in id order dealt over the targets in id order */
         by_revenue *ord = xmalloc(sizeof *ord * (m->n ? m->n : 1));
@@ -507,7 +527,6 @@ static int plan_assign(mut *m, target **tgout, int *ntg)
         free(ord);
         return 0;
     }
-    bool by_rev = strategy == ASSIGN_BALANCED_REVENUE;
     by_revenue *ord = xmalloc(sizeof *ord * (m->n ? m->n : 1));
     for (size_t i = 0; i < m->n; i++) {
         value r = acc_field(m, i, A_REVENUE);
@@ -522,7 +541,7 @@ static int plan_assign(mut *m, target **tgout, int *ntg)
         if (!is_open(m, i)) continue;
         if (t->load >= t->capacity) t->overflow++;
         t->load++;
-        t->revenue += revenue_of(m, i);
+        xsum_num(&t->revenue, revenue_of(m, i));
     }
     free(ord);
     return 0;
@@ -771,6 +790,8 @@ int mutate_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
                                 (int)tg[k].id.len, tg[k].id.s, (long long)tg[k].overflow,
                                 tg[k].overflow == 1 ? "" : "s");
             int64_t batch = m.nch ? apply(&m, src + st->off, st->len) : 0;
+            if (batch >= 0 && exec_cancelled(s)) /* the last moment a Ctrl-C can stop it */
+                batch = diag_setf(d, DIAG_INTERRUPT, "interrupted: nothing was changed");
             if (batch < 0) {
                 ret = -1;
             } else {
@@ -866,7 +887,9 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
     rc = store_history_of(t, b, &c);
     const uint8_t *r;
     size_t len;
-    while (rc == 0 && store_next(c, &r, &len) == 1) {
+    bool cancelled = false;
+    while (rc == 0 && !cancelled && store_next(c, &r, &len) == 1) {
+        if ((n & 0x3FFF) == 0x3FFF) cancelled = exec_cancelled(s);
         rows = xrealloc(rows, sizeof *rows * (n + 1));
         hrow *h = &rows[n++];
         h->rec = xmalloc(len);
@@ -886,7 +909,12 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
     value *vals = xmalloc(sizeof(value) * (size_t)nf);
     /* conflicts: the field no longer holds what the batch wrote */
     size_t conflicts = 0;
+    if (cancelled) ret = diag_setf(d, DIAG_INTERRUPT, "interrupted: nothing was changed");
     for (size_t i = 0; i < n && ret == 0; i++) {
+        if ((i & 0x3FFF) == 0x3FFF && exec_cancelled(s)) {
+            ret = diag_setf(d, DIAG_INTERRUPT, "interrupted: nothing was changed");
+            break;
+        }
         int slot = store_field(t, ENT_ACCOUNTS, rows[i].field);
         const uint8_t *ar;
         size_t al;
@@ -957,6 +985,7 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
             rc = audit_row(t, nb, ++seq, at, user_name(), text, strlen(text), h->account, h->field,
                            cur, h->old, &hb);
             if (rc == 0) rc = store_put(t, ENT_ACCOUNTS, out.data, out.len);
+            if ((k & 0xFFF) == 0 && exec_cancelled(s)) break;
             if (!prev || prevlen != h->account.len || memcmp(prev, h->account.s, prevlen) != 0)
                 naccounts++;
             prev = h->account.s;
@@ -977,6 +1006,8 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
     for (size_t i = 0; i < n; i++)
         free(rows[i].rec);
     free(rows);
+    if (ret == 0 && exec_cancelled(s)) /* the last moment a Ctrl-C can still undo it all */
+        ret = diag_setf(d, DIAG_INTERRUPT, "interrupted: nothing was changed");
     if (ret) {
         store_abort(t);
         return ret;

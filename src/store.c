@@ -1766,8 +1766,8 @@ static int put_raw(store_txn *t, int db, MDB_val *k, const uint8_t *rec, size_t 
     return mdb_put(t->txn, t->s->dbi[db], k, &v, 0);
 }
 
-static int compute_load(store_txn *t, MDB_val *id, int64_t *load, double *rev);
-static int loads_of_columns(store_txn *t, int64_t *load, double *rev);
+static int compute_load(store_txn *t, MDB_val *id, int64_t *load, xsum *rev);
+static int loads_of_columns(store_txn *t, int64_t *load, xsum *rev);
 
 /* Whether the touched managers' loads are better summed from the account
  * columns (one pass over three columns of every account) than from their
@@ -1794,7 +1794,7 @@ static int flush_deltas(store_txn *t)
     int nvals = M_NBUILTIN;
     value *vals = xmalloc(sizeof(value) * (size_t)nvals);
     int64_t *loads = NULL;
-    double *revs = NULL;
+    xsum *revs = NULL;
     int rc = 0;
     if (loads_by_columns(t)) {
         if (t->ncdirty) rc = cols_update(t);
@@ -1826,14 +1826,14 @@ static int flush_deltas(store_txn *t)
         /* recomputed from the accounts, not adjusted: a sum kept by adding and
          * subtracting drifts in the last digits, and undo must restore it exactly */
         int64_t load;
-        double rev;
+        xsum rev;
         if (loads)
             load = loads[i], rev = revs[i];
         else
             rc = compute_load(t, &k, &load, &rev);
         if (rc) break;
         vals[M_LOAD] = v_int(load);
-        vals[M_LOAD_REVENUE] = v_num(rev);
+        vals[M_LOAD_REVENUE] = v_num(xsum_value(&rev));
         rec_encode(&t->buf, vals, n);
         rc = put_raw(t, DB_MANAGERS, &k, t->buf.data, t->buf.len);
         d->touched = false;
@@ -1844,10 +1844,20 @@ static int flush_deltas(store_txn *t)
     return rc;
 }
 
-static int compute_load(store_txn *t, MDB_val *id, int64_t *load, double *rev)
+int store_manager_load(store_txn *t, const char *id, size_t n, int64_t *load, xsum *rev)
+{
+    MDB_val k = {n, (void *)id};
+    return compute_load(t, &k, load, rev);
+}
+
+/* The load of manager ID and the sum of its accounts' revenue, exact when
+ * they are whole hundredths (xsum), so that it does not depend on the order
+ * of the accounts (loads_of_columns() gives the same) and a mutation can
+ * take accounts off it and find exact ties (mutate.c). */
+static int compute_load(store_txn *t, MDB_val *id, int64_t *load, xsum *rev)
 {
     *load = 0;
-    *rev = 0;
+    *rev = (xsum){0};
     MDB_cursor *c;
     int rc = mdb_cursor_open(t->txn, t->s->dbi[DB_MGR_ACCOUNTS], &c);
     if (rc) return rc;
@@ -1866,7 +1876,7 @@ static int compute_load(store_txn *t, MDB_val *id, int64_t *load, double *rev)
         if (rec_get(av.mv_data, av.mv_size, A_CLOSED).type != T_NULL) continue;
         double r;
         (*load)++;
-        if (num_of(rec_get(av.mv_data, av.mv_size, A_REVENUE), &r)) *rev += r;
+        if (num_of(rec_get(av.mv_data, av.mv_size, A_REVENUE), &r)) xsum_num(rev, r);
     }
     mdb_cursor_close(ac);
     mdb_cursor_close(c);
@@ -1887,7 +1897,7 @@ static long delta_find(store_txn *t, const char *id, size_t n)
 /* The loads of the touched managers (by slot of t->deltas) summed from the
  * account columns, which must be current (after cols_update()): as
  * compute_load() sums them, in id order, so bit for bit the same. */
-static int loads_of_columns(store_txn *t, int64_t *load, double *rev)
+static int loads_of_columns(store_txn *t, int64_t *load, xsum *rev)
 {
     store_cols *c;
     int rc = cols_walk(t, ENT_ACCOUNTS, &c);
@@ -1919,7 +1929,7 @@ static int loads_of_columns(store_txn *t, int64_t *load, double *rev)
             if (d < 0 || col_get(cl, i).type != T_NULL) continue;
             double r;
             load[d]++;
-            if (num_of(col_get(rv, i), &r)) rev[d] += r;
+            if (num_of(col_get(rv, i), &r)) xsum_num(&rev[d], r);
         }
         if ((rc = b->err) != 0) break;
     }
@@ -2671,7 +2681,8 @@ int store_put_values(store_txn *t, int entity, value *vals, int n)
         keep_derived(vals, A_FIRST_ORDER, A_NBUILTIN, old, oldlen, adef);
     } else if (entity == ENT_MANAGERS) {
         value mdef[2] = {v_int(0), v_num(0)};
-        if (!old) rc = compute_load(t, &k, &mdef[0].i, &mdef[1].n);
+        xsum rev;
+        if (!old && (rc = compute_load(t, &k, &mdef[0].i, &rev)) == 0) mdef[1].n = xsum_value(&rev);
         keep_derived(vals, M_LOAD, M_NBUILTIN, old, oldlen, mdef);
     }
     rbuf nb = {0};

@@ -148,6 +148,10 @@ int store_twin(store_txn *t, store_txn **out);
 const schema *store_schema(store_txn *t, int entity);
 /* Slot of field NAME (exact, case-sensitive), or -1. */
 int store_field(store_txn *t, int entity, const char *name);
+/* Manager ID's load (open accounts) and their revenue summed exactly as
+ * load_revenue is (xsum: whole hundredths add up exactly), from the accounts
+ * as T sees them. */
+int store_manager_load(store_txn *t, const char *id, size_t n, int64_t *load, xsum *rev);
 /* Adds custom field NAME of TYPE; returns its slot or a negative code in *RC. */
 int store_field_add(store_txn *t, int entity, const char *name, int type, int *slot);
 /* Changes a custom field's type (values already stored are converted when read). */

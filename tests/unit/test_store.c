@@ -2536,13 +2536,13 @@ static void check_columns(store *s)
     store_cursor_close(c);
     store_cols_close(sc);
     /* the managers' loads: their open accounts, and the sum of their
-     * revenue in id order, exactly (however the store summed them) */
+     * revenue, exact in hundredths (however the store summed them) */
     for (int m = 1; m <= 4; m++) {
         char mid[8];
         snprintf(mid, sizeof mid, "m%d", m);
         if (!has_row(t, ENT_MANAGERS, mid)) continue;
         int64_t load = 0;
-        double rev = 0;
+        xsum sum = {0};
         assert_int_equal(store_scan(t, ENT_ACCOUNTS, NULL, 0, &c), 0);
         while (store_next(c, &rec, &len) == 1) {
             value mv = rec_get(rec, len, A_MANAGER), x = rec_get(rec, len, A_REVENUE);
@@ -2550,9 +2550,10 @@ static void check_columns(store *s)
                 rec_get(rec, len, A_CLOSED).type != T_NULL)
                 continue;
             load++;
-            if (x.type == T_NUM) rev += x.n;
+            if (x.type == T_NUM) xsum_num(&sum, x.n);
         }
         store_cursor_close(c);
+        double rev = xsum_value(&sum);
         value l = field(t, ENT_MANAGERS, mid, M_LOAD),
               lr = field(t, ENT_MANAGERS, mid, M_LOAD_REVENUE);
         if (l.i != load || memcmp(&lr.n, &rev, sizeof rev) != 0)
