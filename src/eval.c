@@ -32,6 +32,12 @@ static bool is_temporal(int t)
     return t == T_DATE || t == T_DATETIME;
 }
 
+/* Whether values of type T have a text form (text(x), x ~ re). */
+static bool is_scalar(int t)
+{
+    return t != T_PERIOD && t != T_DURATION;
+}
+
 /* ---- planning ---- */
 
 void plan_source(plan_ctx *pc, store_txn *txn, arena *a, diag *d, int entity, regex_obj **re)
@@ -234,7 +240,7 @@ static int plan_bin(plan_ctx *pc, node *n)
 static int plan_match(plan_ctx *pc, node *n)
 {
     node *l = n->a[0], *r = n->a[1];
-    if (l->type != T_TEXT && l->type != T_NULL)
+    if (!is_scalar(l->type)) /* a number or date matches as written out (as text(x)) */
         return type_error(pc, l, "'~' matches text, not %s%s", vtype_name(l->type), "");
     if (r->type != T_TEXT && r->type != T_NULL)
         return type_error(pc, r, "the pattern of '~' must be a regex or text, not %s%s",
@@ -441,6 +447,10 @@ static int plan_call(plan_ctx *pc, node *n)
     case F_DATE:
         if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_dateable, "a date or text")) return -1;
         n->type = T_DATE;
+        return 0;
+    case F_TEXT:
+        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_scalar, "a value")) return -1;
+        n->type = T_TEXT;
         return 0;
     case F_IF: {
         if (want_args(pc, n, 3, 3) || want_type(pc, n, 0, is_cond, "a condition")) return -1;
@@ -847,11 +857,21 @@ static int eval_bin(ectx *c, const node *n, value *out)
     return *out = v_num(x), 0;
 }
 
+/* V written out as csv output writes it (2.5, 2024-03-31, true). */
+static value as_text(ectx *c, value v)
+{
+    if (v.type == T_TEXT || v.type == T_NULL) return v;
+    char *s = arena_alloc(c->a, FMT_BUF);
+    int n = format_value(&v, s);
+    return v_text(s, (size_t)n);
+}
+
 static int eval_match(ectx *c, const node *n, value *out)
 {
     value l, r;
     if (eval(c, n->a[0], &l)) return -1;
     if (l.type == T_NULL) return *out = v_null(), 0;
+    if (l.type != T_TEXT) l = as_text(c, l);
     regex_obj *re = n->aux;
     if (!re) {
         if (eval(c, n->a[1], &r)) return -1;
@@ -1022,6 +1042,7 @@ static int eval_call(ectx *c, const node *n, value *out)
         *out = v_int(parse_today() - as_days(&a[0]));
         return 0;
     }
+    case F_TEXT: *out = as_text(c, a[0]); return 0;
     case F_DATE:
         if (a[0].type == T_TEXT) {
             int64_t d, s;

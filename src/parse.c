@@ -18,7 +18,7 @@
 const char *const fn_names[F_NFUNCS] = {
     "lower", "upper", "len",   "trim",    "substr", "coalesce", "round",
     "abs",   "year",  "month", "quarter", "week",   "day",      "days_between",
-    "age",   "if",    "floor", "ceil",    "date",
+    "age",   "if",    "floor", "ceil",    "date",   "text",
 };
 const char *const agg_names[AG_NAGGS] = {"count", "count_distinct", "sum",       "avg", "min",
                                          "max",   "median",         "percentile"};

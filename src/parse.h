@@ -69,6 +69,7 @@ typedef enum fnid {
     F_FLOOR,
     F_CEIL,
     F_DATE,
+    F_TEXT,
     F_NFUNCS
 } fnid;
 
