@@ -13,7 +13,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cohort.h"
 #include "eval.h"
@@ -1474,7 +1476,9 @@ typedef struct sink_op {
     renderer *r;
     FILE *f; /* export file, owned */
     const char *path;
-    bool src; /* rows are source records: decode them */
+    char *tmp;   /* the file F is, renamed to PATH when all is written; or NULL */
+    mode_t mode; /* the mode PATH gets then */
+    bool src;    /* rows are source records: decode them */
     int ncols;
     int nrec;         /* source rows: columns from the record, then the added fields */
     const int *slots; /* their slots (NULL: 0 … nrec-1) */
@@ -1517,8 +1521,38 @@ static int sink_done(op *o)
             return diag_setf(o->p->d, DIAG_IO, "cannot write %s: %s", s->path, strerror(errno));
         }
         s->f = NULL;
+        if (s->tmp && (chmod(s->tmp, s->mode) != 0 || rename(s->tmp, s->path) != 0))
+            return diag_setf(o->p->d, DIAG_IO, "cannot write %s: %s", s->path, strerror(errno));
+        free(s->tmp);
+        s->tmp = NULL;
     }
     return 0;
+}
+
+/* Opens export file S->path: a new file beside it (S->tmp) that replaces it
+ * once every row is written, so that a failed export leaves the old file as
+ * it was; a device, pipe or symbolic link is written in place. */
+static FILE *export_open(sink_op *s)
+{
+    struct stat st;
+    bool exists = lstat(s->path, &st) == 0;
+    if (exists && !S_ISREG(st.st_mode)) return fopen(s->path, "w");
+    mode_t mask = umask(0);
+    umask(mask);
+    s->mode = exists ? st.st_mode & 07777 : 0666 & ~mask;
+    size_t n = strlen(s->path);
+    s->tmp = xmalloc(n + 16);
+    snprintf(s->tmp, n + 16, "%s.tmp-XXXXXX", s->path);
+    int fd = mkstemp(s->tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        int e = errno;
+        if (fd >= 0) close(fd), unlink(s->tmp);
+        free(s->tmp);
+        s->tmp = NULL;
+        errno = e;
+    }
+    return f;
 }
 
 static void sink_free(op *o)
@@ -1526,6 +1560,8 @@ static void sink_free(op *o)
     sink_op *s = (sink_op *)o;
     if (s->r) render_abort(s->r); /* the statement failed */
     if (s->f) fclose(s->f);
+    if (s->tmp) unlink(s->tmp); /* the statement failed: the old file stays */
+    free(s->tmp);
     free(s->buf);
 }
 
@@ -1841,7 +1877,8 @@ static op *plan_sink(pipeline *p, const stage *st, const shape *sh)
             diag_set(p->d, DIAG_SEMANTIC, st->off, st->len, "export is not allowed in --safe mode");
             return NULL;
         }
-        s->f = fopen(st->file, "w");
+        s->path = st->file;
+        s->f = export_open(s);
         if (!s->f) {
             diag_set(p->d, DIAG_IO, st->file_off, st->file_len, "cannot write %s: %s", st->file,
                      strerror(errno));

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "arena.h"
 
@@ -41,7 +42,7 @@ int render_export_mode(const char *path)
     if (!dot || (slash && dot < slash)) return -1;
     static const int modes[] = {MODE_CSV, MODE_TSV, MODE_JSON, MODE_JSONL};
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
-        if (strcmp(dot + 1, mode_names[modes[i]]) == 0) return modes[i];
+        if (strcasecmp(dot + 1, mode_names[modes[i]]) == 0) return modes[i];
     return -1;
 }
 
@@ -95,14 +96,15 @@ static size_t utf8_char(const unsigned char *s, size_t n)
 
 /* Appends text for a table or markdown cell: control characters, C1
  * controls and invalid bytes become escapes (\n, \t, \r, \xHH, \u00HH) so
- * that the grid never breaks; markdown also escapes '|'. */
+ * that the grid never breaks; markdown also escapes '|' and '\\' (GFM reads
+ * \\| as an escaped bar: the backslash would be lost). */
 static void sb_display(sbuf *b, const char *text, size_t n, bool md)
 {
     const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
     while (i < n) {
         size_t j = i;
-        while (j < n && s[j] >= 0x20 && s[j] < 0x7F && !(md && s[j] == '|'))
+        while (j < n && s[j] >= 0x20 && s[j] < 0x7F && !(md && (s[j] == '|' || s[j] == '\\')))
             j++;
         sb_put(b, text + i, j - i);
         if (j == n) break;
@@ -115,8 +117,8 @@ static void sb_display(sbuf *b, const char *text, size_t n, bool md)
                 sb_put(b, "\\t", 2);
             else if (c == '\r')
                 sb_put(b, "\\r", 2);
-            else if (c == '|')
-                sb_put(b, "\\|", 2);
+            else if (c == '|' || c == '\\')
+                sb_put(b, c == '|' ? "\\|" : "\\\\", 2);
             else
                 sb_hex(b, c, false);
             i++;
@@ -307,7 +309,8 @@ renderer *render_begin(FILE *out, const render_opts *opts, int ncols, const char
     r->out = out;
     r->mode = opts ? opts->mode : MODE_TABLE;
     if (r->mode < 0 || r->mode >= MODE_NMODES) r->mode = MODE_TABLE;
-    r->headers = opts ? opts->headers : true;
+    /* a markdown table needs its header row (sqlite3 keeps it too) */
+    r->headers = !opts || opts->headers || r->mode == MODE_MARKDOWN;
     r->nullvalue = xstrdup(opts && opts->nullvalue ? opts->nullvalue : "");
     r->ncols = ncols > 0 ? ncols : 0;
     r->names = xcalloc((size_t)r->ncols + 1, sizeof *r->names);

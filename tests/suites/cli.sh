@@ -113,5 +113,21 @@ done
 mode=$(stat -c %a fresh.db)
 [ "$mode" = 600 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL fresh.db mode $mode"; }
 
+# A failed export leaves the file it would have replaced as it was (and no
+# temporary file beside it); a good one replaces it, keeping its mode; a
+# symbolic link is written through.
+mkdir ex && echo "last week's report" >ex/out.csv && chmod 640 ex/out.csv
+check export-fails 1 "integer overflow" -- "$kash" t.db -c 'accounts | select id, if(id = "A-12", 9223372036854775807 * 2, 0) as x | export "ex/out.csv"'
+[ "$(cat ex/out.csv)" = "last week's report" ] && [ "$(ls ex)" = out.csv ] && pass=$((pass + 1)) ||
+    { fail=$((fail + 1)); echo "FAIL a failed export changed ex/: $(ls ex): $(head -2 ex/out.csv)"; }
+check export-ok 0 "" -- "$kash" t.db -c 'accounts where tier = 1 | select id | export "ex/out.csv"'
+[ "$(cat ex/out.csv)" = "$(printf 'id\nA-01\nA-02')" ] && [ "$(stat -c %a ex/out.csv)" = 640 ] &&
+    [ "$(ls ex)" = out.csv ] && pass=$((pass + 1)) ||
+    { fail=$((fail + 1)); echo "FAIL export over a file: $(ls ex), mode $(stat -c %a ex/out.csv)"; }
+ln -s out.csv ex/link.csv
+check export-link 0 "" -- "$kash" t.db -c 'managers | select id | limit 1 | export "ex/link.csv"'
+[ -L ex/link.csv ] && [ "$(cat ex/out.csv)" = "$(printf 'id\nm01')" ] && pass=$((pass + 1)) ||
+    { fail=$((fail + 1)); echo "FAIL export through a link: $(ls -l ex)"; }
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
