@@ -750,19 +750,25 @@ static int64_t as_days(const value *v)
 }
 
 /* Adds N (signed) of duration unit UNIT to the date or datetime V. */
-static value add_duration(value v, int unit, int64_t n)
+/* *OUT = date or datetime V plus N units; an error at N when the result
+ * falls outside the years 0000-9999 that dates are written in. */
+static int add_duration(ectx *c, const node *n, value v, int unit, int64_t k, value *out)
 {
+    static const int64_t first = -719528, last = 2932896; /* 0000-01-01, 9999-12-31 */
     int64_t days = as_days(&v);
     int64_t secs = v.type == T_DATETIME ? v.i - days * 86400 : 0;
+    if (k > 4000000 || k < -4000000) return rt_error(c, n, "date out of range (years 0000-9999)");
     switch (unit) {
-    case U_DAY: days += n; break;
-    case U_WEEK: days += 7 * n; break;
-    case U_MONTH: days = days_add_months(days, n); break;
-    case U_QUARTER: days = days_add_months(days, 3 * n); break;
-    case U_YEAR: days = days_add_months(days, 12 * n); break;
+    case U_DAY: days += k; break;
+    case U_WEEK: days += 7 * k; break;
+    case U_MONTH: days = days_add_months(days, k); break;
+    case U_QUARTER: days = days_add_months(days, 3 * k); break;
+    case U_YEAR: days = days_add_months(days, 12 * k); break;
     default: break;
     }
-    return v.type == T_DATE ? v_date(days) : v_datetime(days * 86400 + secs);
+    if (days < first || days > last) return rt_error(c, n, "date out of range (years 0000-9999)");
+    *out = v.type == T_DATE ? v_date(days) : v_datetime(days * 86400 + secs);
+    return 0;
 }
 
 static int eval_bin(ectx *c, const node *n, value *out)
@@ -816,14 +822,14 @@ static int eval_bin(ectx *c, const node *n, value *out)
     }
     bool sub = n->op == OP_SUB;
     if (is_temporal(l.type)) {
-        if (r.type == T_DURATION) return *out = add_duration(l, r.unit, sub ? -r.i : r.i), 0;
-        if (r.type == T_INT) return *out = add_duration(l, U_DAY, sub ? -r.i : r.i), 0;
+        if (r.type == T_DURATION) return add_duration(c, n, l, r.unit, sub ? -r.i : r.i, out);
+        if (r.type == T_INT) return add_duration(c, n, l, U_DAY, sub ? -r.i : r.i, out);
         if (is_temporal(r.type)) {
             if (l.type == T_DATE && r.type == T_DATE) return *out = v_int(l.i - r.i), 0;
             return *out = v_num((double)(as_secs(&l) - as_secs(&r)) / 86400.0), 0;
         }
     }
-    if (l.type == T_DURATION && is_temporal(r.type)) return *out = add_duration(r, l.unit, l.i), 0;
+    if (l.type == T_DURATION && is_temporal(r.type)) return add_duration(c, n, r, l.unit, l.i, out);
     if (!is_num(l.type) || !is_num(r.type)) return rt_error(c, n, "arithmetic needs numbers");
     if (l.type == T_INT && r.type == T_INT && n->op != OP_DIV) {
         int64_t x;
@@ -854,6 +860,7 @@ static int eval_bin(ectx *c, const node *n, value *out)
         x = fmod(a, b);
         break;
     }
+    if (!isfinite(x)) return rt_error(c, n, "number out of range"); /* 1e308 * 10 */
     return *out = v_num(x), 0;
 }
 
