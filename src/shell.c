@@ -803,6 +803,13 @@ static int run_stmt(shell *sh, const stmt *st, const char *text, arena *a, diag 
 /* Runs the statements and dot-commands of TEXT from *POS. Unless AT_END, stops
  * before a statement whose ';' has not arrived yet (or a dot-command whose
  * line has not ended), leaving *POS there. Returns 0, 1 or 130. */
+/* Whether a statement that ended with RC stops the script: Ctrl-C always,
+ * a failure under .bail on (but not in ~/.kashrc). */
+static bool stops(const shell *sh, int rc)
+{
+    return rc == 130 || (rc && sh->bail && !sh->in_init);
+}
+
 static int run_text(shell *sh, const char *text, size_t len, size_t *posp, const char *file,
                     int first_line, bool at_end)
 {
@@ -844,7 +851,7 @@ static int run_text(shell *sh, const char *text, size_t len, size_t *posp, const
             if (rc) {
                 sh->failed = true;
                 if (rc > ret) ret = rc;
-                if (sh->bail || rc == 130) break;
+                if (stops(sh, rc)) break;
             }
             continue;
         }
@@ -860,7 +867,7 @@ static int run_text(shell *sh, const char *text, size_t len, size_t *posp, const
             sh->failed = true;
             int rc = d.code == DIAG_INTERRUPT ? 130 : 1;
             if (rc > ret) ret = rc;
-            if (sh->bail || rc == 130) break;
+            if (stops(sh, rc)) break;
         }
     }
     arena_free(&a);
@@ -940,7 +947,7 @@ static int run_stream(shell *sh, FILE *f, const char *name)
         if (s[n - 1] != '\n' && !feof(f)) continue;
         int rc = run_text(sh, p.buf, p.len, &p.pos, name, p.first_line, false);
         if (rc > ret) ret = rc;
-        if (rc == 130 || (rc && sh->bail)) stop = true;
+        if (stops(sh, rc)) stop = true;
         pending_trim(&p);
     }
     if (!stop && !sh->quit) {
@@ -1002,7 +1009,9 @@ int shell_run_init(shell *sh)
     }
     bool failed = sh->failed, bail = sh->bail;
     sh->bail = false;
+    sh->in_init = true; /* (a .bail on in it is for the session, not for itself) */
     int rc = run_stream(sh, f, path);
+    sh->in_init = false;
     fclose(f);
     free(path);
     sh->failed = failed;

@@ -23,6 +23,7 @@ typedef struct shell {
     session s;
     bool bail;       /* stop at the first failing statement */
     bool bail_set;   /* bail was chosen (--bail, --no-bail, .bail), not defaulted */
+    bool in_init;    /* ~/.kashrc is running: its errors never stop it */
     bool failed;     /* some statement failed */
     bool quit;       /* .quit was run */
     bool timer;      /* .timer on */

@@ -162,6 +162,9 @@ rc=$?
 [ "$rc" -eq 0 ] && [[ "$out" == *"$HOME/.kashrc:2:7: error: unknown mode 'nonsense'"* ]] &&
     [[ "$out" == *'[{"count":5}]'* || "$out" == *'{"count":5}'* ]] && [[ "$out" == *'"count":12'* ]] && ok ||
     bad "a .kashrc error is reported, the rest of it runs, and the exit status stays 0: $rc $out"
+# a .bail on in it is for the session: the rest of .kashrc still runs after an error
+printf '.bail on\n.bogus\n.set who m02\n' >home/.kashrc
+check kashrc-bail-on 0 "count" -- "$kash" -m csv t.db -c 'accounts where manager = $who | count'
 rm home/.kashrc
 
 # ---- history: ~/.kash_history, one entry per statement, 0600 ----
@@ -245,7 +248,7 @@ comp 'interactions where account.emp' employees
 comp 'interactions | sort a' abs\( account age\( amount at
 comp 'accounts | select id, name as n, revenue * 2 | where n' n not now null
 comp 'accounts | select id, revenue * 2 | sort `rev' 'revenue * 2'
-comp 'accounts | group by tier agg count() as n | sort t' tier today trim\( true
+comp 'accounts | group by tier agg count() as n | sort t' text\( tier today trim\( true
 comp 'accounts | group by region agg s' stage strategic substr\( sum\(
 comp 'accounts where tier ' and between in is not or
 comp 'accounts where tier is ' not null
