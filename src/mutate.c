@@ -260,7 +260,7 @@ static int plan_retier(mut *m)
         c += b->pct;
         if (c > 1 + 1e-9)
             return diag_set(m->d, DIAG_SEMANTIC, b->off, b->len,
-                            "the bands add up to %.4g%%, over 100%%", c * 100);
+                            "the bands add up to %.10g%%, over 100%%", c * 100);
         cum[k] = c;
         tiers[k] = tier;
     }
@@ -763,6 +763,8 @@ int mutate_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
         else
             ret = plan_assign(&m, &tg, &ntg);
     }
+    if (ret == 0 && exec_cancelled(s)) /* a preview too: nothing half-shown */
+        ret = diag_setf(d, DIAG_INTERRUPT, "interrupted: nothing was changed");
     if (ret == 0) {
         if (m.nch) qsort(m.ch, m.nch, sizeof *m.ch, change_cmp);
         size_t nacc = accounts_changed(&m);

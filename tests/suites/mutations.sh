@@ -7,7 +7,8 @@
 #     and the audit trail agrees with the data;
 #   - a reader that began before a bulk reassignment keeps its snapshot;
 #   - undo restores the previous state byte for byte (exports compared);
-#   - SIGINT during a set or an undo exits 130 and leaves the file as it was;
+#   - SIGINT during a set, an undo or a preview exits 130 and leaves the file
+#     as it was;
 #   - balanced by revenue gives each account where the rule, worked out in
 #     awk with whole cents, says (exact ties included).
 # Env: KASH, KASH_GEN. KASH_KILL_TRIALS sets the number of kills (default 6).
@@ -107,7 +108,8 @@ cmp -s <(dump u.db) before.txt && ok || bad "undo did not restore managers' load
 # before the signal (a fast machine), there is nothing to check.
 cp base.db c.db
 "$kash" c.db -c 'accounts | set tier = 1, name = upper(name)' >/dev/null
-for stmt in 'accounts | set stage = "closed", closed = 2025-01-01' 'undo'; do
+for stmt in 'accounts | set stage = "closed", closed = 2025-01-01' 'undo' \
+    'accounts | assign to managers where active balanced by revenue preview'; do
     sum=$(md5sum <c.db)
     "$kash" c.db -c "$stmt" >int.out 2>&1 &
     pid=$!
