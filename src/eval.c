@@ -257,7 +257,41 @@ static int plan_match(plan_ctx *pc, node *n)
     return 0;
 }
 
+static int plan_node(plan_ctx *pc, node *n);
+
+/* Replaces planned node N, whose operands are all constants, by its value
+ * (1 / 3, today - 90d, upper("x")): percentile() then takes 1/3 as its
+ * fraction, and a where term against it compiles as against a literal. N
+ * stays as it is when its evaluation fails: the error then comes, as in
+ * SQL, only when a row evaluates it. */
+static void fold_const(plan_ctx *pc, node *n)
+{
+    if (n->kind == N_LIT || n->kind == N_FIELD || n->kind == N_AGG) return;
+    for (int i = 0; i < n->n; i++)
+        if (n->a[i]->kind != N_LIT) return;
+    ectx c;
+    diag d;
+    ectx_init(&c, pc); /* (text results go to PC's arena, which the plan lives in) */
+    diag_clear(&d);
+    c.d = &d;
+    value v;
+    /* (the value must be of the planned type: the plan of a second thread
+     * plans the folded tree again, and must come out the same) */
+    if (eval(&c, n, &v) != 0 || v.type != n->type) return;
+    n->kind = N_LIT;
+    n->v = v;
+    n->n = 0;
+    n->aux = NULL;
+}
+
 int plan_expr(plan_ctx *pc, node *n)
+{
+    if (plan_node(pc, n)) return -1;
+    fold_const(pc, n);
+    return 0;
+}
+
+static int plan_node(plan_ctx *pc, node *n)
 {
     if (n->kind == N_AGG) return plan_agg(pc, n);
     for (int i = 0; i < n->n; i++)

@@ -33,8 +33,9 @@
  * Dates. Exactly four digits then '-' then: Q and one digit 1-4 is a
  * quarter; W and two digits (01 to the year's last ISO week, 52 or 53) an
  * ISO week ("invalid period" otherwise; q and w are accepted too); exactly
- * two digits 01-12 not followed by '-' a month period; MM-DD a date (the
- * day must exist: "invalid date", as for a bad month or a missing day). A
+ * two digits 01-12 not followed by '-' a month period ("invalid period"
+ * otherwise: 2024-13); MM-DD a date (the day must exist: "invalid date", as
+ * for a bad month or a missing day). A
  * date directly followed by T (or t) must continue with HH:MM or HH:MM:SS,
  * seconds optionally with a fraction that is dropped, 00:00 to 23:59:59
  * ("invalid time" otherwise). When the four digits and '-' are followed by
@@ -520,10 +521,10 @@ static int scan_temporal(lexer *lx, token *tok, size_t start)
     if (e - i != 2) return -1;
     int m = digits_val(s + i, 2);
 
-    if (at(lx, e) != '-') {
+    if (at(lx, e) != '-') { /* a month period */
         if (m < 1 || m > 12 || is_ident_char(at(lx, e))) {
             size_t end = skip_ident_chars(lx, e);
-            return fail(lx, tok, start, end - start, end, "invalid date");
+            return fail(lx, tok, start, end - start, end, "invalid period");
         }
         return emit(lx, tok, TK_PERIOD, start, e);
     }

@@ -260,11 +260,13 @@ write "import" 'import managers from "gen/managers.csv"' 'import accounts from "
 
 write "set revenue" 'accounts where tier = 3 | set revenue = revenue * 1.1'
 write "set null" 'accounts where id <= "A-000150" or name ~ /Media/ | set revenue = null, growth = null'
-# odd numbers and text: NaN, infinities, -0.0, no whole hundredths, 2^50
-# and a half, a denormal; empty text beside nulls, a 272-character name
+# odd numbers and text: the largest doubles (NaN and infinities can no
+# longer be stored: arithmetic making them is an error), -0.0, no whole
+# hundredths, 2^50 and a half, a denormal; empty text beside nulls, a
+# 272-character name
 long=$(printf 'Ünïcødé %.0s' $(seq 34))
-write "odd values" 'accounts where id in ("A-000010", "A-000011") | set cac = 0.0 * (1e308 * 10), growth = -(1e308 * 10)' \
-    'accounts where id = "A-000012" | set revenue = 1125899906842624.5, strategic = 1e308 * 10, growth = -0.0, cac = 0.1 + 0.2' \
+write "odd values" 'accounts where id in ("A-000010", "A-000011") | set cac = 1.7976931348623157e308, growth = -1.7976931348623157e308' \
+    'accounts where id = "A-000012" | set revenue = 1125899906842624.5, strategic = 1e308 * 1.5, growth = -0.0, cac = 0.1 + 0.2' \
     'accounts where id = "A-000013" | set cac = 4.9e-324, revenue = -0.01' \
     "accounts where id in (\"A-000014\", \"A-000016\") | set website = \"\", name = \"$long\""
 write "set stage" 'accounts where stage = "at_risk" and tier = 3 | set stage = "closed", closed = today'

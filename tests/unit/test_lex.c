@@ -589,10 +589,10 @@ static void test_period_errors(void **state)
     check_error("2024-W54", 0, 8, "invalid period");
     check_error("2021-W53", 0, 8, "invalid period");
     check_error("2024-W053", 0, 9, "invalid period");
-    check_error("2024-13", 0, 7, "invalid date");
-    check_error("2024-00", 0, 7, "invalid date");
-    check_error("2024-03x", 0, 8, "invalid date");
-    check_error("x in 2024-13;", 5, 7, "invalid date");
+    check_error("2024-13", 0, 7, "invalid period");
+    check_error("2024-00", 0, 7, "invalid period");
+    check_error("2024-03x", 0, 8, "invalid period");
+    check_error("x in 2024-13;", 5, 7, "invalid period");
 }
 
 static void test_not_dates(void **state)
