@@ -157,6 +157,13 @@ static acct *acct_find(cohort *c, const char *s, size_t n, bool *created)
     return a;
 }
 
+/* Notes an interaction of the set on DAY: the data end is the latest. */
+static void note_day(cohort *c, int64_t day)
+{
+    if (!c->have_data || day > c->last_day) c->last_day = day;
+    c->have_data = true;
+}
+
 /* Records that account A was active on DAY, with AMOUNT (null adds nothing). */
 static int acct_activity(cohort *c, acct *a, int64_t day, value amount)
 {
@@ -180,8 +187,7 @@ static int acct_activity(cohort *c, acct *a, int64_t day, value amount)
         c->cached_k = k;
     }
     if (k == INT32_MIN) return diag_setf(c->d, DIAG_SEMANTIC, "retention: date out of range");
-    if (!c->have_data || day > c->last_day) c->last_day = day;
-    c->have_data = true;
+    note_day(c, day);
     /* find K in the sorted list: the commonest case is the last entry or past it */
     uint32_t i;
     if (a->n == 0 || a->ks[a->n - 1] < k) {
@@ -245,7 +251,10 @@ static int add_interaction(cohort *c, value at, value id, value amount)
             return diag_setf(c->d, DIAG_IO, "cannot read: %s", store_strerror(rc));
         acct_created(c, a, rc ? NULL : arec, alen);
     }
-    if (c->from_created && a->cohort == INT32_MIN) return 0; /* left out: no created date */
+    if (c->from_created && a->cohort == INT32_MIN) { /* in no cohort: only the data end */
+        note_day(c, day);
+        return 0;
+    }
     return acct_activity(c, a, day, amount);
 }
 
@@ -257,9 +266,12 @@ static int add_account(cohort *c, const uint8_t *rec, size_t len)
     bool created;
     acct *a = acct_find(c, id.s, id.len, &created);
     if (!created) return 0; /* the same account twice (it counts once) */
+    /* from created without a created date: in no cohort, but its activity
+     * still counts for the data end */
+    bool nocohort = false;
     if (c->from_created) {
         acct_created(c, a, rec, len);
-        if (a->cohort == INT32_MIN) return 0;
+        nocohort = a->cohort == INT32_MIN;
     }
     int rc = store_interactions_reuse(c->t, id.s, id.len, &c->icur);
     store_cursor *cur = c->icur;
@@ -286,6 +298,10 @@ static int add_account(cohort *c, const uint8_t *rec, size_t len)
         }
         int64_t day;
         if (!day_of(rec_get(ir, il, I_AT), &day)) continue;
+        if (nocohort) {
+            note_day(c, day);
+            continue;
+        }
         value amount = c->revenue ? rec_get(ir, il, I_AMOUNT) : v_null();
         if (acct_activity(c, a, day, amount)) ret = -1;
     }

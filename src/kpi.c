@@ -150,19 +150,28 @@ static bool make_windows(kpi *k)
         k->nwin = 3;
         k->win = xcalloc(3, sizeof *k->win);
         value prev = period_shift(p, -1);
-        int64_t y;
-        int m, dd;
-        civil_from_days(p.p.start, &y, &m, &dd);
         k->win[0] = (window){.start = p.p.start, .end = p.p.end, .label = p};
         k->win[1] = (window){.start = prev.p.start, .end = prev.p.end, .label = prev};
-        /* year to date: Jan 1 to the period's end; its previous span is the same one a year
-         * earlier */
-        int64_t ys = days_from_civil(y, 1, 1);
-        k->win[2] = (window){.start = ys,
-                             .end = p.p.end,
-                             .pstart = days_add_months(ys, -12),
-                             .pend = days_add_months(p.p.end, -12),
-                             .label = p};
+        /* year to date: from the start of P's year to P's end; its previous span (NRR) is
+         * the same one a year earlier */
+        int64_t y, ys, pys, pend;
+        if (p.unit == U_WEEK) {
+            /* an ISO week: from the Monday of week 1 of its ISO year; a year earlier, week 1
+             * to the same week of the ISO year before (its last week, when it has no 53rd) */
+            int w;
+            iso_week_from_days(p.p.start, &y, &w);
+            ys = days_from_iso_week(y, 1);
+            pys = days_from_iso_week(y - 1, 1);
+            pend = days_from_iso_week(y - 1, w) + 7;
+            if (pend > ys) pend = ys;
+        } else {
+            int m, dd;
+            civil_from_days(p.p.start, &y, &m, &dd);
+            ys = days_from_civil(y, 1, 1);
+            pys = days_add_months(ys, -12);
+            pend = days_add_months(p.p.end, -12);
+        }
+        k->win[2] = (window){.start = ys, .end = p.p.end, .pstart = pys, .pend = pend, .label = p};
         for (int i = 0; i < 2; i++) {
             value pp = period_shift(k->win[i].label, -1);
             k->win[i].pstart = pp.p.start;
@@ -785,16 +794,26 @@ static value text_value(arena *a, const char *s)
     return v_text(arena_strndup(a, s, strlen(s)), strlen(s));
 }
 
+/* X rounded half away from zero to DIGITS decimals, as round(x, digits) and
+ * the kpi table do (printf alone would round a binary tie such as 142.625 to
+ * even); a zero comes out as +0, never -0. */
+static double round_dec(double x, int digits)
+{
+    double m = pow(10, digits);
+    double y = round(x * m) / m;
+    return isfinite(y) ? y + 0.0 : x;
+}
+
 /* V as table text in format F: rates as percents, money with two decimals. */
 static value shown(arena *a, value v, int f)
 {
     if (v.type != T_NUM && v.type != T_INT) return v;
     double x = v.type == T_INT ? (double)v.i : v.n;
     switch (f) {
-    case KF_RATE: return text_value(a, arena_printf(a, "%.2f%%", x * 100));
-    case KF_MONEY: return text_value(a, arena_printf(a, "%.2f", x));
-    case KF_SCORE: return text_value(a, arena_printf(a, "%.1f", x));
-    default: return text_value(a, arena_printf(a, "%.0f", x));
+    case KF_RATE: return text_value(a, arena_printf(a, "%.2f%%", round_dec(x, 4) * 100));
+    case KF_MONEY: return text_value(a, arena_printf(a, "%.2f", round_dec(x, 2)));
+    case KF_SCORE: return text_value(a, arena_printf(a, "%.1f", round_dec(x, 1)));
+    default: return text_value(a, arena_printf(a, "%.0f", round_dec(x, 0)));
     }
 }
 
@@ -831,10 +850,8 @@ static int finish_kpi(kpi *k, FILE *out, const render_opts *ro)
                 vals[c++] = g->keys[j];
             for (int j = 0; j < st->nkpis; j++) {
                 value v = kpi_value(k, g, i, st->kpis[j]);
-                if (table && v.type == T_NUM) { /* round for reading; csv/json keep all digits */
-                    double scale = kpi_format(st->kpis[j]) == KF_RATE ? 1e4 : 100;
-                    v.n = round(v.n * scale) / scale;
-                }
+                if (table && v.type == T_NUM) /* round for reading; csv/json keep all digits */
+                    v.n = round_dec(v.n, kpi_format(st->kpis[j]) == KF_RATE ? 4 : 2);
                 vals[c++] = v;
             }
             render_row(r, vals);
