@@ -980,20 +980,29 @@ static double round_to(double x, int64_t digits)
     return isfinite(y) ? y : x;
 }
 
+/* A branch's value of coalesce, if or case, typed as N is: a date where a
+ * datetime is planned becomes its midnight, so that a column does not mix
+ * 2024-03-01 with 2024-03-01 10:00:00. Returns 0. */
+static int as_planned(const node *n, value *v)
+{
+    if (n->type == T_DATETIME && v->type == T_DATE) *v = v_datetime(v->i * 86400);
+    return 0;
+}
+
 static int eval_call(ectx *c, const node *n, value *out)
 {
     value a[3] = {0};
     if (n->op == F_COALESCE) {
         for (int i = 0; i < n->n; i++) {
             if (eval(c, n->a[i], out)) return -1;
-            if (out->type != T_NULL) return 0;
+            if (out->type != T_NULL) return as_planned(n, out);
         }
         return 0;
     }
     if (n->op == F_IF) {
         int k = eval_cond(c, n->a[0]);
-        if (k < 0) return -1;
-        return eval(c, n->a[k ? 1 : 2], out);
+        if (k < 0 || eval(c, n->a[k ? 1 : 2], out)) return -1;
+        return as_planned(n, out);
     }
     for (int i = 0; i < n->n && i < 3; i++) {
         if (eval(c, n->a[i], &a[i])) return -1;
@@ -1193,10 +1202,11 @@ int eval(ectx *c, const node *n, value *out)
         for (int i = 0; i + 1 < n->n; i += 2) {
             int k = eval_cond(c, n->a[i]);
             if (k < 0) return -1;
-            if (k) return eval(c, n->a[i + 1], out);
+            if (k) return eval(c, n->a[i + 1], out) ? -1 : as_planned(n, out);
         }
         *out = v_null();
-        return n->has_else ? eval(c, n->a[n->n - 1], out) : 0;
+        if (n->has_else && eval(c, n->a[n->n - 1], out)) return -1;
+        return as_planned(n, out);
     default: return rt_error(c, n, "cannot evaluate this expression");
     }
 }
@@ -1249,7 +1259,11 @@ static bool rec_field(const node *n)
 static bool fit_const(int type, value *k)
 {
     if (k->type == type) return true;
-    if (type == T_NUM && k->type == T_INT) return *k = v_num((double)k->i), true;
+    if (type == T_NUM && k->type == T_INT) { /* exactly, or the tree compares it exactly */
+        double d = (double)k->i;
+        if (!(d > -9.2e18 && d < 9.2e18) || (int64_t)d != k->i) return false;
+        return *k = v_num(d), true;
+    }
     if (type == T_DATETIME && k->type == T_DATE) return *k = v_datetime(k->i * 86400), true;
     return false;
 }

@@ -478,6 +478,12 @@ static node *primary(parser *p)
             n->qual = n->name;
             if (!(n->name = name(p, "a field name after '.'"))) return NULL;
             finish(p, n);
+            if (p->t.kind == TK_DOT) {
+                diag_set(p->d, DIAG_SYNTAX, p->t.off, p->t.len,
+                         "a path goes one step, to the parent: %s.%s has no fields", n->qual,
+                         n->name);
+                return NULL;
+            }
         }
         return n;
     }
