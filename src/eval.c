@@ -228,6 +228,11 @@ static int plan_bin(plan_ctx *pc, node *n)
                 ln, rn);
         if (n->type == T_DURATION) return type_error(pc, n, "cannot add %s and %s", ln, rn);
         return 0;
+    case OP_CONCAT: /* any values, as text(x) writes them */
+        if (!is_scalar(l) || !is_scalar(r))
+            return type_error(pc, n, "cannot join %s and %s with '||'", ln, rn);
+        n->type = T_TEXT;
+        return 0;
     default: /* * / % */
         if ((!is_num(l) && l != T_NULL) || (!is_num(r) && r != T_NULL))
             return type_error(pc, n, "arithmetic needs numbers, not %s and %s", ln, rn);
@@ -784,6 +789,15 @@ static int64_t as_days(const value *v)
 }
 
 /* Adds N (signed) of duration unit UNIT to the date or datetime V. */
+/* V written out as csv output writes it (2.5, 2024-03-31, true). */
+static value as_text(ectx *c, value v)
+{
+    if (v.type == T_TEXT || v.type == T_NULL) return v;
+    char *s = arena_alloc(c->a, FMT_BUF);
+    int n = format_value(&v, s);
+    return v_text(s, (size_t)n);
+}
+
 /* *OUT = date or datetime V plus N units; an error at N when the result
  * falls outside the years 0000-9999 that dates are written in. */
 static int add_duration(ectx *c, const node *n, value v, int unit, int64_t k, value *out)
@@ -854,6 +868,14 @@ static int eval_bin(ectx *c, const node *n, value *out)
     case OP_GE: *out = v_bool(value_cmp(&l, &r) >= 0); return 0;
     default: break;
     }
+    if (n->op == OP_CONCAT) {
+        l = as_text(c, l), r = as_text(c, r);
+        char *s = arena_alloc(c->a, (size_t)l.len + r.len + 1);
+        memcpy(s, l.s, l.len);
+        memcpy(s + l.len, r.s, r.len);
+        s[l.len + r.len] = '\0';
+        return *out = v_text(s, (size_t)l.len + r.len), 0;
+    }
     bool sub = n->op == OP_SUB;
     if (is_temporal(l.type)) {
         if (r.type == T_DURATION) return add_duration(c, n, l, r.unit, sub ? -r.i : r.i, out);
@@ -896,15 +918,6 @@ static int eval_bin(ectx *c, const node *n, value *out)
     }
     if (!isfinite(x)) return rt_error(c, n, "number out of range"); /* 1e308 * 10 */
     return *out = v_num(x), 0;
-}
-
-/* V written out as csv output writes it (2.5, 2024-03-31, true). */
-static value as_text(ectx *c, value v)
-{
-    if (v.type == T_TEXT || v.type == T_NULL) return v;
-    char *s = arena_alloc(c->a, FMT_BUF);
-    int n = format_value(&v, s);
-    return v_text(s, (size_t)n);
 }
 
 static int eval_match(ectx *c, const node *n, value *out)

@@ -105,6 +105,7 @@ const char *const lex_token_names[TK_NKINDS] = {
     [TK_STAR] = "'*'",
     [TK_SLASH] = "'/'",
     [TK_MOD] = "'%'",
+    [TK_CONCAT] = "'||'",
 };
 /* clang-format on */
 
@@ -696,7 +697,10 @@ static int scan_operator(lexer *lx, token *tok)
     case '.': kind = TK_DOT; break;
     case '(': kind = TK_LPAREN; break;
     case ')': kind = TK_RPAREN; break;
-    case '|': kind = TK_PIPE; break;
+    case '|':
+        kind = d == '|' ? TK_CONCAT : TK_PIPE;
+        n = d == '|' ? 2 : 1;
+        break;
     case '~': kind = TK_MATCH; break;
     case '+': kind = TK_PLUS; break;
     case '-': kind = TK_MINUS; break;

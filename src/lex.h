@@ -54,6 +54,7 @@ typedef enum tkind {
     TK_STAR,     /* * */
     TK_SLASH,    /* / */
     TK_MOD,      /* % (as an operator) */
+    TK_CONCAT,   /* || */
     TK_NKINDS
 } tkind;
 

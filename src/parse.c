@@ -495,13 +495,15 @@ static node *primary(parser *p)
 static const struct {
     uint8_t left, right;
 } binprio[] = {
-    [OP_OR] = {1, 1},  [OP_AND] = {2, 2}, [OP_EQ] = {4, 4},  [OP_NE] = {4, 4},  [OP_LT] = {4, 4},
-    [OP_LE] = {4, 4},  [OP_GT] = {4, 4},  [OP_GE] = {4, 4},  [OP_ADD] = {5, 5}, [OP_SUB] = {5, 5},
-    [OP_MUL] = {6, 6}, [OP_DIV] = {6, 6}, [OP_MOD] = {6, 6},
+    [OP_OR] = {2, 2},     [OP_AND] = {4, 4},   [OP_EQ] = {8, 8},    [OP_NE] = {8, 8},
+    [OP_LT] = {8, 8},     [OP_LE] = {8, 8},    [OP_GT] = {8, 8},    [OP_GE] = {8, 8},
+    [OP_CONCAT] = {9, 9}, /* below + - (as PostgreSQL): name || " " || n + 1 */
+    [OP_ADD] = {10, 10},  [OP_SUB] = {10, 10}, [OP_MUL] = {12, 12}, [OP_DIV] = {12, 12},
+    [OP_MOD] = {12, 12},
 };
-#define NOT_PRIORITY   3
-#define CMP_PRIORITY   4
-#define UNARY_PRIORITY 7
+#define NOT_PRIORITY   6
+#define CMP_PRIORITY   8
+#define UNARY_PRIORITY 14
 
 /* The binary operator at the current token, or -1. */
 static int binop_of(parser *p)
@@ -518,6 +520,7 @@ static int binop_of(parser *p)
     case TK_STAR: return OP_MUL;
     case TK_SLASH: return OP_DIV;
     case TK_MOD: return OP_MOD;
+    case TK_CONCAT: return OP_CONCAT;
     case TK_IDENT:
         if (is_kw(p, "or")) return OP_OR;
         if (is_kw(p, "and")) return OP_AND;

@@ -45,7 +45,8 @@ typedef enum binop {
     OP_SUB,
     OP_MUL,
     OP_DIV,
-    OP_MOD
+    OP_MOD,
+    OP_CONCAT /* || */
 } binop;
 
 /* Scalar functions. fn_names[] in parse.c is in the same order. */

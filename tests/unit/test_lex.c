@@ -822,7 +822,9 @@ static void test_operators(void **state)
     KINDS("=<", TK_EQ, TK_LT);
     KINDS("<<", TK_LT, TK_LT);
     KINDS("> =", TK_GT, TK_EQ);
-    KINDS("||", TK_PIPE, TK_PIPE);
+    KINDS("||", TK_CONCAT); /* SQL's concatenation */
+    KINDS("| |", TK_PIPE, TK_PIPE);
+    KINDS("|||", TK_CONCAT, TK_PIPE);
     KINDS("=~", TK_EQ, TK_MATCH);
     KINDS("x!~/a/", TK_IDENT, TK_NMATCH, TK_SLASH, TK_IDENT, TK_SLASH);
     KINDS("5 - -3", TK_INT, TK_MINUS, TK_MINUS, TK_INT);

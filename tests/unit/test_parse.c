@@ -67,12 +67,13 @@ static const char *lookup(void *ctx, const char *name)
 {
     (void)ctx;
     static const char *const vars[][2] = {
-        {"q", "2024-Q3"},   {"n", "42"},          {"s", "abc"},        {"neg", "-5"},
-        {"negnum", "-2.5"}, {"d", "2024-03-31"},  {"b", "true"},       {"f", "FALSE"},
-        {"nul", "null"},    {"str", "\"a\\tb\""}, {"pct", "90%"},      {"dur", "90d"},
-        {"empty", ""},      {"words", "abc def"}, {"m", "2024-03"},    {"w", "2024-W05"},
-        {"big", "1.5M"},    {"dt", "2024-03-31T14:05:00"},             {"bad", "1e999"},
-        {"expr", "1 + 2"},  {"Tier", "1"},
+        {"q", "2024-Q3"},     {"n", "42"},          {"s", "abc"},
+        {"neg", "-5"},        {"negnum", "-2.5"},   {"d", "2024-03-31"},
+        {"b", "true"},        {"f", "FALSE"},       {"nul", "null"},
+        {"str", "\"a\\tb\""}, {"pct", "90%"},       {"dur", "90d"},
+        {"empty", ""},        {"words", "abc def"}, {"m", "2024-03"},
+        {"w", "2024-W05"},    {"big", "1.5M"},      {"dt", "2024-03-31T14:05:00"},
+        {"bad", "1e999"},     {"expr", "1 + 2"},    {"Tier", "1"},
     };
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
         if (strcmp(vars[i][0], name) == 0) return vars[i][1];
@@ -84,9 +85,9 @@ static const parser_opts OPTS = {lookup, NULL};
 /* ---- rendering trees ---- */
 
 static const char *const op_names[] = {
-    [OP_OR] = "or",  [OP_AND] = "and", [OP_EQ] = "=",  [OP_NE] = "!=", [OP_LT] = "<",
-    [OP_LE] = "<=",  [OP_GT] = ">",    [OP_GE] = ">=", [OP_ADD] = "+", [OP_SUB] = "-",
-    [OP_MUL] = "*",  [OP_DIV] = "/",   [OP_MOD] = "%",
+    [OP_OR] = "or", [OP_AND] = "and", [OP_EQ] = "=",  [OP_NE] = "!=",     [OP_LT] = "<",
+    [OP_LE] = "<=", [OP_GT] = ">",    [OP_GE] = ">=", [OP_ADD] = "+",     [OP_SUB] = "-",
+    [OP_MUL] = "*", [OP_DIV] = "/",   [OP_MOD] = "%", [OP_CONCAT] = "||",
 };
 
 typedef struct sbuf {
@@ -112,7 +113,10 @@ static void render_lit(sbuf *b, const value *v)
     case T_NULL: put(b, "null"); break;
     case T_BOOL: put(b, v->i ? "true" : "false"); break;
     case T_INT: put(b, "%lld", (long long)v->i); break;
-    case T_NUM: format_num(v->n, f); put(b, "%s", f); break;
+    case T_NUM:
+        format_num(v->n, f);
+        put(b, "%s", f);
+        break;
     case T_TEXT:
         if (v->unit & 0x80) {
             put(b, "/%.*s/%s%s%s%s", (int)v->len, v->s, v->unit & LEX_RE_I ? "i" : "",
@@ -122,10 +126,22 @@ static void render_lit(sbuf *b, const value *v)
             put(b, "\"%.*s\"", (int)v->len, v->s);
         }
         break;
-    case T_DATE: format_date(v->i, f); put(b, "%s", f); break;
-    case T_DATETIME: format_datetime(v->i, f); put(b, "%s", f); break;
-    case T_PERIOD: format_period(*v, f); put(b, "period:%s", f); break;
-    case T_DURATION: format_duration(*v, f); put(b, "%s", f); break;
+    case T_DATE:
+        format_date(v->i, f);
+        put(b, "%s", f);
+        break;
+    case T_DATETIME:
+        format_datetime(v->i, f);
+        put(b, "%s", f);
+        break;
+    case T_PERIOD:
+        format_period(*v, f);
+        put(b, "period:%s", f);
+        break;
+    case T_DURATION:
+        format_duration(*v, f);
+        put(b, "%s", f);
+        break;
     default: put(b, "?"); break;
     }
 }
@@ -243,7 +259,7 @@ static void check_error(const char *src, int code, size_t off, size_t len, const
     if (D.off != off || D.len != len)
         fail_msg("%s: error at %zu+%zu, expected %zu+%zu", src, D.off, D.len, off, len);
 }
-#define SYNTAX(src, off, len, msg) check_error(src, DIAG_SYNTAX, off, len, msg)
+#define SYNTAX(src, off, len, msg)   check_error(src, DIAG_SYNTAX, off, len, msg)
 #define SEMANTIC(src, off, len, msg) check_error(src, DIAG_SEMANTIC, off, len, msg)
 
 static void check_item(const item *it, const char *expr, const char *name, bool desc)
@@ -332,7 +348,7 @@ static void test_fields(void **state)
     assert_int_equal(n->len, 4);
 }
 
-/* Loosest first: or, and, not, comparisons, + -, * / %, unary -. */
+/* Loosest first: or, and, not, comparisons, ||, + -, * / %, unary -. */
 static void test_precedence(void **state)
 {
     (void)state;
@@ -352,6 +368,9 @@ static void test_precedence(void **state)
     E("a + b * c - d", "(- (+ a (* b c)) d)");
     E("a - b - c", "(- (- a b) c)");
     E("a / b % c * d", "(* (% (/ a b) c) d)");
+    E("a || b || c", "(|| (|| a b) c)");
+    E("a || n + 1 = b", "(= (|| a (+ n 1)) b)"); /* below + -, above comparisons */
+    E("a || b * 2", "(|| a (* b 2))");
     E("(a + b) * c", "(* (+ a b) c)");
     E("a < b + 1", "(< a (+ b 1))");
     E("a + 1 >= b * 2", "(>= (+ a 1) (* b 2))");
@@ -364,8 +383,7 @@ static void test_precedence(void **state)
     E("revenue >= 1M or strategic >= 8", "(or (>= revenue 1000000) (>= strategic 8))");
     E("last_contact < today - 90d and tier <= 2",
       "(and (< last_contact (- 2024-03-31 90d)) (<= tier 2))");
-    E("0.5 * revenue / 1M + 0.3 * strategic",
-      "(+ (/ (* 0.5 revenue) 1000000) (* 0.3 strategic))");
+    E("0.5 * revenue / 1M + 0.3 * strategic", "(+ (/ (* 0.5 revenue) 1000000) (* 0.3 strategic))");
 }
 
 /* Negative literals fold into the literal (so that a column named by the
@@ -631,7 +649,8 @@ static void test_expression_errors(void **state)
     check_expr_error("a = \"open", DIAG_SYNTAX, 4, 1, "unterminated string");
     check_expr_error("x ~ /abc", DIAG_SYNTAX, 4, 1, "unterminated regex");
     check_expr_error("in", DIAG_SYNTAX, 0, 2, "expected an expression but found 'in'");
-    check_expr_error("x not like 5", DIAG_SYNTAX, 2, 3, "expected end of expression but found 'not'");
+    check_expr_error("x not like 5", DIAG_SYNTAX, 2, 3,
+                     "expected end of expression but found 'not'");
     check_expr_error("between", DIAG_SYNTAX, 0, 7, "expected an expression but found 'between'");
     check_expr_error("when", DIAG_SYNTAX, 0, 4, "expected an expression but found 'when'");
     check_expr_error(";", DIAG_SYNTAX, 0, 1, "expected an expression but found ';'");
@@ -667,26 +686,32 @@ static void test_depth_limit(void **state)
     char *t = malloc(5 * DEEP + 10);
     assert_non_null(t);
     size_t k = 0;
-    for (int i = 0; i < DEEP; i++) k += (size_t)sprintf(t + k, "not ");
+    for (int i = 0; i < DEEP; i++)
+        k += (size_t)sprintf(t + k, "not ");
     strcpy(t + k, "a");
     assert_null(parse_e(t));
     assert_string_equal(D.msg, "expression nested too deeply (over 200 levels)");
     k = 0;
-    for (int i = 0; i < DEEP; i++) k += (size_t)sprintf(t + k, "- "); /* "--" is a comment */
+    for (int i = 0; i < DEEP; i++)
+        k += (size_t)sprintf(t + k, "- "); /* "--" is a comment */
     strcpy(t + k, "x");
     assert_null(parse_e(t));
     assert_string_equal(D.msg, "expression nested too deeply (over 200 levels)");
     k = 0;
-    for (int i = 0; i < DEEP; i++) k += (size_t)sprintf(t + k, "abs(");
+    for (int i = 0; i < DEEP; i++)
+        k += (size_t)sprintf(t + k, "abs(");
     t[k++] = '1';
-    for (int i = 0; i < DEEP; i++) t[k++] = ')';
+    for (int i = 0; i < DEEP; i++)
+        t[k++] = ')';
     t[k] = 0;
     assert_null(parse_e(t));
     assert_string_equal(D.msg, "expression nested too deeply (over 200 levels)");
     k = 0;
-    for (int i = 0; i < 3000; i++) k += (size_t)sprintf(t + k, "x in (");
+    for (int i = 0; i < 3000; i++)
+        k += (size_t)sprintf(t + k, "x in (");
     t[k++] = '1';
-    for (int i = 0; i < 3000; i++) t[k++] = ')';
+    for (int i = 0; i < 3000; i++)
+        t[k++] = ')';
     t[k] = 0;
     assert_null(parse_e(t));
     assert_string_equal(D.msg, "expression nested too deeply (over 200 levels)");
@@ -727,14 +752,17 @@ static void test_long_flat_chain(void **state)
     char *s = malloc(4 * N + 2);
     assert_non_null(s);
     size_t k = 0;
-    for (int i = 0; i < OK; i++) k += (size_t)sprintf(s + k, "%s1", i ? " + " : "");
+    for (int i = 0; i < OK; i++)
+        k += (size_t)sprintf(s + k, "%s1", i ? " + " : "");
     s[k] = 0;
     node *n = parse_e(s);
     assert_non_null(n);
     int depth = 0;
-    while (n->kind == N_BIN) n = n->a[0], depth++;
+    while (n->kind == N_BIN)
+        n = n->a[0], depth++;
     assert_int_equal(depth, OK - 1);
-    for (int i = OK; i < N; i++) k += (size_t)sprintf(s + k, " + 1");
+    for (int i = OK; i < N; i++)
+        k += (size_t)sprintf(s + k, " + 1");
     diag d;
     diag_clear(&d);
     arena a;
@@ -754,12 +782,9 @@ static void test_bare_sources(void **state)
     static const struct {
         const char *src;
         int source;
-    } cases[] = {{"accounts;", SRC_ACCOUNTS},
-                 {"managers;", SRC_MANAGERS},
-                 {"interactions;", SRC_INTERACTIONS},
-                 {"history;", SRC_HISTORY},
-                 {"ACCOUNTS;", SRC_ACCOUNTS},
-                 {"  Managers  ;", SRC_MANAGERS}};
+    } cases[] = {{"accounts;", SRC_ACCOUNTS},         {"managers;", SRC_MANAGERS},
+                 {"interactions;", SRC_INTERACTIONS}, {"history;", SRC_HISTORY},
+                 {"ACCOUNTS;", SRC_ACCOUNTS},         {"  Managers  ;", SRC_MANAGERS}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         stmt *st = parse1(cases[i].src);
         assert_int_equal(st->kind, ST_QUERY);
@@ -1001,7 +1026,8 @@ static void test_many_stages(void **state)
 {
     (void)state;
     char src[2000] = "accounts";
-    for (int i = 0; i < 40; i++) sprintf(src + strlen(src), " | where x = %d", i);
+    for (int i = 0; i < 40; i++)
+        sprintf(src + strlen(src), " | where x = %d", i);
     strcat(src, " | count;");
     stmt *st = parse1(src);
     assert_int_equal(st->nstages, 41);
@@ -1064,7 +1090,8 @@ static void test_import(void **state)
 
     /* many mappings (the array grows) */
     char big[2000] = "import accounts from \"x.csv\" map ";
-    for (int i = 0; i < 20; i++) sprintf(big + strlen(big), "%sf%d = c%d", i ? ", " : "", i, i);
+    for (int i = 0; i < 20; i++)
+        sprintf(big + strlen(big), "%sf%d = c%d", i ? ", " : "", i, i);
     strcat(big, ";");
     st = parse1(big);
     assert_int_equal(st->nmaps, 20);
@@ -1086,7 +1113,8 @@ static void test_import_two_map_clauses(void **state)
     assert_true(st->skip_errors);
     /* a first clause that outgrows the initial array, then a second one */
     char src[1000] = "import accounts from \"a.csv\" map ";
-    for (int i = 0; i < 9; i++) sprintf(src + strlen(src), "%sa%d = b%d", i ? ", " : "", i, i);
+    for (int i = 0; i < 9; i++)
+        sprintf(src + strlen(src), "%sa%d = b%d", i ? ", " : "", i, i);
     strcat(src, " dates us map c0 = d0, c1 = d1, c2 = d2, c3 = d3, c4 = d4, c5 = d5, c6 = d6, "
                 "c7 = d7, c8 = d8;");
     st = parse1(src);
@@ -1110,12 +1138,10 @@ static void test_import_errors(void **state)
     SYNTAX("import things from \"h.csv\";", 7, 6,
            "expected accounts, managers or interactions but found 'things'");
     SYNTAX("import accounts \"x.csv\";", 16, 7, "expected 'from' but found string");
-    SYNTAX("import accounts from x.csv;", 21, 1,
-           "expected a file name in quotes but found 'x'");
+    SYNTAX("import accounts from x.csv;", 21, 1, "expected a file name in quotes but found 'x'");
     SYNTAX("import accounts from \"x.csv\" map id Account;", 36, 7,
            "expected '=' but found 'Account'");
-    SYNTAX("import accounts from \"x.csv\" map = x;", 33, 1,
-           "expected a field name but found '='");
+    SYNTAX("import accounts from \"x.csv\" map = x;", 33, 1, "expected a field name but found '='");
     SYNTAX("import accounts from \"x.csv\" map id =;", 37, 1,
            "expected an expression but found ';'");
     SYNTAX("import accounts from \"x.csv\" on error maybe;", 38, 5,
@@ -1132,12 +1158,14 @@ static void test_import_errors(void **state)
 static void test_statement_errors(void **state)
 {
     (void)state;
-    SYNTAX("acounts;", 0, 7,
-           "expected a statement (a source such as accounts, import, undo, kpi or report) but found "
-           "'acounts'");
-    SYNTAX("42;", 0, 2,
-           "expected a statement (a source such as accounts, import, undo, kpi or report) but found "
-           "'42'");
+    SYNTAX(
+        "acounts;", 0, 7,
+        "expected a statement (a source such as accounts, import, undo, kpi or report) but found "
+        "'acounts'");
+    SYNTAX(
+        "42;", 0, 2,
+        "expected a statement (a source such as accounts, import, undo, kpi or report) but found "
+        "'42'");
     SYNTAX("accounts where;", 14, 1, "expected an expression but found ';'");
     SYNTAX("accounts where tier = ;", 22, 1, "expected an expression but found ';'");
     SYNTAX("accounts | frobnicate;", 11, 10,
@@ -1227,7 +1255,7 @@ static void test_empty_statements(void **state)
 {
     (void)state;
     stmt *st;
-    static const char *const blanks[] = {"", "   \n\t ", "-- just a comment", ";",
+    static const char *const blanks[] = {"",    "   \n\t ",     "-- just a comment", ";",
                                          ";;;", " ; -- c\n ; ", "--a\n--b\n"};
     for (size_t i = 0; i < sizeof blanks / sizeof blanks[0]; i++) {
         load(blanks[i]);
@@ -1264,10 +1292,10 @@ static void test_error_recovery(void **state)
     assert_int_equal(next_stmt(&st), 1);
     assert_int_equal(st->source, SRC_MANAGERS);
     assert_int_equal(next_stmt(&st), -1);
-    assert_string_equal(D.msg,
-                        "expected a statement (a source such as accounts, import, undo, kpi or report) but "
-                        "found "
-                        "'bogus'");
+    assert_string_equal(
+        D.msg, "expected a statement (a source such as accounts, import, undo, kpi or report) but "
+               "found "
+               "'bogus'");
     assert_int_equal(next_stmt(&st), 1);
     assert_int_equal(st->source, SRC_INTERACTIONS);
     /* the ';' inside the string does not end the bad statement */
@@ -1309,10 +1337,12 @@ static void test_random_statements(void **state)
 {
     (void)state;
     static const char *const words[] = {
-        "accounts", "where", "|", "sort", "limit", "select", "group", "by", "agg", "count",
-        "(", ")", ",", ";", "a", "1", "\"s\"", "and", "or", "not", "in", "between", "is",
-        "null", "~", "/r/", "+", "-", "*", "=", "case", "when", "then", "end", "import",
-        "from", "map", "$n", "$zz", "2024-Q3", "90d", "as", "desc", "export", "`q`", "."};
+        "accounts", "where", "|",      "sort",   "limit", "select",  "group", "by",
+        "agg",      "count", "(",      ")",      ",",     ";",       "a",     "1",
+        "\"s\"",    "and",   "or",     "not",    "in",    "between", "is",    "null",
+        "~",        "/r/",   "+",      "-",      "*",     "=",       "case",  "when",
+        "then",     "end",   "import", "from",   "map",   "$n",      "$zz",   "2024-Q3",
+        "90d",      "as",    "desc",   "export", "`q`",   "."};
     srand(4242);
     char src[400];
     for (int round = 0; round < 3000; round++) {
@@ -1330,8 +1360,10 @@ static void test_random_statements(void **state)
             size_t before = POS;
             int rc = next_stmt(&st);
             if (rc == 0) break;
-            if (rc == 1) assert_non_null(st);
-            else assert_int_not_equal(D.code, DIAG_OK);
+            if (rc == 1)
+                assert_non_null(st);
+            else
+                assert_int_not_equal(D.code, DIAG_OK);
             if (POS <= before) fail_msg("'%s': no progress at %zu (rc %d)", src, POS, rc);
             assert_true(POS <= BUFLEN);
         }
