@@ -530,10 +530,10 @@ static bool ends_operand(const cx *x, int i)
     if (i < 0 || i >= x->n) return false;
     switch (x->t[i].kind) {
     case TK_IDENT: {
-        static const char *const ops[] = {"and",   "or",     "not",   "in",     "is",   "between",
-                                          "as",    "asc",    "desc",  "when",   "then", "else",
-                                          "case",  "by",     "where", "select", "sort", "agg",
-                                          "group", "offset", NULL};
+        static const char *const ops[] = {"and",  "or",    "not",   "in",     "is",    "between",
+                                          "like", "ilike", "as",    "asc",    "desc",  "when",
+                                          "then", "else",  "case",  "by",     "where", "select",
+                                          "sort", "agg",   "group", "offset", NULL};
         for (const char *const *o = ops; *o; o++)
             if (lex_is(&x->lx, &x->t[i], *o)) return false;
         return true;
@@ -599,7 +599,7 @@ static void expression(cx *x, const shape *s, int e, unsigned flags)
         return;
     }
     if (p >= e && kw(x, p, "not") && ends_operand(x, p - 1)) {
-        static const char *const w[] = {"in", "between", NULL};
+        static const char *const w[] = {"in", "between", "like", "ilike", NULL};
         add_kws(c, w);
         return;
     }
@@ -609,7 +609,8 @@ static void expression(cx *x, const shape *s, int e, unsigned flags)
         return;
     }
     if (p >= e && ends_operand(x, p)) {
-        static const char *const ops[] = {"and", "or", "not", "in", "is", "between", NULL};
+        static const char *const ops[] = {"and",     "or",   "not",   "in", "is",
+                                          "between", "like", "ilike", NULL};
         add_kws(c, ops);
         if (flags & EX_ITEMS) add_kw(c, "as");
         if (flags & EX_SORT) {
@@ -956,7 +957,8 @@ static void import_stmt(cx *x)
     if (!kind(x, from + 1, TK_EQ)) return;
     const char *file = tok_name(x, 3);
     if (n > from + 2 && ends_operand(x, p)) {
-        static const char *const ops[] = {"and", "or", "not", "in", "is", "between", NULL};
+        static const char *const ops[] = {"and",     "or",   "not",   "in", "is",
+                                          "between", "like", "ilike", NULL};
         add_kws(c, ops);
         add_kws(c, clauses);
         return;

@@ -534,7 +534,31 @@ static int binop_of(parser *p)
 static bool special_cmp(parser *p)
 {
     if (p->t.kind == TK_MATCH || p->t.kind == TK_NMATCH) return true;
-    return is_kw(p, "in") || is_kw(p, "between") || is_kw(p, "is") || is_kw(p, "not");
+    return is_kw(p, "in") || is_kw(p, "between") || is_kw(p, "is") || is_kw(p, "not") ||
+           is_kw(p, "like") || is_kw(p, "ilike");
+}
+
+/* SQL's LIKE pattern S (N bytes) as a regex matching the whole text: % any
+ * run of characters, _ one, \ takes the next literally. Arena memory. */
+static char *like_regex(parser *p, const char *s, size_t n, size_t *len)
+{
+    char *re = arena_alloc(p->a, 2 * n + 8), *o = re;
+    o += sprintf(o, "\\A");
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '%') {
+            o += sprintf(o, ".*");
+        } else if (c == '_') {
+            *o++ = '.';
+        } else {
+            if (c == '\\' && i + 1 < n) c = s[++i];
+            if (strchr("\\^$.|?*+()[]{}", c) && c) *o++ = '\\';
+            *o++ = c;
+        }
+    }
+    o += sprintf(o, "\\z");
+    *len = (size_t)(o - re);
+    return re;
 }
 
 /* cmpform -> ('~' | '!~') subexpr
@@ -564,6 +588,26 @@ static node *special(parser *p, node *l)
         return deepen(p, n) ? n : NULL;
     }
     bool neg = accept_kw(p, "not");
+    if (is_kw(p, "like") || is_kw(p, "ilike")) { /* a regex match of the whole text */
+        bool caseless = is_kw(p, "ilike");
+        next(p);
+        node *r = subexpr(p, CMP_PRIORITY);
+        if (!r) return NULL;
+        if (r->kind != N_LIT || r->v.type != T_TEXT || (r->v.unit & 0x80)) {
+            diag_set(p->d, DIAG_SYNTAX, r->off, r->len,
+                     "'%s' needs a string pattern ('%%' any text, '_' one character); for a "
+                     "computed one use '~'",
+                     caseless ? "ilike" : "like");
+            return NULL;
+        }
+        size_t len;
+        r->v.s = like_regex(p, r->v.s, r->v.len, &len);
+        r->v.len = (uint32_t)len;
+        r->v.unit = (uint8_t)(0x80 | LEX_RE_S | (caseless ? LEX_RE_I : 0));
+        node *n = new_bin(p, N_MATCH, 0, l, r);
+        n->negate = neg;
+        return n;
+    }
     if (accept_kw(p, "between")) {
         node *lo = subexpr(p, CMP_PRIORITY);
         if (!lo || !expect_kw(p, "and")) return NULL;
@@ -577,7 +621,8 @@ static node *special(parser *p, node *l)
         finish(p, n);
         return deepen(p, n) ? n : NULL;
     }
-    if (!accept_kw(p, "in")) return expected(p, neg ? "'in' or 'between' after 'not'" : "'in'");
+    if (!accept_kw(p, "in"))
+        return expected(p, neg ? "'in', 'between' or 'like' after 'not'" : "'in'");
     if (accept(p, TK_LPAREN)) {
         node *args[1024];
         int na = 0;
@@ -669,7 +714,9 @@ static node *subexpr(parser *p, int limit)
             l = new_bin(p, N_BIN, op, l, r);
         } else if (CMP_PRIORITY > limit && special_cmp(p)) {
             /* "not" here only as "not in" / "not between" */
-            if (is_kw(p, "not") && !peek_is(p, "in") && !peek_is(p, "between")) break;
+            if (is_kw(p, "not") && !peek_is(p, "in") && !peek_is(p, "between") &&
+                !peek_is(p, "like") && !peek_is(p, "ilike"))
+                break;
             l = special(p, l);
         } else {
             break;

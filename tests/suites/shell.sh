@@ -250,11 +250,11 @@ comp 'accounts | select id, name as n, revenue * 2 | where n' n not now null
 comp 'accounts | select id, revenue * 2 | sort `rev' 'revenue * 2'
 comp 'accounts | group by tier agg count() as n | sort t' text\( tier today trim\( true
 comp 'accounts | group by region agg s' stage strategic substr\( sum\(
-comp 'accounts where tier ' and between in is not or
+comp 'accounts where tier ' and between ilike in is like not or
 comp 'accounts where tier is ' not null
-comp 'accounts where tier not ' between in
-comp 'accounts | sort revenue ' and asc between desc in is not or
-comp 'accounts | group by tier ' agg and as between in is not or
+comp 'accounts where tier not ' between ilike in like
+comp 'accounts | sort revenue ' and asc between desc ilike in is like not or
+comp 'accounts | group by tier ' agg and as between ilike in is like not or
 comp 'accounts | limit 5 ' offset
 comp 'accounts where case ' when
 comp 'accounts where manager = ' '"m01"' '"m02"' '"m03"' '"m04"' '"m05"'
@@ -266,11 +266,11 @@ comp 'accounts | assign to "m' m01 m02 m03 m04 m05
 comp 'accounts | assign to ("m01", "m05"'
 comp 'accounts | assign to ("m01", "m05") ' balanced preview round-robin
 comp 'accounts | assign to managers where act' active
-comp 'accounts | assign to managers where active ' and balanced between in is not or preview round-robin
+comp 'accounts | assign to managers where active ' and balanced between ilike in is like not or preview round-robin
 comp 'accounts | assign to "m02" balanced ' by preview
 comp 'accounts | set em' employees
 comp 'accounts | set tier = 1, l'
-comp 'accounts | set tier = 1 ' and between in is not or preview
+comp 'accounts | set tier = 1 ' and between ilike in is like not or preview
 comp 'accounts | retier ' by
 comp 'accounts | retier by revenue top 10% = 1, ' next rest share top
 comp 'undo ' force
