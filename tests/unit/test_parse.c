@@ -649,7 +649,10 @@ static void test_expression_errors(void **state)
     check_expr_error("a = \"open", DIAG_SYNTAX, 4, 1, "unterminated string");
     check_expr_error("x ~ /abc", DIAG_SYNTAX, 4, 1, "unterminated regex");
     check_expr_error("in", DIAG_SYNTAX, 0, 2, "expected an expression but found 'in'");
-    check_expr_error("x not like 5", DIAG_SYNTAX, 2, 3,
+    check_expr_error("x not like 5", DIAG_SYNTAX, 11, 1,
+                     "'like' needs a string pattern ('%' any text, '_' one character); for a "
+                     "computed one use '~'");
+    check_expr_error("x not foo 5", DIAG_SYNTAX, 2, 3,
                      "expected end of expression but found 'not'");
     check_expr_error("between", DIAG_SYNTAX, 0, 7, "expected an expression but found 'between'");
     check_expr_error("when", DIAG_SYNTAX, 0, 4, "expected an expression but found 'when'");
