@@ -336,6 +336,15 @@ static node *call(parser *p, const token *fname)
     int na = 0;
     if (n->kind == N_AGG && id == AG_COUNT && p->t.kind == TK_STAR) {
         next(p);
+    } else if (n->kind == N_AGG && is_kw(p, "distinct")) { /* SQL's count(distinct x) */
+        if (id != AG_COUNT) {
+            diag_set(p->d, DIAG_SYNTAX, p->t.off, p->t.len,
+                     "'distinct' is only for count(distinct x) (count_distinct(x))");
+            return NULL;
+        }
+        next(p);
+        n->op = AG_COUNT_DISTINCT;
+        if (!(args[na++] = expr(p))) return NULL;
     } else if (p->t.kind != TK_RPAREN) {
         do {
             if (na == 16) {
@@ -1078,6 +1087,10 @@ static bool stage_rule(parser *p, stage *s)
     }
     if (accept_kw(p, "select")) {
         s->kind = S_SELECT;
+        if (accept_kw(p, "distinct")) { /* SQL's select distinct: a group by without agg */
+            s->kind = S_GROUP;
+            return item_list(p, &s->items, &s->nitems, false, false);
+        }
         return item_list(p, &s->items, &s->nitems, false, true);
     }
     if (accept_kw(p, "group")) {
