@@ -389,8 +389,8 @@ static int sort_cmp(const void *a, const void *b, void *ctx)
     for (int i = 0; i < s->nkeys; i++) {
         const value *u = &x->keys[i], *v = &y->keys[i];
         bool un = u->type == T_NULL, vn = v->type == T_NULL;
-        if (un || vn) { /* nulls last, whatever the direction */
-            if (un != vn) return un ? 1 : -1;
+        if (un || vn) { /* nulls last, whatever the direction, unless nulls first */
+            if (un != vn) return un != s->keys[i].nulls_first ? 1 : -1;
             continue;
         }
         int c = value_cmp(u, v);
@@ -502,7 +502,7 @@ static int sort_block(op *o, colblock *b, const uint32_t *sel, uint32_t n)
 {
     sort_op *s = (sort_op *)o;
     const node *e = s->keys[0].e;
-    if (s->cut && e->kind == N_FIELD && e->scope == SC_REC) {
+    if (s->cut && e->kind == N_FIELD && e->scope == SC_REC && !s->keys[0].nulls_first) {
         if (n > s->nsel) s->sel = xrealloc(s->sel, sizeof *s->sel * (s->nsel = n));
         int m = col_keep_cmp(colblock_col(b, (unsigned)e->slot), s->keys[0].desc ? OP_GE : OP_LE,
                              s->rows[s->keep - 1].keys[0], sel, n, s->sel);
@@ -2096,6 +2096,7 @@ static sort_op *revenue_sort(pipeline *p, const stmt *st, op *first, bool *desc)
     if (sg->nitems > 2 || (sg->nitems == 2 && sg->items[1].desc)) return NULL;
     for (int k = 0; k < sg->nitems; k++) {
         const node *e = sg->items[k].e;
+        if (sg->items[k].nulls_first) return NULL; /* (the index has them last) */
         if (e->kind != N_FIELD || e->scope != SC_REC || e->slot != (k ? A_ID : A_REVENUE))
             return NULL;
     }
@@ -2141,7 +2142,8 @@ static sort_op *time_sort(const pipeline *p, op *first, bool *back)
     if (!o || o->push != sort_push || ((sort_op *)o)->keep == 0) return NULL;
     sort_op *s = (sort_op *)o;
     const node *e = s->nkeys ? s->keys[0].e : NULL;
-    if (!e || e->kind != N_FIELD || e->scope != SC_REC || e->slot != I_AT) return NULL;
+    if (!e || e->kind != N_FIELD || e->scope != SC_REC || e->slot != I_AT || s->keys[0].nulls_first)
+        return NULL;
     *back = s->keys[0].desc;
     return s;
 }

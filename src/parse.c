@@ -764,6 +764,12 @@ static bool item_list(parser *p, item **out, int *n, bool sortkeys, bool star)
                 it->desc = true;
             else
                 accept_kw(p, "asc");
+            if (accept_kw(p, "nulls")) { /* SQL's NULLS FIRST | LAST */
+                if (accept_kw(p, "first"))
+                    it->nulls_first = true;
+                else if (!accept_kw(p, "last"))
+                    return expected(p, "'first' or 'last' after 'nulls'") != NULL;
+            }
         } else if (accept_kw(p, "as")) {
             if (p->t.kind == TK_STRING) {
                 if (!(it->name = string_lit(p, "a column name", NULL, NULL))) return false;

@@ -183,6 +183,7 @@ typedef struct item {
     node *e;
     const char *name; /* AS name, or NULL: the planner names it */
     bool desc;        /* sort keys */
+    bool nulls_first; /* sort keys: nulls first (else last, whatever the direction) */
     bool star;        /* select's `*`: every column of the input (E: where the `*` is) */
 } item;
 
