@@ -491,6 +491,46 @@ static int plan_call(plan_ctx *pc, node *n)
         if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_scalar, "a value")) return -1;
         n->type = T_TEXT;
         return 0;
+    case F_REPLACE:
+        if (want_args(pc, n, 3, 3)) return -1;
+        for (int i = 0; i < 3; i++)
+            if (want_type(pc, n, i, is_text, "text")) return -1;
+        n->type = T_TEXT;
+        return 0;
+    case F_NULLIF:
+        if (want_args(pc, n, 2, 2)) return -1;
+        if (!comparable(n->a[0]->type, n->a[1]->type))
+            return type_error(pc, n->a[1], "cannot compare %s with %s", vtype_name(n->a[0]->type),
+                              vtype_name(n->a[1]->type));
+        n->type = n->a[0]->type;
+        return 0;
+    case F_GREATEST:
+    case F_LEAST: {
+        if (want_args(pc, n, 1, 16)) return -1;
+        int t = T_NULL;
+        for (int i = 0; i < n->n; i++) {
+            int ct = common_type(t, n->a[i]->type);
+            if (ct < 0 || ct == T_PERIOD || ct == T_DURATION)
+                return diag_set(pc->d, DIAG_SEMANTIC, n->a[i]->off, n->a[i]->len,
+                                "%s() mixes %s and %s", fn_names[n->op], vtype_name(t),
+                                vtype_name(n->a[i]->type));
+            t = ct;
+        }
+        n->type = (uint8_t)t;
+        return 0;
+    }
+    case F_SQRT:
+    case F_EXP:
+    case F_LN:
+        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_numeric, "a number")) return -1;
+        n->type = T_NUM;
+        return 0;
+    case F_POWER:
+        if (want_args(pc, n, 2, 2) || want_type(pc, n, 0, is_numeric, "a number") ||
+            want_type(pc, n, 1, is_numeric, "a number"))
+            return -1;
+        n->type = T_NUM;
+        return 0;
     case F_IF: {
         if (want_args(pc, n, 3, 3) || want_type(pc, n, 0, is_cond, "a condition")) return -1;
         int t = common_type(n->a[1]->type, n->a[2]->type);
@@ -993,6 +1033,27 @@ static double round_to(double x, int64_t digits)
     return isfinite(y) ? y : x;
 }
 
+/* *OUT = A[0] with every A[1] in it replaced by A[2] (an empty A[1]
+ * replaces nothing, as in sqlite3). */
+static int replace_text(ectx *c, const value *a, value *out)
+{
+    const value *s = &a[0], *from = &a[1], *to = &a[2];
+    if (from->len == 0) return *out = *s, 0;
+    size_t k = 0; /* occurrences */
+    for (const char *q = s->s, *e = s->s + s->len;
+         (q = memmem(q, (size_t)(e - q), from->s, from->len)); q += from->len)
+        k++;
+    char *buf = arena_alloc(c->a, (size_t)s->len + k * to->len + 1), *o = buf;
+    const char *q = s->s, *e = s->s + s->len;
+    for (const char *m; (m = memmem(q, (size_t)(e - q), from->s, from->len)); q = m + from->len) {
+        memcpy(o, q, (size_t)(m - q)), o += m - q;
+        memcpy(o, to->s, to->len), o += to->len;
+    }
+    memcpy(o, q, (size_t)(e - q)), o += e - q;
+    *o = '\0';
+    return *out = v_text(buf, (size_t)(o - buf)), 0;
+}
+
 /* A branch's value of coalesce, if or case, typed as N is: a date where a
  * datetime is planned becomes its midnight, so that a column does not mix
  * 2024-03-01 with 2024-03-01 10:00:00. Returns 0. */
@@ -1010,6 +1071,23 @@ static int eval_call(ectx *c, const node *n, value *out)
             if (eval(c, n->a[i], out)) return -1;
             if (out->type != T_NULL) return as_planned(n, out);
         }
+        return 0;
+    }
+    if (n->op == F_GREATEST || n->op == F_LEAST) { /* nulls skipped, as DuckDB and PostgreSQL */
+        *out = v_null();
+        for (int i = 0; i < n->n; i++) {
+            value v;
+            if (eval(c, n->a[i], &v)) return -1;
+            if (v.type == T_NULL) continue;
+            int cmp = out->type == T_NULL ? 0 : value_cmp(&v, out);
+            if (out->type == T_NULL || (n->op == F_GREATEST ? cmp > 0 : cmp < 0)) *out = v;
+        }
+        return out->type == T_NULL ? 0 : as_planned(n, out);
+    }
+    if (n->op == F_NULLIF) { /* a, or null where a = b */
+        value b;
+        if (eval(c, n->a[0], out) || eval(c, n->a[1], &b)) return -1;
+        if (out->type != T_NULL && b.type != T_NULL && value_cmp(out, &b) == 0) *out = v_null();
         return 0;
     }
     if (n->op == F_IF) {
@@ -1109,6 +1187,22 @@ static int eval_call(ectx *c, const node *n, value *out)
         return 0;
     }
     case F_TEXT: *out = as_text(c, a[0]); return 0;
+    case F_REPLACE: return replace_text(c, a, out);
+    case F_SQRT:
+    case F_EXP:
+    case F_LN:
+    case F_POWER: {
+        double x = as_num(&a[0]), y = n->op == F_POWER ? as_num(&a[1]) : 0;
+        if ((n->op == F_SQRT && x < 0) || (n->op == F_LN && x <= 0))
+            return *out = v_null(), 0; /* outside the domain: null, as sqlite3 */
+        double r = n->op == F_SQRT  ? sqrt(x)
+                   : n->op == F_EXP ? exp(x)
+                   : n->op == F_LN  ? log(x)
+                                    : pow(x, y);
+        if (isnan(r)) return *out = v_null(), 0; /* (-8) ^ 0.5 */
+        if (!isfinite(r)) return rt_error(c, n, "number out of range");
+        return *out = v_num(r), 0;
+    }
     case F_DATE:
         if (a[0].type == T_TEXT) {
             int64_t d, s;

@@ -71,6 +71,14 @@ typedef enum fnid {
     F_CEIL,
     F_DATE,
     F_TEXT,
+    F_REPLACE,
+    F_NULLIF,
+    F_GREATEST,
+    F_LEAST,
+    F_SQRT,
+    F_POWER,
+    F_EXP,
+    F_LN,
     F_NFUNCS
 } fnid;
 

@@ -246,10 +246,10 @@ comp 'accounts where manager.' active capacity id load load_revenue name region
 comp 'interactions where account.re' region revenue
 comp 'interactions where account.emp' employees
 comp 'interactions | sort a' abs\( account age\( amount at
-comp 'accounts | select id, name as n, revenue * 2 | where n' n not now null
+comp 'accounts | select id, name as n, revenue * 2 | where n' n not now null nullif\(
 comp 'accounts | select id, revenue * 2 | sort `rev' 'revenue * 2'
 comp 'accounts | group by tier agg count() as n | sort t' text\( tier today trim\( true
-comp 'accounts | group by region agg s' stage strategic substr\( sum\(
+comp 'accounts | group by region agg s' sqrt\( stage strategic substr\( sum\(
 comp 'accounts where tier ' and between ilike in is like not or
 comp 'accounts where tier is ' not null
 comp 'accounts where tier not ' between ilike in like
@@ -279,7 +279,7 @@ comp 'accounts | rfm ' over
 comp 'accounts | rfm over '
 comp 'accounts | rfm over 2024 | where rf' rfm rfm_monetary rfm_orders rfm_recency_days
 comp 'accounts | rfm over 2024 | where r = 5 | set tier = if(f' f false first_order floor\(
-comp 'accounts | rfm over 2024 | select id, rfm as seg | sort s' seg substr\(
+comp 'accounts | rfm over 2024 | select id, rfm as seg | sort s' seg sqrt\( substr\(
 comp 'interactions | rfm over 2024 | where rf'
 comp 'interactions | retention by ' month quarter week year
 comp 'interactions | retention by month ' activity counts cumulative from periods revenue
