@@ -255,7 +255,24 @@ static const unsigned char *skip_line(csv_reader *r, const unsigned char *p,
     return p;
 }
 
-/* Starts a reader over LEN bytes at BUF, skipping a byte order mark. */
+/* Puts R at the start of its input, skipping a byte order mark. */
+static void reader_start(csv_reader *r)
+{
+    r->pos = 0;
+    r->line = 1;
+    r->rec_line = 1;
+    r->cp_off = 0;
+    r->cp_col = 1;
+    r->dirty = 0;
+    r->rec_bad = 0;
+    r->err = NULL;
+    if (r->len >= 3 && r->buf[0] == 0xef && r->buf[1] == 0xbb && r->buf[2] == 0xbf) {
+        r->pos = 3;
+        r->cp_off = 3;
+    }
+}
+
+/* Starts a reader over LEN bytes at BUF. */
 static csv_reader *reader_new(const unsigned char *buf, size_t len, char sep)
 {
     static const unsigned char empty[1];
@@ -265,14 +282,13 @@ static csv_reader *reader_new(const unsigned char *buf, size_t len, char sep)
     r->len = len;
     r->sep = (unsigned char)sep;
     r->seprep = r->sep * ONES;
-    r->line = 1;
-    r->rec_line = 1;
-    r->cp_col = 1;
-    if (len >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf) {
-        r->pos = 3;
-        r->cp_off = 3;
-    }
+    reader_start(r);
     return r;
+}
+
+void csv_rewind(csv_reader *r)
+{
+    reader_start(r);
 }
 
 /* A reader over a caller's buffer: nothing is copied or owned. */

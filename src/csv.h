@@ -39,6 +39,11 @@ int csv_next(csv_reader *r, csv_field **fields, int *nfields);
  * "invalid UTF-8", "unexpected character after closing quote". */
 const char *csv_error(const csv_reader *r, uint32_t *line, uint32_t *col);
 
+/* Starts reading again from the first record, as after csv_open(): a second
+ * pass over the same input, which a pipe or FIFO could not give by opening
+ * it again (csv_open() reads such files whole into memory). */
+void csv_rewind(csv_reader *r);
+
 /* Bytes consumed so far and total size, for progress. */
 size_t csv_offset(const csv_reader *r);
 size_t csv_size(const csv_reader *r);

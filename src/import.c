@@ -1,13 +1,15 @@
 /* import.c: `import SOURCE from "FILE" …` (spec §6).
  *
- * Two passes over the memory-mapped file: the first infers the type of every
- * column that feeds a new custom field or a map expression; the second
- * converts each row to a record. Rows are then written in key order (one
+ * Two passes over the file, memory-mapped (or, for a pipe, read into memory
+ * once and rewound): the first infers the type of every column that feeds a
+ * new custom field or a map expression; the second converts each row to a
+ * record. Rows are then written in key order (one
  * sorted bulk insert: LMDB appends instead of seeking), all in the caller's
  * single write transaction, so a failed import leaves nothing behind. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "csv.h"
@@ -16,10 +18,15 @@
 
 enum { INF_EMPTY, INF_BOOL, INF_INT, INF_NUM, INF_DATE, INF_DATETIME, INF_TEXT };
 
+enum { ID_MAX = 480 }; /* the longest key the store takes (KEY_MAX in store.c) */
+
 typedef struct column {
     const char *header; /* as written in the file */
-    const char *norm;   /* normalised: account_name */
-    int inferred;       /* INF_* */
+    const char *norm;   /* normalised and distinct: account_name, note_1 */
+    int inferred;       /* INF_* of all its values */
+    int loose;          /* INF_* of the values that are not text, leading zeros allowed */
+    int type;           /* T_* its values are converted to for map expressions */
+    int next;           /* next suffix to try when another column has this name */
     bool used;          /* feeds a map expression */
     bool infer;         /* its type is needed */
 } column;
@@ -44,6 +51,7 @@ typedef struct importer {
     int ncols;
     target *tg;
     int ntg;
+    const char **mapfield; /* normalised target of each map */
     bool us;
     long rows, imported, skipped, created, bad;
     rbuf recs; /* encoded records, back to back */
@@ -59,7 +67,8 @@ typedef struct importer {
     regex_obj *regexes; /* compiled by map expressions; freed at the end */
 } importer;
 
-/* `Account Name` -> account_name: lower case, runs of other characters to one '_'. */
+/* `Account Name` -> account_name: lower case, runs of other characters to one '_';
+ * nothing left is column_N (N = INDEX + 1), or "" when INDEX < 0. */
 static const char *normalise(arena *a, const char *s, size_t n, int index)
 {
     char *out = arena_alloc(a, n + 16);
@@ -79,7 +88,7 @@ static const char *normalise(arena *a, const char *s, size_t n, int index)
             sep = true;
         }
     }
-    if (k == 0) k = (size_t)snprintf(out, n + 16, "column_%d", index + 1);
+    if (k == 0 && index >= 0) k = (size_t)snprintf(out, n + 16, "column_%d", index + 1);
     out[k] = 0;
     return out;
 }
@@ -116,16 +125,23 @@ static int parse_bool(const char *s, size_t n)
     return -1;
 }
 
-/* The narrowest INF_* type that S fits. */
-static int classify(const char *s, size_t n, bool us)
+/* The narrowest INF_* type that S fits. *ZEROS is set for a number written
+ * with a leading zero (007, -012, 00.5): a zip code or phone number, text
+ * unless an expression needs a number. */
+static int classify(const char *s, size_t n, bool us, bool *zeros)
 {
     int64_t i;
     double x;
     bool has_time;
     trim(&s, &n);
+    *zeros = false;
     if (n == 0) return INF_EMPTY;
-    if (parse_int(s, n, &i)) return INF_INT;
-    if (parse_num(s, n, &x)) return INF_NUM;
+    int k = parse_int(s, n, &i) ? INF_INT : parse_num(s, n, &x) ? INF_NUM : INF_EMPTY;
+    if (k != INF_EMPTY) {
+        size_t d = s[0] == '-' || s[0] == '+';
+        *zeros = n > d + 1 && s[d] == '0' && s[d + 1] >= '0' && s[d + 1] <= '9';
+        return k;
+    }
     if (parse_date(s, n, &i)) return INF_DATE;
     if (parse_datetime(s, n, &i)) return INF_DATETIME;
     if (us && parse_date_us(s, n, &i, &has_time)) return has_time ? INF_DATETIME : INF_DATE;
@@ -151,6 +167,22 @@ static int inf_type(int inf)
 
 static const char *const stages[] = {"prospect",    "onboarding", "active",
                                      "development", "at_risk",    "closed"};
+
+/* `At Risk` -> at_risk (stage and kind values): the N bytes at S, ASCII
+ * letters lower-cased, spaces and '-' turned into '_', into OUT. */
+static void fold_word(const char *s, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        out[i] = c == ' ' || c == '-' ? '_' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+}
+
+static bool blank(const char *s, size_t n)
+{
+    trim(&s, &n);
+    return n == 0;
+}
 
 /* Converts the text of one field to TYPE. Returns 0, or -1 with *WHY set.
  * Text results point at S (valid until the next row) or into arena A. */
@@ -237,20 +269,29 @@ static int check_field(importer *im, int slot, value *v, const char **why)
     }
     if (im->entity == ENT_ACCOUNTS && slot == A_STAGE) {
         char buf[32];
-        size_t k = 0;
         const char *ts = v->s;
         size_t tn = v->len;
         trim(&ts, &tn);
-        for (size_t i = 0; i < tn && k < sizeof buf - 1; i++) {
-            char c = ts[i];
-            buf[k++] = c == ' ' || c == '-' ? '_' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+        if (tn < sizeof buf) {
+            fold_word(ts, tn, buf);
+            buf[tn] = 0;
+            for (int i = 0; i < 6; i++)
+                if (strcmp(buf, stages[i]) == 0)
+                    return *v = v_text(stages[i], strlen(stages[i])), 0;
         }
-        buf[k] = 0;
-        for (int i = 0; i < 6; i++)
-            if (tn < sizeof buf && strcmp(buf, stages[i]) == 0)
-                return *v = v_text(stages[i], strlen(stages[i])), 0;
         *why = "stage must be prospect, onboarding, active, development, at_risk or closed";
         return -1;
+    }
+    if (im->entity == ENT_INTERACTIONS && slot == I_KIND && v->type == T_TEXT) {
+        /* "Order " counts as an order */
+        const char *ts = v->s;
+        size_t tn = v->len;
+        trim(&ts, &tn);
+        if (tn == 0) return *v = v_null(), 0;
+        char *out = arena_alloc(im->a, tn);
+        fold_word(ts, tn, out);
+        *v = v_text(out, tn);
+        return 0;
     }
     if (im->entity == ENT_INTERACTIONS && slot == I_NPS && (v->i < 0 || v->i > 10)) {
         *why = "nps must be from 0 to 10";
@@ -260,10 +301,16 @@ static int check_field(importer *im, int slot, value *v, const char **why)
         *why = "csat must be from 1 to 5";
         return -1;
     }
-    if ((slot == 0 || (im->entity == ENT_INTERACTIONS && slot == I_ACCOUNT)) && v->type == T_TEXT &&
-        memchr(v->s, 0, v->len)) {
-        *why = "an id cannot hold a NUL byte";
-        return -1;
+    if ((slot == 0 || (im->entity == ENT_INTERACTIONS && slot == I_ACCOUNT)) && v->type == T_TEXT) {
+        if (blank(v->s, v->len)) return *v = v_null(), 0; /* an empty key: the row is skipped */
+        if (v->len > ID_MAX) {
+            *why = "an id is longer than 480 bytes";
+            return -1;
+        }
+        if (memchr(v->s, 0, v->len)) {
+            *why = "an id cannot hold a NUL byte";
+            return -1;
+        }
     }
     return 0;
 }
@@ -348,13 +395,68 @@ static int infer_types(importer *im, csv_reader *r)
         if (rc < 0) continue; /* reported in the second pass */
         for (int i = 0; i < im->ncols && i < nf; i++) {
             column *c = &im->cols[i];
-            if (!c->infer || c->inferred == INF_TEXT) continue;
-            int k = classify(f[i].s, f[i].len, im->us);
-            c->inferred = widen(c->inferred, k);
+            if (!c->infer || (c->inferred == INF_TEXT && (!c->used || c->loose == INF_TEXT)))
+                continue;
+            bool zeros;
+            int k = classify(f[i].s, f[i].len, im->us, &zeros);
+            c->inferred = widen(c->inferred, zeros ? INF_TEXT : k);
+            c->loose = widen(c->loose, k == INF_TEXT ? INF_EMPTY : k);
         }
         if (exec_cancelled(im->s)) return diag_setf(im->d, DIAG_INTERRUPT, "interrupted");
     }
     return 0;
+}
+
+/* Normalises the map targets as headers are (`Sales Rep` -> sales_rep) and
+ * rejects a field mapped twice, at its second target. */
+static int map_fields(importer *im)
+{
+    const stmt *st = im->st;
+    im->mapfield = arena_alloc(im->a, sizeof(char *) * (size_t)(st->nmaps + 1));
+    for (int i = 0; i < st->nmaps; i++) {
+        const mapping *m = &st->maps[i];
+        const char *nm = normalise(im->a, m->field, strlen(m->field), -1);
+        if (!*nm)
+            return diag_set(im->d, DIAG_SEMANTIC, m->off, m->len, "'%s' is not a field name",
+                            m->field);
+        for (int k = 0; k < i; k++)
+            if (strcmp(im->mapfield[k], nm) == 0)
+                return diag_set(im->d, DIAG_SEMANTIC, m->off, m->len, "'%s' is mapped twice", nm);
+        im->mapfield[i] = nm;
+    }
+    return 0;
+}
+
+/* Gives every column a distinct name: a normalised name met before gets a
+ * suffix _1, _2, … (x, X, x -> x, x_1, x_2), the first one free, as DuckDB's
+ * read_csv does. A hash table of the names given keeps this linear. */
+static void distinct_names(importer *im)
+{
+    size_t cap = 16;
+    while (cap < 2 * (size_t)im->ncols)
+        cap *= 2;
+    int *table = arena_alloc(im->a, sizeof(int) * cap); /* column + 1, 0 = empty */
+    memset(table, 0, sizeof(int) * cap);
+    for (int i = 0; i < im->ncols; i++) {
+        column *c = &im->cols[i];
+        const char *nm = c->norm;
+        column *base = NULL;
+        for (;;) {
+            size_t j = hash_bytes(nm, strlen(nm), 0) & (cap - 1);
+            while (table[j] && strcmp(im->cols[table[j] - 1].norm, nm) != 0)
+                j = (j + 1) & (cap - 1);
+            if (!table[j]) {
+                c->norm = nm;
+                table[j] = i + 1;
+                break;
+            }
+            if (!base) base = &im->cols[table[j] - 1];
+            size_t n = strlen(c->norm) + 16;
+            char *next = arena_alloc(im->a, n);
+            snprintf(next, n, "%s_%d", c->norm, ++base->next);
+            nm = next;
+        }
+    }
 }
 
 /* Matches columns to fields by name, and marks the ones whose types must be
@@ -369,10 +471,7 @@ static int match_columns(importer *im, int *colslot)
         column *c = &im->cols[i];
         bool mapped = false;
         for (int k = 0; k < st->nmaps && !mapped; k++)
-            mapped = strcmp(st->maps[k].field, c->norm) == 0;
-        if (mapped) continue;
-        for (int k = 0; k < i; k++) /* a second column of the same name: keep the first */
-            if (strcmp(im->cols[k].norm, c->norm) == 0) mapped = true;
+            mapped = strcmp(im->mapfield[k], c->norm) == 0;
         if (mapped) continue;
         int slot = store_field(im->t, im->entity, c->norm);
         if (slot < 0 && c->used)
@@ -388,6 +487,82 @@ static int match_columns(importer *im, int *colslot)
             colslot[i] = -2; /* new custom field */
         }
     }
+    return 0;
+}
+
+/* Calls FN(IM, column, ARG) for each column that expression N reads. */
+static void each_column(importer *im, const node *n, void (*fn)(importer *, int, void *), void *arg)
+{
+    if (n->kind == N_FIELD) {
+        for (int i = 0; i < im->ncols; i++)
+            if (strcmp(im->cols[i].norm, n->name) == 0) fn(im, i, arg);
+        return;
+    }
+    for (int i = 0; i < n->n; i++)
+        each_column(im, n->a[i], fn, arg);
+}
+
+/* Columns of a map expression that could be read as another type. */
+struct candidates {
+    const bool *typed; /* columns whose type an earlier map settled */
+    const uint8_t *types;
+    int col[8];
+    int n;
+};
+
+static void add_candidate(importer *im, int col, void *arg)
+{
+    struct candidates *c = arg;
+    int loose = im->cols[col].loose;
+    if (c->typed[col] || c->types[col] != T_TEXT || loose == INF_EMPTY || loose == INF_TEXT) return;
+    for (int k = 0; k < c->n; k++)
+        if (c->col[k] == col) return;
+    if (c->n < 8) c->col[c->n++] = col;
+}
+
+static void set_typed(importer *im, int col, void *arg)
+{
+    (void)im;
+    ((bool *)arg)[col] = true;
+}
+
+/* Plans the map expressions over the columns' inferred TYPES. A column that is
+ * text only because some of its values are not numbers (1,234.50 among
+ * prices) or zip-code-like numbers (007) is read as the type of its other
+ * values when an expression does not type-check otherwise: as few such
+ * columns as make it type-check, one, then two, …; their values that do not
+ * convert are then bad rows ("expected a number in column …"). A column keeps
+ * the type the first map that reads it settled. */
+static int plan_maps(importer *im, plan_ctx *pc, uint8_t *types)
+{
+    const stmt *st = im->st;
+    bool *typed = arena_calloc(im->a, (size_t)im->ncols + 1, sizeof(bool));
+    for (int i = 0; i < st->nmaps; i++) {
+        node *e = st->maps[i].e;
+        if (plan_expr(pc, e)) {
+            struct candidates c = {typed, types, {0}, 0};
+            each_column(im, e, add_candidate, &c);
+            diag first = *im->d;
+            bool ok = false;
+            for (int size = 1; size <= c.n && !ok; size++) {
+                for (unsigned mask = 1; mask < 1u << c.n && !ok; mask++) {
+                    if (__builtin_popcount(mask) != size) continue;
+                    for (int k = 0; k < c.n; k++)
+                        types[c.col[k]] =
+                            (uint8_t)inf_type(mask >> k & 1 ? im->cols[c.col[k]].loose : INF_TEXT);
+                    diag_clear(im->d);
+                    ok = plan_expr(pc, e) == 0;
+                }
+            }
+            if (!ok) {
+                *im->d = first;
+                return -1;
+            }
+        }
+        each_column(im, e, set_typed, typed);
+    }
+    for (int i = 0; i < im->ncols; i++)
+        im->cols[i].type = types[i];
     return 0;
 }
 
@@ -419,16 +594,17 @@ static int make_targets(importer *im, const int *colslot)
         }
         add_target(im, slot, i, NULL, c->header);
     }
+    if (plan_maps(im, &pc, types)) return -1;
     for (int i = 0; i < st->nmaps; i++) {
         const mapping *m = &st->maps[i];
-        if (plan_expr(&pc, m->e)) return -1;
-        int slot = store_field(im->t, im->entity, m->field);
+        const char *field = im->mapfield[i];
+        int slot = store_field(im->t, im->entity, field);
         if (slot >= 0) {
             const field_def *f = &store_schema(im->t, im->entity)->f[slot];
             if (f->flags & FLD_DERIVED)
                 return diag_set(im->d, DIAG_SEMANTIC, m->off, m->len,
-                                "cannot import into '%s': it is derived from the data", m->field);
-        } else if (ensure_field(im, m->field, m->e->type == T_NULL ? T_TEXT : m->e->type, &slot)) {
+                                "cannot import into '%s': it is derived from the data", field);
+        } else if (ensure_field(im, field, m->e->type == T_NULL ? T_TEXT : m->e->type, &slot)) {
             return -1;
         }
         /* a column mapped by a plain reference keeps its field's conversion rules */
@@ -436,7 +612,7 @@ static int make_targets(importer *im, const int *colslot)
         if (m->e->kind == N_FIELD)
             for (int k = 0; k < im->ncols && col < 0; k++)
                 if (strcmp(im->cols[k].norm, m->e->name) == 0) col = k;
-        add_target(im, slot, col, col >= 0 ? NULL : m->e, m->field);
+        add_target(im, slot, col, col >= 0 ? NULL : m->e, field);
     }
     for (int i = 0; i < im->ntg; i++) /* types may have been widened meanwhile */
         im->tg[i].type = store_schema(im->t, im->entity)->f[im->tg[i].slot].type;
@@ -464,6 +640,17 @@ static int bad_row(importer *im, uint32_t line, uint32_t col, const char *fmt, c
     return 0;
 }
 
+/* Reports field CF of column HEADER, which failed with WHY: see bad_row(). */
+static int bad_field(importer *im, const csv_field *cf, const char *why, const char *header)
+{
+    char shown[48];
+    snprintf(shown, sizeof shown, "%.*s%s", cf->len > 40 ? 40 : (int)cf->len, cf->s,
+             cf->len > 40 ? "…" : "");
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s in column '%s'", why, header);
+    return bad_row(im, cf->line, cf->col, "%s, found '%s'", msg, shown);
+}
+
 /* Converts one CSV record to values in VALS; returns 1 to keep it, 0 to skip, -1 to abort. */
 static int convert_row(importer *im, csv_field *f, int nf, value *vals, value *colvals, ectx *ec)
 {
@@ -483,12 +670,8 @@ static int convert_row(importer *im, csv_field *f, int nf, value *vals, value *c
         for (int i = 0; i < im->ncols; i++) {
             colvals[i] = v_null();
             if (!im->cols[i].used) continue;
-            if (convert(im, f[i].s, f[i].len, inf_type(im->cols[i].inferred), false, &colvals[i],
-                        &why))
-                return bad_row(im, f[i].line, f[i].col, "%s in column '%s'", why,
-                               im->cols[i].header)
-                           ? -1
-                           : 0;
+            if (convert(im, f[i].s, f[i].len, im->cols[i].type, false, &colvals[i], &why))
+                return bad_field(im, &f[i], why, im->cols[i].header) ? -1 : 0;
         }
     }
     for (int i = 0; i < im->ntg; i++) {
@@ -497,14 +680,8 @@ static int convert_row(importer *im, csv_field *f, int nf, value *vals, value *c
         if (tg->col >= 0) {
             csv_field *cf = &f[tg->col];
             if (convert(im, cf->s, cf->len, tg->type, tg->keyish, &v, &why) ||
-                check_field(im, tg->slot, &v, &why)) {
-                char shown[48];
-                snprintf(shown, sizeof shown, "%.*s%s", cf->len > 40 ? 40 : (int)cf->len, cf->s,
-                         cf->len > 40 ? "…" : "");
-                char msg[200];
-                snprintf(msg, sizeof msg, "%s in column '%s'", why, im->cols[tg->col].header);
-                return bad_row(im, cf->line, cf->col, "%s, found '%s'", msg, shown) ? -1 : 0;
-            }
+                check_field(im, tg->slot, &v, &why))
+                return bad_field(im, cf, why, im->cols[tg->col].header) ? -1 : 0;
         } else {
             ec->cols = colvals;
             diag_clear(im->d);
@@ -687,14 +864,14 @@ static int sort_interactions(importer *im)
             j = (j + 1) & (cap - 1);
         if (!table[j]) {
             if (nacc == acap) acc = xrealloc(acc, sizeof *acc * (acap = acap ? 2 * acap : 1024));
-            acc[nacc] = (struct acct_key){{p->kprefix[0], p->kprefix[1]}, p->klen, (uint32_t)i,
-                                          (uint32_t)nacc};
+            acc[nacc] = (struct acct_key){
+                {p->kprefix[0], p->kprefix[1]}, p->klen, (uint32_t)i, (uint32_t)nacc};
             table[j] = (uint32_t)++nacc;
         }
         grp[i] = table[j] - 1;
     }
     free(table);
-    uint32_t *cnt = xcalloc(nacc + 1, sizeof *cnt);   /* account -> its rows */
+    uint32_t *cnt = xcalloc(nacc + 1, sizeof *cnt);        /* account -> its rows */
     uint32_t *start = xmalloc(sizeof *start * (nacc + 1)); /* account -> next slot */
     if (ret == 0) {
         qsort_r(acc, nacc, sizeof *acc, acct_key_cmp, im);
@@ -864,6 +1041,26 @@ static void summary(importer *im, double secs)
     render_end(r);
 }
 
+/* A header of one column holding another separator: a file split at ';' or
+ * tabs read as CSV (or one split at commas named .tsv) would otherwise fail
+ * later with a puzzling "no 'id' column". Returns -1 with the error set. */
+static int wrong_separator(importer *im, const csv_field *h, char sep)
+{
+    const char *seen = NULL;
+    if (sep == ',' && memchr(h->s, '\t', h->len))
+        seen = "a tab";
+    else if (sep == ',' && memchr(h->s, ';', h->len))
+        seen = "';'";
+    else if (sep == '\t' && memchr(h->s, ',', h->len))
+        seen = "','";
+    if (!seen) return 0;
+    const stmt *st = im->st;
+    return diag_set(im->d, DIAG_SEMANTIC, st->file_off, st->file_len,
+                    "%s has one column, with %s in its header: kash splits .tsv files at tabs "
+                    "and other files at commas",
+                    st->file, seen);
+}
+
 int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena *a, diag *d)
 {
     (void)src;
@@ -872,7 +1069,7 @@ int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena 
     importer im = {.s = s, .t = t, .st = st, .a = a, .d = d, .us = st->dates_us};
     im.entity = st->source;
     const char *dot = strrchr(st->file, '.');
-    char sep = dot && strcmp(dot, ".tsv") == 0 ? '\t' : ',';
+    char sep = dot && strcasecmp(dot, ".tsv") == 0 ? '\t' : ',';
     csv_reader *r;
     int rc = csv_open(st->file, sep, &r);
     if (rc)
@@ -892,22 +1089,26 @@ int import_run(session *s, store_txn *t, const stmt *st, const char *src, arena 
         if (ret == 0) summary(&im, 0);
         return ret;
     }
+    if (nf == 1 && !f[0].quoted && wrong_separator(&im, &f[0], sep)) {
+        csv_close(r);
+        return -1;
+    }
     im.ncols = nf;
     im.cols = arena_calloc(a, (size_t)nf, sizeof(column));
     for (int i = 0; i < nf; i++) {
         im.cols[i].header = arena_strndup(a, f[i].s, f[i].len);
         im.cols[i].norm = normalise(a, f[i].s, f[i].len, i);
     }
+    distinct_names(&im);
     int *colslot = arena_alloc(a, sizeof(int) * (size_t)nf);
-    if (match_columns(&im, colslot) || infer_types(&im, r) || make_targets(&im, colslot)) {
+    if (map_fields(&im) || match_columns(&im, colslot) || infer_types(&im, r) ||
+        make_targets(&im, colslot)) {
         csv_close(r);
         eval_free_regexes(&im.regexes);
         return -1;
     }
-    csv_close(r);
-    if ((rc = csv_open(st->file, sep, &r)) != 0)
-        return diag_set(d, DIAG_IO, st->file_off, st->file_len, "cannot open %s: %s", st->file,
-                        strerror(rc));
+    /* the second pass: the same input (a pipe cannot be opened again) */
+    csv_rewind(r);
     csv_next(r, &f, &nf); /* the header again */
 
     const schema *sc = store_schema(t, im.entity);

@@ -1197,7 +1197,8 @@ static bool undo_stmt(parser *p, stmt *st)
 
 /* import -> IMPORT source FROM string { MAP mapping { ',' mapping } | option }
  * mapping -> name '=' expr
- * option -> ON ERROR (SKIP | ABORT) | ON CONFLICT (UPDATE | SKIP) | DATES (US | ISO) */
+ * option -> ON ERROR (SKIP | ABORT) | ON CONFLICT (UPDATE | SKIP) | DATES (US | ISO)
+ * Each option at most once: a second one is an error, even when it agrees. */
 static bool import_stmt(parser *p, stmt *st)
 {
     st->kind = ST_IMPORT;
@@ -1216,7 +1217,10 @@ static bool import_stmt(parser *p, stmt *st)
         return false;
     int cap = 0;
     mapping *m = NULL;
+    unsigned seen = 0; /* options given: 1 on error, 2 on conflict, 4 dates */
     for (;;) {
+        uint32_t opt_off = p->t.off;
+        unsigned opt = 0;
         if (accept_kw(p, "map")) {
             do {
                 /* one array across all map clauses */
@@ -1230,6 +1234,7 @@ static bool import_stmt(parser *p, stmt *st)
             st->maps = m;
         } else if (accept_kw(p, "on")) {
             if (accept_kw(p, "error")) {
+                opt = 1;
                 if (accept_kw(p, "skip"))
                     st->skip_errors = true;
                 else if (accept_kw(p, "abort"))
@@ -1237,6 +1242,7 @@ static bool import_stmt(parser *p, stmt *st)
                 else
                     return expected(p, "'skip' or 'abort'"), false;
             } else if (accept_kw(p, "conflict")) {
+                opt = 2;
                 if (accept_kw(p, "skip"))
                     st->skip_conflict = true;
                 else if (accept_kw(p, "update"))
@@ -1247,6 +1253,7 @@ static bool import_stmt(parser *p, stmt *st)
                 return expected(p, "'error' or 'conflict'"), false;
             }
         } else if (accept_kw(p, "dates")) {
+            opt = 4;
             if (accept_kw(p, "us"))
                 st->dates_us = true;
             else if (accept_kw(p, "iso"))
@@ -1256,6 +1263,13 @@ static bool import_stmt(parser *p, stmt *st)
         } else {
             return true;
         }
+        if (seen & opt) {
+            static const char *const names[] = {"", "on error", "on conflict", "", "dates"};
+            diag_set(p->d, DIAG_SEMANTIC, opt_off, p->prev.off + p->prev.len - opt_off,
+                     "'%s' is given twice", names[opt]);
+            return false;
+        }
+        seen |= opt;
     }
 }
 

@@ -68,6 +68,31 @@ expect binary-csv-header 1 "noid.csv has no 'id' column" -- "$kash" t.db -c 'imp
 expect long-csv-line 0 "1,1,0,0" -- "$kash" t2.db -c 'import accounts from "longline.csv"'
 unchanged "$sum" "bad imports"
 
+# -- imports from pipes, and files kash could misread
+printf 'id,name\nP-1,x\nP-2,y\n' >pipe.csv
+expect import-stdin 0 "count
+2" -- bash -c "cat pipe.csv | '$kash' -m csv p1.db -c 'import accounts from \"/dev/stdin\"' -c 'accounts | count'"
+expect import-dev-fd 0 "2,2,0,0" -- bash -c "'$kash' -m csv p2.db -c 'import accounts from \"/dev/fd/3\"' 3< <(cat pipe.csv)"
+mkfifo fifo.csv
+(cat pipe.csv >fifo.csv &)
+expect import-fifo 0 "2,2,0,0" -- "$kash" -m csv p3.db -c 'import accounts from "fifo.csv"'
+printf 'id,name\nP-1,x\nP-2,"y\n' >pipe_bad.csv
+expect import-stdin-bad-row 1 "/dev/stdin:3:5: unterminated quoted field" -- bash -c "cat pipe_bad.csv | '$kash' p4.db -c 'import accounts from \"/dev/stdin\"'"
+{ printf 'id,name\nL-1,ok\n'; head -c 481 /dev/zero | tr '\0' K; printf ',x\n'; } >longid.csv
+expect long-id 1 "longid.csv:3:1: an id is longer than 480 bytes in column 'id'" -- "$kash" t.db -c 'import accounts from "longid.csv"'
+expect long-id-skip 0 "2,1,1,0,0
+count
+1" -- "$kash" -m csv p5.db -c 'import accounts from "longid.csv" on error skip' -c 'accounts | count'
+{ printf 'account,at\nL-1,2024-01-01\n'; head -c 481 /dev/zero | tr '\0' K; printf ',2024-01-02\n'; } >longacc.csv
+expect long-account-skip 0 "longacc.csv:3:1: an id is longer than 480 bytes in column 'account'" -- "$kash" -m csv p6.db -c 'import interactions from "longacc.csv" on error skip'
+printf 'id\tname\nT-1\tx\n' >upper.TSV
+expect tsv-any-case 0 "T-1,x" -- "$kash" -m csv p7.db -c 'import accounts from "upper.TSV"' -c 'accounts | select id, name'
+cp upper.TSV tabs.txt
+expect tab-hint 1 "tabs.txt has one column, with a tab in its header" -- "$kash" t.db -c 'import accounts from "tabs.txt"'
+printf 'id;name\nS-1;x\n' >semi.csv
+expect semicolon-hint 1 "semi.csv has one column, with ';' in its header" -- "$kash" t.db -c 'import accounts from "semi.csv"'
+unchanged "$sum" "imports of long ids and misread files"
+
 # -- damaged databases
 echo "just text" >text.db
 expect not-lmdb 2 "not a kash database" -- "$kash" text.db -c 'accounts | count'

@@ -239,7 +239,10 @@ static void test_bom(void **state)
     CHECK_CSV("\xEF\xBB\xBF\n", "");
     CHECK_CSV("\xEF\xBB", "<E1:1 invalid UTF-8>");
     /* only at the start: elsewhere U+FEFF is data */
-    CHECK_CSV("a\n\xEF\xBB\xBF" "b\n", "{a}{\xEF\xBB\xBF" "b}");
+    CHECK_CSV("a\n\xEF\xBB\xBF"
+              "b\n",
+              "{a}{\xEF\xBB\xBF"
+              "b}");
 
     csv_reader *r = OPEN("\xEF\xBB\xBFid,\"name\"\n");
     csv_field *f;
@@ -407,7 +410,8 @@ static void test_error_nul(void **state)
 static void test_columns(void **state)
 {
     (void)state;
-    csv_reader *r = OPEN("ab,\"c\",é,x\nü,ß,\"x\"y\n€€€,\"\xF0\x9F\x98\x80\n\xF0\x9F\x98\x80\",z\n");
+    csv_reader *r =
+        OPEN("ab,\"c\",é,x\nü,ß,\"x\"y\n€€€,\"\xF0\x9F\x98\x80\n\xF0\x9F\x98\x80\",z\n");
     csv_field *f;
     int nf;
     uint32_t line, col;
@@ -715,6 +719,72 @@ static void test_open_device(void **state)
     csv_close(r);
 }
 
+/* Renders the records and errors R has left, like dump_sep(), with each
+ * record's line. */
+static char *dump_reader(csv_reader *r)
+{
+    sbuf b = {0};
+    sb_add(&b, "", 0);
+    csv_field *f;
+    int nf, rc;
+    while ((rc = csv_next(r, &f, &nf)) != 0) {
+        uint32_t line, col;
+        if (rc < 0) {
+            const char *msg = csv_error(r, &line, &col);
+            sb_printf(&b, "<E%u:%u %s>", line, col, msg);
+            continue;
+        }
+        sb_printf(&b, "%u{", csv_record_line(r));
+        for (int i = 0; i < nf; i++) {
+            if (i) sb_add(&b, "|", 1);
+            sb_add(&b, f[i].s, f[i].len);
+        }
+        sb_add(&b, "}", 1);
+    }
+    return b.s;
+}
+
+/* A second pass with csv_rewind() reads the same records, errors and
+ * positions as the first, also from a pipe, which cannot be opened twice
+ * (import reads its file twice). */
+static void test_rewind(void **state)
+{
+    (void)state;
+    static const char data[] =
+        "\xEF\xBB\xBFid,n\xC3\xA9\n1,\"a\nb\"\n2,x\"y\"z\n3,\xff\n4,\"q\"\"\"";
+    const char *want = "1{id|n\xC3\xA9}2{1|a\nb}4{2|x\"y\"z}<E5:3 invalid UTF-8>6{4|q\"}";
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], data, sizeof data - 1), (ssize_t)(sizeof data - 1));
+    close(fds[1]);
+    char path[32];
+    snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+    csv_reader *r;
+    assert_int_equal(csv_open(path, ',', &r), 0);
+    close(fds[0]);
+    assert_int_equal(csv_size(r), sizeof data - 1);
+    for (int pass = 0; pass < 2; pass++) {
+        char *got = dump_reader(r);
+        assert_string_equal(got, want);
+        free(got);
+        assert_int_equal(csv_offset(r), csv_size(r));
+        csv_rewind(r);
+        assert_int_equal(csv_offset(r), 3); /* after the BOM */
+    }
+    csv_close(r);
+
+    /* part-way through a memory reader */
+    r = csv_open_mem("a,b\n1,2\n", 8, ',');
+    csv_field *f;
+    int nf;
+    assert_int_equal(csv_next(r, &f, &nf), 1);
+    csv_rewind(r);
+    char *got = dump_reader(r);
+    assert_string_equal(got, "1{a|b}2{1|2}");
+    free(got);
+    csv_close(r);
+}
+
 /* Tiny deterministic PRNG for the robustness test. */
 static uint32_t rnd(uint64_t *s)
 {
@@ -728,10 +798,10 @@ static uint32_t rnd(uint64_t *s)
 static void test_random_inputs(void **state)
 {
     (void)state;
-    static const char alphabet[] = {',', '"', '"', '\n', '\r', 'a', 'b', ' ', '\t', '\0',
-                                    (char)0xC3, (char)0xA9, (char)0xE2, (char)0x82,
-                                    (char)0xAC, (char)0xFF, (char)0xEF, (char)0xBB,
-                                    (char)0xBF};
+    static const char alphabet[] = {',',        '"',        '"',        '\n',       '\r',
+                                    'a',        'b',        ' ',        '\t',       '\0',
+                                    (char)0xC3, (char)0xA9, (char)0xE2, (char)0x82, (char)0xAC,
+                                    (char)0xFF, (char)0xEF, (char)0xBB, (char)0xBF};
     uint64_t seed = 12345;
     for (int iter = 0; iter < 20000; iter++) {
         size_t len = rnd(&seed) % 64;
@@ -757,8 +827,7 @@ static void test_random_inputs(void **state)
             for (int i = 0; i < nf; i++) {
                 assert_true(f[i].line >= 1 && f[i].col >= 1);
                 assert_true(f[i].len <= len);
-                if (!f[i].quoted)
-                    assert_true(f[i].s >= buf && f[i].s + f[i].len <= buf + len);
+                if (!f[i].quoted) assert_true(f[i].s >= buf && f[i].s + f[i].len <= buf + len);
                 assert_true(f[i].len == 0 || memchr(f[i].s, 0, f[i].len) == NULL);
             }
         }
@@ -913,10 +982,11 @@ static char *ref_dump(const char *in, size_t len, char sep)
 static void test_differential(void **state)
 {
     (void)state;
-    static const char alphabet[] = {',', ',', '"', '"', '\n', '\r', 'a', 'b', 'c', 'd', 'e',
-                                    'x', 'y', 'z', ' ', '\t', '\0', (char)0xC3, (char)0xA9,
-                                    (char)0xE2, (char)0x82, (char)0xAC, (char)0xFF,
-                                    (char)0xF0, (char)0x9F, (char)0x98, (char)0x80};
+    static const char alphabet[] = {
+        ',',        ',',        '"',        '"',        '\n',       '\r',       'a',
+        'b',        'c',        'd',        'e',        'x',        'y',        'z',
+        ' ',        '\t',       '\0',       (char)0xC3, (char)0xA9, (char)0xE2, (char)0x82,
+        (char)0xAC, (char)0xFF, (char)0xF0, (char)0x9F, (char)0x98, (char)0x80};
     uint64_t seed = 777;
     for (int iter = 0; iter < 30000; iter++) {
         size_t len = rnd(&seed) % (iter % 10 == 0 ? 600 : 80);
@@ -925,8 +995,8 @@ static void test_differential(void **state)
         char *buf = malloc(len ? len : 1);
         for (size_t i = 0; i < len; i++) {
             uint32_t v = rnd(&seed);
-            buf[i] = v % 8 < plain * 2 ? (char)('f' + v % 16)
-                                       : alphabet[(v >> 8) % sizeof alphabet];
+            buf[i] =
+                v % 8 < plain * 2 ? (char)('f' + v % 16) : alphabet[(v >> 8) % sizeof alphabet];
         }
         char sep = iter % 4 == 0 ? '\t' : ',';
         char *want = ref_dump(buf, len, sep), *got = dump_sep(buf, len, sep);
@@ -958,16 +1028,16 @@ static void test_bench(void **state)
     uint64_t seed = 42;
     sb_printf(&in, "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,"
                    "Country\n");
-    static const char *desc[] = {"WHITE HANGING HEART T-LIGHT HOLDER", "\"SET 7 BABUSHKA, NESTING BOXES\"",
-                                 "CREAM CUPID HEARTS COAT HANGER", "\"GLASS \"\"STAR\"\" FROSTED\"",
-                                 "Café crème mug"};
+    static const char *desc[] = {
+        "WHITE HANGING HEART T-LIGHT HOLDER", "\"SET 7 BABUSHKA, NESTING BOXES\"",
+        "CREAM CUPID HEARTS COAT HANGER", "\"GLASS \"\"STAR\"\" FROSTED\"", "Café crème mug"};
     static const char *country[] = {"United Kingdom", "France", "Deutschland", "España"};
     while (in.len < target) {
         uint32_t a = rnd(&seed);
-        sb_printf(&in, "%u,%u%c,%s,%u,2011-%02u-%02u %02u:%02u,%u.%02u,%u.0,%s\n", 536365 + a % 50000,
-                  20000 + a % 70000, 'A' + (int)(a % 26), desc[a % 5], 1 + a % 48,
-                  1 + a % 12, 1 + a % 28, a % 24, a % 60, a % 20, a % 100, 12346 + a % 6000,
-                  country[a % 4]);
+        sb_printf(&in, "%u,%u%c,%s,%u,2011-%02u-%02u %02u:%02u,%u.%02u,%u.0,%s\n",
+                  536365 + a % 50000, 20000 + a % 70000, 'A' + (int)(a % 26), desc[a % 5],
+                  1 + a % 48, 1 + a % 12, 1 + a % 28, a % 24, a % 60, a % 20, a % 100,
+                  12346 + a % 6000, country[a % 4]);
     }
     csv_reader *r = csv_open_mem(in.s, in.len, ',');
     csv_field *f;
@@ -1013,6 +1083,7 @@ int main(void)
         cmocka_unit_test(test_open_file),
         cmocka_unit_test(test_open_empty_and_missing),
         cmocka_unit_test(test_open_device),
+        cmocka_unit_test(test_rewind),
         cmocka_unit_test(test_fixtures),
         cmocka_unit_test(test_random_inputs),
         cmocka_unit_test(test_differential),

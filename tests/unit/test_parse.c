@@ -1081,9 +1081,9 @@ static void test_import(void **state)
     assert_true(st->skip_conflict);
     assert_true(st->dates_us);
 
-    /* options in any order, before or after the mappings; the last one wins */
-    st = parse1("import accounts from \"a.csv\" dates us on error skip on conflict skip "
-                "map a = b, c = d on conflict update on error abort dates iso;");
+    /* options in any order, before or after the mappings */
+    st = parse1("import accounts from \"a.csv\" on conflict update "
+                "map a = b, c = d on error abort dates iso;");
     assert_false(st->skip_errors);
     assert_false(st->skip_conflict);
     assert_false(st->dates_us);
@@ -1156,6 +1156,12 @@ static void test_import_errors(void **state)
     SYNTAX("import accounts from \"x.csv\" dates eu;", 35, 2,
            "expected 'us' or 'iso' but found 'eu'");
     SYNTAX("import accounts from \"x.csv\" | count;", 29, 1, "expected ';' but found '|'");
+    /* each option once: the second is the error, even when both agree */
+    SEMANTIC("import accounts from \"x.csv\" on error skip map a = b on error abort;", 53, 14,
+             "'on error' is given twice");
+    SEMANTIC("import accounts from \"x.csv\" on conflict skip on conflict skip;", 46, 16,
+             "'on conflict' is given twice");
+    SEMANTIC("import accounts from \"x.csv\" dates us dates iso;", 38, 9, "'dates' is given twice");
 }
 
 static void test_statement_errors(void **state)
