@@ -2567,6 +2567,11 @@ static int run_import(session *s, const stmt *st, const char *src, arena *a, dia
         store_abort(t);
         return -1;
     }
+    if (s->dryrun) { /* read, checked and counted as for real; nothing kept */
+        store_abort(t);
+        fprintf(stderr, "preview: nothing was imported (--dry-run)\n");
+        return 0;
+    }
     rc = store_commit(t);
     if (rc) return diag_setf(d, DIAG_IO, "cannot commit the import: %s", store_strerror(rc));
     return 0;

@@ -113,6 +113,11 @@ done
 mode=$(stat -c %a fresh.db)
 [ "$mode" = 600 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL fresh.db mode $mode"; }
 
+# --dry-run imports as for real (the summary counts the rows) and keeps nothing
+sum=$(md5sum <t.db)
+check dry-run-import 0 "preview: nothing was imported" -- "$kash" --dry-run t.db -c 'import accounts from "accounts.csv"'
+[ "$(md5sum <t.db)" = "$sum" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL --dry-run import changed t.db"; }
+
 # A failed export leaves the file it would have replaced as it was (and no
 # temporary file beside it); a good one replaces it, keeping its mode; a
 # symbolic link is written through.
