@@ -853,7 +853,15 @@ typedef struct hrow {
 int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
 {
     store_txn *t;
-    int rc = store_begin(s->db, true, &t);
+    /* nothing ever written: nothing to undo, and no file made for it */
+    int rc = store_begin(s->db, false, &t);
+    int64_t any = rc ? 1 : store_last_batch(t);
+    if (!rc) store_abort(t);
+    if (any == 0)
+        return st->batch ? diag_set(d, DIAG_SEMANTIC, st->off, st->len, "there is no batch %lld",
+                                    (long long)st->batch)
+                         : diag_set(d, DIAG_SEMANTIC, st->off, st->len, "nothing to undo");
+    rc = store_begin(s->db, true, &t);
     if (rc == STORE_EREADONLY)
         return diag_set(d, DIAG_SEMANTIC, st->off, st->len,
                         "cannot undo: the database is read-only");

@@ -113,6 +113,11 @@ done
 mode=$(stat -c %a fresh.db)
 [ "$mode" = 600 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL fresh.db mode $mode"; }
 
+# undo on a database never written: an error, and no file made for it
+check undo-nothing 1 "nothing to undo" -- "$kash" never.db -c 'undo'
+[ ! -e never.db ] && [ ! -e never.db-lock ] && pass=$((pass + 1)) ||
+    { fail=$((fail + 1)); echo "FAIL undo created never.db"; }
+
 # --dry-run imports as for real (the summary counts the rows) and keeps nothing
 sum=$(md5sum <t.db)
 check dry-run-import 0 "preview: nothing was imported" -- "$kash" --dry-run t.db -c 'import accounts from "accounts.csv"'
