@@ -855,7 +855,7 @@ int undo_run(session *s, const stmt *st, const char *src, arena *a, diag *d)
     store_txn *t;
     /* nothing ever written: nothing to undo, and no file made for it */
     int rc = store_begin(s->db, false, &t);
-    int64_t any = rc ? 1 : store_last_batch(t);
+    int64_t any = rc || store_readonly(s->db) ? 1 : store_last_batch(t);
     if (!rc) store_abort(t);
     if (any == 0)
         return st->batch ? diag_set(d, DIAG_SEMANTIC, st->off, st->len, "there is no batch %lld",
