@@ -32,7 +32,9 @@ static bool is_temporal(int t)
     return t == T_DATE || t == T_DATETIME;
 }
 
-/* Whether values of type T have a text form (text(x), x ~ re). */
+/* Whether values of type T are values a row can hold: they order (min, max,
+ * greatest) and have a text form (text(x), x ~ re, ||); periods and
+ * durations are neither. */
 static bool is_scalar(int t)
 {
     return t != T_PERIOD && t != T_DURATION;
@@ -510,7 +512,7 @@ static int plan_call(plan_ctx *pc, node *n)
         int t = T_NULL;
         for (int i = 0; i < n->n; i++) {
             int ct = common_type(t, n->a[i]->type);
-            if (ct < 0 || ct == T_PERIOD || ct == T_DURATION)
+            if (ct < 0 || !is_scalar(ct))
                 return diag_set(pc->d, DIAG_SEMANTIC, n->a[i]->off, n->a[i]->len,
                                 "%s() mixes %s and %s", fn_names[n->op], vtype_name(t),
                                 vtype_name(n->a[i]->type));
@@ -542,11 +544,6 @@ static int plan_call(plan_ctx *pc, node *n)
     }
     default: return 0;
     }
-}
-
-static bool is_orderable(int t)
-{
-    return t != T_PERIOD && t != T_DURATION;
 }
 
 /* Whether column name NAME is the source text S (LEN bytes), blanks outside quotes aside. */
@@ -614,7 +611,7 @@ static int plan_agg(plan_ctx *pc, node *n)
         break;
     case AG_MIN:
     case AG_MAX:
-        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_orderable, "values that order"))
+        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_scalar, "values that order"))
             return -1;
         n->type = n->a[0]->type;
         break;
@@ -828,7 +825,6 @@ static int64_t as_days(const value *v)
     return d;
 }
 
-/* Adds N (signed) of duration unit UNIT to the date or datetime V. */
 /* V written out as csv output writes it (2.5, 2024-03-31, true). */
 static value as_text(ectx *c, value v)
 {
