@@ -259,8 +259,8 @@ int64_t parse_now(void)
 }
 
 /* The value of a variable's text: a single literal token (number, date,
- * period, duration, string, true/false/null), optionally negated, else the
- * text itself. */
+ * period, duration, string, regex, true/false/null), optionally negated,
+ * else the text itself. */
 static value var_value(parser *p, const char *text)
 {
     size_t n = strlen(text);
@@ -270,6 +270,19 @@ static value var_value(parser *p, const char *text)
     lex_init(&lx, text, n, &d);
     token t, t2;
     int k = lex_next(&lx, &t);
+    if (k == TK_SLASH && lex_regex(&lx, &t) == TK_REGEX && lex_next(&lx, &t2) == TK_EOF &&
+        !d.code) { /* .set re /^acme/i: a regex, as if written in its place */
+        const char *pat;
+        size_t plen;
+        unsigned flags;
+        lex_regex_parts(&lx, &t, &pat, &plen, &flags);
+        value v = v_text(arena_strndup(p->a, pat, plen), plen);
+        v.unit = (uint8_t)(flags | 0x80); /* 0x80 marks a regex literal */
+        return v;
+    }
+    diag_clear(&d);
+    lex_init(&lx, text, n, &d);
+    k = lex_next(&lx, &t);
     bool neg = false;
     if (k == TK_MINUS) {
         neg = true;
