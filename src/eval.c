@@ -72,9 +72,26 @@ static int type_error(plan_ctx *pc, const node *n, const char *fmt, const char *
     return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len, "%s", msg);
 }
 
+/* Makes N a reference to column COL of computed rows. */
+static int as_column(plan_ctx *pc, node *n, int col)
+{
+    n->kind = N_FIELD;
+    n->n = 0;
+    n->qual = NULL;
+    n->name = pc->colnames[col];
+    n->scope = SC_COL;
+    n->slot = col;
+    n->type = pc->coltypes[col];
+    return 0;
+}
+
 static int resolve_field(plan_ctx *pc, node *n)
 {
     if (n->bound) return 0;
+    for (int i = 0; n->qual && pc->entity < 0 && i < pc->ncols; i++)
+        if (strcmp(pc->colnames[i], n->name) ==
+            0) /* group by manager.region | sort manager.region */
+            return as_column(pc, n, i);
     if (n->qual) {
         for (int k = 0; k < pc->nparents && pc->entity >= 0; k++) {
             if (strcmp(pc->parents[k].qual, n->qual) != 0) continue;
@@ -264,6 +281,56 @@ static int plan_match(plan_ctx *pc, node *n)
     return 0;
 }
 
+/* The next character of text S..E that same_text() compares, past blanks
+ * outside quotes and the '*' of "(*)", lower-cased outside quotes; *Q is the
+ * open quote. 0 at the end. */
+static char text_next(const char **s, const char *e, char *q)
+{
+    for (;;) {
+        if (*s == e) return 0;
+        char c = **s;
+        if (!*q && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+            (*s)++;
+            continue;
+        }
+        if (!*q && c == '*' && *s + 1 < e && (*s)[1] == ')') { /* count(*) is count() */
+            const char *b = *s;
+            while (b[-1] == ' ' || b[-1] == '\t')
+                b--;
+            if (b[-1] == '(') {
+                (*s)++;
+                continue;
+            }
+        }
+        (*s)++;
+        if (*q ? c == *q : (c == '"' || c == '\'' || c == '`')) *q = *q ? 0 : c;
+        return !*q && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+    }
+}
+
+/* Whether column name NAME is the source text S (LEN bytes), blanks outside
+ * quotes, letter case (function names are keywords) and the '*' of
+ * count(*) aside. */
+static bool same_text(const char *name, const char *s, size_t len)
+{
+    const char *a = name, *ae = name + strlen(name), *e = s + len;
+    char qa = 0, qs = 0;
+    for (;;) {
+        char x = text_next(&a, ae, &qa), y = text_next(&s, e, &qs);
+        if (x != y) return false;
+        if (!x) return true;
+    }
+}
+
+/* The column of computed rows whose name is N's text (an expression a
+ * group by or agg named so: year(created), sum(amount)), or -1. */
+static int named_column(const plan_ctx *pc, const node *n)
+{
+    for (int i = 0; pc->src && pc->entity < 0 && i < pc->ncols; i++)
+        if (same_text(pc->colnames[i], pc->src + n->off, n->len)) return i;
+    return -1;
+}
+
 static int plan_node(plan_ctx *pc, node *n);
 
 /* Replaces planned node N, whose operands are all constants, by its value
@@ -300,6 +367,14 @@ int plan_expr(plan_ctx *pc, node *n)
 
 static int plan_node(plan_ctx *pc, node *n)
 {
+    /* computed rows: an expression written as a column's name is that column,
+     * as SQL's ORDER BY and HAVING name a select item (group by year(created)
+     * agg count() | sort year(created), count() desc) */
+    if (n->kind != N_LIT && (n->kind != N_FIELD || n->qual) &&
+        !(n->kind == N_AGG && pc->allow_agg)) {
+        int col = named_column(pc, n);
+        if (col >= 0) return as_column(pc, n, col);
+    }
     if (n->kind == N_AGG) return plan_agg(pc, n);
     for (int i = 0; i < n->n; i++)
         if (plan_expr(pc, n->a[i])) return -1;
@@ -546,51 +621,31 @@ static int plan_call(plan_ctx *pc, node *n)
     }
 }
 
-/* Whether column name NAME is the source text S (LEN bytes), blanks outside quotes aside. */
-static bool same_text(const char *name, const char *s, size_t len)
-{
-    const char *e = s + len;
-    char q = 0; /* the open quote of either side (they match up to here) */
-    for (;;) {
-        if (!q) {
-            while (*name == ' ' || *name == '\t' || *name == '\n' || *name == '\r')
-                name++;
-            while (s < e && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
-                s++;
-        }
-        if (s == e || !*name) return s == e && !*name;
-        if (*name != *s) return false;
-        if (q ? *s == q : (*s == '"' || *s == '\'' || *s == '`')) q = q ? 0 : *s;
-        name++, s++;
-    }
-}
-
-/* The column of computed rows named by aggregate call N's text, or -1. */
-static int agg_column(const plan_ctx *pc, const node *n)
-{
-    for (int i = 0; pc->src && pc->entity < 0 && i < pc->ncols; i++)
-        if (same_text(pc->colnames[i], pc->src + n->off, n->len)) return i;
-    return -1;
-}
-
 static int plan_agg(plan_ctx *pc, node *n)
 {
-    int col = pc->allow_agg ? -1 : agg_column(pc, n);
-    if (col >= 0) { /* the column an earlier agg made: read it as a field */
-        n->kind = N_FIELD;
-        n->n = 0;
-        n->qual = NULL;
-        n->name = pc->colnames[col];
-        return resolve_field(pc, n);
+    if (!pc->allow_agg && !pc->in_agg && pc->src && pc->entity < 0 && pc->ncols) {
+        /* after a group or select: say what there is */
+        char cols[200];
+        size_t k = 0;
+        cols[0] = '\0';
+        for (int i = 0; i < pc->ncols && i <= 6 && k < sizeof cols - 60; i++)
+            k += (size_t)snprintf(cols + k, sizeof cols - k, "%s%.40s", i ? ", " : "",
+                                  i < 6 ? pc->colnames[i] : "…");
+        return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len,
+                        "aggregate %s() is only allowed in 'group by … agg' or 'agg'; the "
+                        "columns here are %s",
+                        agg_names[n->op], cols);
     }
     if (!pc->allow_agg)
         return diag_set(pc->d, DIAG_SEMANTIC, n->off, n->len,
                         "aggregate %s() is only allowed in 'group by … agg' or 'agg'",
                         agg_names[n->op]);
     pc->allow_agg = false; /* no aggregates inside aggregates */
+    pc->in_agg = true;
     for (int i = 0; i < n->n; i++)
         if (plan_expr(pc, n->a[i])) return -1;
     pc->allow_agg = true;
+    pc->in_agg = false;
     switch (n->op) {
     case AG_COUNT:
         if (want_args(pc, n, 0, 1)) return -1;

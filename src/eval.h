@@ -49,6 +49,7 @@ typedef struct plan_ctx {
     const char *src; /* computed rows: statement text, so that an aggregate call outside an agg
                         names the column of the same text (`sort count() desc` after a group) */
     bool allow_agg;  /* aggregates allowed (group/agg items) */
+    bool in_agg;     /* planning an aggregate's arguments */
     node **aggs;     /* OUT: aggregate nodes met, in order; arena */
     int naggs, aggcap;
     regex_obj **regexes; /* IN/OUT: list of compiled regexes to free; see eval_free_regexes() */
