@@ -1168,11 +1168,16 @@ static int eval_call(ectx *c, const node *n, value *out)
     case F_SUBSTR: {
         /* SQL: the characters at positions [start, start + count), 1-based;
          * positions before 1 eat into the count; a negative start counts
-         * from the end (-1 is the last character), as in sqlite3 and DuckDB.
-         * Saturating arithmetic. */
+         * from the end (-1 is the last character), and a negative count takes
+         * the characters before start, as in sqlite3 and DuckDB. Saturating
+         * arithmetic. */
         int64_t start = a[1].i, count = n->n == 3 ? a[2].i : INT64_MAX, end;
-        if (count < 0) return *out = v_text("", 0), 0;
         if (start < 0) start += (int64_t)utf8_len(a[0].s, a[0].len) + 1; /* (no overflow) */
+        if (count < 0) {
+            if (count == INT64_MIN || __builtin_add_overflow(start, count, &start))
+                return *out = v_text("", 0), 0;
+            count = -count;
+        }
         if (n->n < 3 || __builtin_add_overflow(start, count, &end)) end = INT64_MAX;
         if (start < 1) start = 1;
         if (end <= start) return *out = v_text("", 0), 0;

@@ -769,6 +769,9 @@ static void test_substr(void **state)
     check_text("substr(t, 10)", "");
     check_text("substr(t, 1, 0)", "");
     check_text("substr(t, 1, -1)", "");
+    check_text("substr(t, 3, -2)", "He"); /* a negative count: the characters before start */
+    check_text("substr(t, -1, -2)", "ll");
+    check_text("substr(t, 2, -5)", "H");
     check_text("substr(t, 0, 2)", "H");  /* positions before 1 count against the length */
     check_text("substr(t, -1, 3)", "o"); /* a negative start counts from the end */
     check_text("substr(t, -5, 3)", "Hel");
