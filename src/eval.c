@@ -480,6 +480,11 @@ static bool is_numeric(int t)
 {
     return is_num(t);
 }
+
+static bool is_num_or_text(int t)
+{
+    return is_num(t) || t == T_TEXT;
+}
 static bool is_int(int t)
 {
     return t == T_INT;
@@ -600,6 +605,11 @@ static int plan_call(plan_ctx *pc, node *n)
     case F_EXP:
     case F_LN:
         if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_numeric, "a number")) return -1;
+        n->type = T_NUM;
+        return 0;
+    case F_NUM:
+        if (want_args(pc, n, 1, 1) || want_type(pc, n, 0, is_num_or_text, "text or a number"))
+            return -1;
         n->type = T_NUM;
         return 0;
     case F_POWER:
@@ -1243,6 +1253,17 @@ static int eval_call(ectx *c, const node *n, value *out)
         return 0;
     }
     case F_TEXT: *out = as_text(c, a[0]); return 0;
+    case F_NUM: { /* TRY_CAST: text that is no number (blanks around it aside) is null */
+        if (a[0].type != T_TEXT) return *out = v_num(as_num(&a[0])), 0;
+        const char *s = a[0].s;
+        size_t len = a[0].len;
+        while (len && (*s == ' ' || *s == '\t'))
+            s++, len--;
+        while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+            len--;
+        double x;
+        return *out = parse_num(s, len, &x) ? v_num(x) : v_null(), 0;
+    }
     case F_REPLACE: return replace_text(c, a, out);
     case F_SQRT:
     case F_EXP:

@@ -16,10 +16,10 @@
 #define MAX_TREE_DEPTH 1000 /* height of an expression tree (long a + b + … chains) */
 
 const char *const fn_names[F_NFUNCS] = {
-    "lower",  "upper",    "len",   "trim",    "substr", "coalesce", "round",
-    "abs",    "year",     "month", "quarter", "week",   "day",      "days_between",
-    "age",    "if",       "floor", "ceil",    "date",   "text",     "replace",
-    "nullif", "greatest", "least", "sqrt",    "power",  "exp",      "ln",
+    "lower", "upper", "len",     "trim", "substr",  "coalesce",     "round",    "abs",
+    "year",  "month", "quarter", "week", "day",     "days_between", "age",      "if",
+    "floor", "ceil",  "date",    "text", "replace", "nullif",       "greatest", "least",
+    "sqrt",  "power", "exp",     "ln",   "num",
 };
 const char *const agg_names[AG_NAGGS] = {"count", "count_distinct", "sum",       "avg", "min",
                                          "max",   "median",         "percentile"};

@@ -79,6 +79,7 @@ typedef enum fnid {
     F_POWER,
     F_EXP,
     F_LN,
+    F_NUM,
     F_NFUNCS
 } fnid;
 

@@ -678,9 +678,12 @@ static const struct {
                "  kpi KPI, ... over PERIOD       KPIs; report for PERIOD: the report\n"
                "  set, retier, assign            change accounts (docs/mutations.md)\n"},
     {"functions",
-     "Functions: lower upper len trim substr coalesce round abs floor ceil year month\n"
-     "quarter week day days_between age date if, and case when ... then ... else ... end.\n"
-     "Aggregates: count() count(x) count_distinct sum avg min max median percentile(x, p).\n"},
+     "Functions: lower upper len trim substr replace coalesce nullif if greatest least\n"
+     "round abs floor ceil sqrt power exp ln num text date year month quarter week day\n"
+     "days_between age, and case when ... then ... else ... end. a || b joins text;\n"
+     "x like \"a%\" / ilike match SQL patterns, x ~ /re/i a regex.\n"
+     "Aggregates: count() count(x) count(distinct x) count_distinct sum avg min max\n"
+     "median percentile(x, p).\n"},
     {"variables", "$NAME is replaced by the literal given with -D NAME=VALUE or .set NAME VALUE:\n"
                   "  kash -D manager=m07 -f weekly.kash      accounts where manager = $manager;\n"
                   "Using an undefined variable is an error that names it.\n"},

@@ -246,7 +246,7 @@ comp 'accounts where manager.' active capacity id load load_revenue name region
 comp 'interactions where account.re' region revenue
 comp 'interactions where account.emp' employees
 comp 'interactions | sort a' abs\( account age\( amount at
-comp 'accounts | select id, name as n, revenue * 2 | where n' n not now null nullif\(
+comp 'accounts | select id, name as n, revenue * 2 | where n' n not now null nullif\( num\(
 comp 'accounts | select id, revenue * 2 | sort `rev' 'revenue * 2'
 comp 'accounts | group by tier agg count() as n | sort t' text\( tier today trim\( true
 comp 'accounts | group by region agg s' sqrt\( stage strategic substr\( sum\(
