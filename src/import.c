@@ -36,7 +36,7 @@ typedef struct target {
     int type;    /* field type */
     int col;     /* source column, or -1 for an expression */
     node *e;     /* map expression */
-    bool keyish; /* an id: integral floats lose their ".0" */
+    bool keyish; /* an id: blanks around it and integral floats' ".0" go */
     const char *name;
 } target;
 
@@ -192,7 +192,7 @@ static int convert(importer *im, const char *s, size_t n, int type, bool keyish,
     int64_t i;
     double x;
     bool has_time;
-    if (type != T_TEXT) trim(&s, &n);
+    if (type != T_TEXT || keyish) trim(&s, &n); /* ids too: " m01" is m01 */
     if (n == 0) return *out = v_null(), 0;
     switch (type) {
     case T_TEXT:
