@@ -478,8 +478,16 @@ static int match_columns(importer *im, int *colslot)
             continue; /* an input to a map expression, not a field of its own */
         if (slot >= 0) {
             const field_def *f = &store_schema(im->t, im->entity)->f[slot];
-            if (f->flags & FLD_DERIVED)
-                continue; /* recomputed from the data (re-imported exports) */
+            if (f->flags & FLD_DERIVED) { /* recomputed from the data (re-imported exports) */
+                if (!c->used && strcmp(c->header, f->name) != 0) /* (not kash's own export) */
+                    fprintf(stderr,
+                            "warning: %s: column '%s' is not imported: %s is computed from the "
+                            "%s (map it to another name to keep it: map crm_%s = `%s`)\n",
+                            st->file, c->header, f->name,
+                            im->entity == ENT_MANAGERS ? "accounts" : "interactions", f->name,
+                            c->header);
+                continue;
+            }
             if (f->flags & FLD_CUSTOM) c->infer = true; /* may need widening */
             colslot[i] = slot;
         } else {
