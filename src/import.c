@@ -184,6 +184,19 @@ static bool blank(const char *s, size_t n)
     return n == 0;
 }
 
+/* Whether record OLD is an account an interactions import made for an id it
+ * did not know: nothing but its id (and derived fields) set. An accounts
+ * import fills it even under on conflict skip: it is no account to keep. */
+static bool stub_account(importer *im, const uint8_t *old, size_t len)
+{
+    if (im->entity != ENT_ACCOUNTS) return false;
+    const schema *sc = store_schema(im->t, ENT_ACCOUNTS);
+    for (int k = 1; k < sc->n; k++)
+        if (!(sc->f[k].flags & FLD_DERIVED) && rec_get(old, len, (unsigned)k).type != T_NULL)
+            return false;
+    return true;
+}
+
 /* Converts the text of one field to TYPE. Returns 0, or -1 with *WHY set.
  * Text results point at S (valid until the next row) or into arena A. */
 static int convert(importer *im, const char *s, size_t n, int type, bool keyish, value *out,
@@ -948,7 +961,7 @@ static int write_keyed(importer *im)
         size_t oldlen;
         int rc = store_get(im->t, im->entity, id.s, id.len, &old, &oldlen);
         if (rc == 0) {
-            if (im->st->skip_conflict) {
+            if (im->st->skip_conflict && !stub_account(im, old, oldlen)) {
                 im->skipped++;
                 continue;
             }
