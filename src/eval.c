@@ -890,6 +890,25 @@ static int64_t as_days(const value *v)
     return d;
 }
 
+bool is_datepart(int fn)
+{
+    return fn == F_YEAR || fn == F_MONTH || fn == F_QUARTER || fn == F_DAY || fn == F_WEEK;
+}
+
+int64_t eval_datepart(int fn, int64_t days)
+{
+    if (fn == F_WEEK) { /* the ISO week */
+        int64_t iy;
+        int w;
+        iso_week_from_days(days, &iy, &w);
+        return w;
+    }
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    return fn == F_YEAR ? y : fn == F_MONTH ? m : fn == F_DAY ? d : (m + 2) / 3;
+}
+
 /* V written out as csv output writes it (2.5, 2024-03-31, true). */
 static value as_text(ectx *c, value v)
 {
@@ -1233,20 +1252,8 @@ static int eval_call(ectx *c, const node *n, value *out)
     case F_YEAR:
     case F_MONTH:
     case F_QUARTER:
-    case F_DAY: {
-        int64_t y;
-        int m, d;
-        civil_from_days(as_days(&a[0]), &y, &m, &d);
-        *out = v_int(n->op == F_YEAR ? y : n->op == F_MONTH ? m : n->op == F_DAY ? d : (m + 2) / 3);
-        return 0;
-    }
-    case F_WEEK: {
-        int64_t iy;
-        int w;
-        iso_week_from_days(as_days(&a[0]), &iy, &w);
-        *out = v_int(w);
-        return 0;
-    }
+    case F_DAY:
+    case F_WEEK: *out = v_int(eval_datepart(n->op, as_days(&a[0]))); return 0;
     case F_DAYS_BETWEEN: *out = v_int(as_days(&a[1]) - as_days(&a[0])); return 0;
     case F_AGE: {
         *out = v_int(parse_today() - as_days(&a[0]));

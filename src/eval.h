@@ -59,6 +59,11 @@ typedef struct plan_ctx {
 void plan_source(plan_ctx *pc, store_txn *txn, arena *a, diag *d, int entity, regex_obj **re);
 /* Resolves and types N. Returns 0, or -1 with PC->d set. */
 int plan_expr(plan_ctx *pc, node *n);
+/* year(), month(), quarter(), day() or week() (FN: F_YEAR …) of day DAYS. */
+int64_t eval_datepart(int fn, int64_t days);
+/* Whether FN is one of those. */
+bool is_datepart(int fn);
+
 /* Default column name of an expression: its field name, else its source text. */
 const char *expr_name(arena *a, const node *n, const char *src);
 /* Frees every regex compiled while planning (arena memory aside). */

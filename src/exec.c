@@ -618,6 +618,8 @@ typedef struct group_op {
     /* rows from account columns (see group_push_cols()) */
     int keyslot[GROUP_KCOLS]; /* the keys are these fields (text, or an integer type) */
     int nkeyslot;             /* (their number: 0 when not all are) */
+    int keyfn[GROUP_KCOLS];   /* or year(), month() … (F_YEAR …) of that date field; -1 */
+    struct datepart *dp;      /* [GROUP_KCOLS] those keys' codes of a block: part_column() */
     int keyparent;            /* or, the one key reads the row only through parent K
                                * (account.tier): K, and KEYSLOT[0] is the parent's key field */
     int *argslot;             /* [nfns]: the aggregate's argument is this field, or -1 */
@@ -929,10 +931,11 @@ static bool coded_keys(const colvec *kc)
     return kc->kind == COL_DICT || (kc->kind == COL_INT && kc->width <= 1);
 }
 
-/* The number of codes of a coded key column, null's the last. */
+/* The number of codes of a coded key column, null's the last (a column of
+ * part_column() gives the span of its offsets in NDICT). */
 static uint32_t key_codes(const colvec *kc)
 {
-    return (kc->kind == COL_DICT ? kc->ndict : 256) + 1;
+    return (kc->kind == COL_DICT || kc->ndict ? kc->ndict : 256) + 1;
 }
 
 /* The key columns of a block, each holding codes (coded_keys()): a row's
@@ -1135,6 +1138,59 @@ static int64_t group_of_key(group_op *g, colblock *b, const keycols *kk, uint32_
     return g->bycode[code] - 1;
 }
 
+/* A key year(at), month(created) … of a block of columns, made a column of
+ * codes of its own: the part of each row's day, as offsets of one byte from
+ * the block's least (so the codes machinery groups by it as by a field). */
+typedef struct datepart {
+    colvec cv;
+    uint64_t serial; /* the block CV is for */
+    bool ok;         /* the block's parts span at most 256 values */
+    uint8_t *buf;
+    uint32_t cap;
+} datepart;
+
+/* Key K of G, FN(field) (keyfn), of block B as a column of codes, or NULL
+ * when the parts span over 256 values or the field is not held as integers. */
+static const colvec *part_column(group_op *g, colblock *b, int k)
+{
+    if (!g->dp) g->dp = xcalloc(GROUP_KCOLS, sizeof *g->dp);
+    datepart *d = &g->dp[k];
+    if (d->serial == b->serial) return d->ok ? &d->cv : NULL;
+    d->serial = b->serial;
+    d->ok = false;
+    const colvec *src = colblock_col(b, (unsigned)g->keyslot[k]);
+    if (src->kind != COL_INT && src->kind != COL_NULL) return NULL;
+    if (src->n > d->cap) d->buf = xrealloc(d->buf, d->cap = src->n);
+    int64_t lo = INT64_MAX, hi = INT64_MIN, memo_day = INT64_MIN, memo = 0;
+    int64_t *part = xmalloc(sizeof *part * (src->n ? src->n : 1));
+    for (uint32_t i = 0; i < src->n; i++) {
+        if (src->kind == COL_NULL || col_isnull(src, i)) continue;
+        int64_t v = col_int(src, i), day = src->type == T_DATE ? v : floor_div(v, 86400);
+        if (day != memo_day) memo_day = day, memo = eval_datepart(g->keyfn[k], day);
+        part[i] = memo;
+        if (memo < lo) lo = memo;
+        if (memo > hi) hi = memo;
+    }
+    if (lo <= hi && hi - lo > 255) {
+        free(part);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < src->n; i++)
+        d->buf[i] = src->kind == COL_NULL || col_isnull(src, i) ? 0 : (uint8_t)(part[i] - lo);
+    free(part);
+    d->cv = (colvec){.kind = COL_INT,
+                     .type = T_INT,
+                     .width = 1,
+                     .n = src->n,
+                     .nulls = src->kind == COL_NULL ? NULL : src->nulls,
+                     .base = lo <= hi ? lo : 0,
+                     .data = d->buf,
+                     .ndict = lo <= hi ? (uint32_t)(hi - lo + 1) : 1};
+    if (src->kind == COL_NULL) d->cv.kind = COL_NULL;
+    d->ok = true;
+    return &d->cv;
+}
+
 /* The key columns of block B into *KK, when they can give the groups of its
  * rows by code: each holds codes, of its key's type (or of the parent's key,
  * for a key read through the parent), and several make at most 8,192. */
@@ -1143,7 +1199,9 @@ static bool key_columns(group_op *g, colblock *b, keycols *kk)
     kk->n = g->nkeyslot;
     kk->ncodes = 1;
     for (int k = 0; k < kk->n; k++) {
-        const colvec *kc = kk->cv[k] = colblock_col(b, (unsigned)g->keyslot[k]);
+        const colvec *kc = kk->cv[k] =
+            g->keyfn[k] >= 0 ? part_column(g, b, k) : colblock_col(b, (unsigned)g->keyslot[k]);
+        if (!kc) return false;
         if (!coded_keys(kc) || (g->keyparent < 0 && kc->type != g->keys[k].e->type)) return false;
         kk->null[k] = key_codes(kc) - 1;
         kk->mul[k] = kk->ncodes;
@@ -1438,6 +1496,9 @@ static void group_free(op *o)
     free(g->kd);
     free(g->cword);
     free(g->cgi);
+    for (int k = 0; g->dp && k < GROUP_KCOLS; k++)
+        free(g->dp[k].buf);
+    free(g->dp);
 }
 
 /* ---- count ---- */
@@ -1819,6 +1880,10 @@ static op *plan_group(pipeline *p, const stage *st, shape *sh)
     /* what group_push_cols() can read straight from the columns */
     for (int i = 0; sh->src && i < g->nkeys && i < GROUP_KCOLS; i++) {
         const node *k = g->keys[i].e;
+        g->keyfn[i] = -1;
+        if (k->kind == N_CALL && is_datepart(k->op) && k->n == 1 && k->a[0]->kind == N_FIELD &&
+            k->a[0]->scope == SC_REC && (k->a[0]->type == T_DATE || k->a[0]->type == T_DATETIME))
+            g->keyfn[i] = k->op, k = k->a[0]; /* year(at): from the codes of its parts */
         if (k->kind != N_FIELD || k->scope != SC_REC ||
             (k->type != T_TEXT && k->type != T_INT && k->type != T_BOOL && k->type != T_DATE &&
              k->type != T_DATETIME))
