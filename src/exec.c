@@ -354,6 +354,7 @@ typedef struct sort_op {
     sort_row *rows;
     size_t n, cap;
     size_t keep;    /* rows a following limit can use; 0 = all */
+    size_t skip;    /* of them, the first ones it skips (its offset) */
     size_t seq;     /* arrival order, the last tie-breaker */
     bool ordered;   /* rows come in this sort's order (store_scan_by_revenue(),
                      * key_sort()): the first KEEP are the answer */
@@ -415,6 +416,38 @@ static void sort_own(sort_op *s, sort_row *sr, colblock *b, uint32_t i)
     sr->r = (prow){.rec = sr->own, .reclen = s->enc.len};
 }
 
+/* Puts the K first of rows R[0..N) in sort_cmp()'s order (a total order:
+ * the arrival order breaks ties) before the others, in no particular order:
+ * Hoare's selection, median of three. */
+static void select_rows(sort_row *r, size_t n, size_t k, sort_op *s)
+{
+    size_t lo = 0, hi = n; /* position K's boundary lies in [lo, hi] */
+    while (hi - lo > 16 && k > lo && k < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        sort_row t;
+        if (sort_cmp(&r[mid], &r[lo], s) < 0) t = r[mid], r[mid] = r[lo], r[lo] = t;
+        if (sort_cmp(&r[hi - 1], &r[lo], s) < 0) t = r[hi - 1], r[hi - 1] = r[lo], r[lo] = t;
+        if (sort_cmp(&r[hi - 1], &r[mid], s) < 0) t = r[hi - 1], r[hi - 1] = r[mid], r[mid] = t;
+        sort_row p = r[mid];
+        ptrdiff_t i = (ptrdiff_t)lo - 1, j = (ptrdiff_t)hi;
+        for (;;) { /* [lo, j] before P or P, [j + 1, hi) P or after */
+            do
+                i++;
+            while (sort_cmp(&r[i], &p, s) < 0);
+            do
+                j--;
+            while (sort_cmp(&r[j], &p, s) > 0);
+            if (i >= j) break;
+            t = r[i], r[i] = r[j], r[j] = t;
+        }
+        if (k <= (size_t)j)
+            hi = (size_t)j + 1;
+        else
+            lo = (size_t)j + 1;
+    }
+    if (k > lo && k < hi) qsort_r(r + lo, hi - lo, sizeof *r, sort_cmp, s);
+}
+
 /* A copy in TO of the N keys of a row that stays, text included. */
 static value *keep_keys(arena *to, const value *keys, int n)
 {
@@ -465,9 +498,15 @@ static int sort_push(op *o, const prow *r)
         s->lead_at = s->n - 1;
         return 0;
     }
-    /* top-N: sort and cut back whenever twice the rows needed pile up */
+    /* top-N: cut back whenever twice the rows needed pile up, the first
+     * KEEP picked (unsorted) and the worst of them put last */
     if (s->keep && s->n >= 2 * s->keep + 1024) {
-        qsort_r(s->rows, s->n, sizeof *s->rows, sort_cmp, s);
+        select_rows(s->rows, s->n, s->keep, s);
+        size_t w = 0;
+        for (size_t i = 1; i < s->keep; i++)
+            if (sort_cmp(&s->rows[i], &s->rows[w], s) > 0) w = i;
+        sort_row t = s->rows[w];
+        s->rows[w] = s->rows[s->keep - 1], s->rows[s->keep - 1] = t;
         for (size_t i = s->keep; i < s->n; i++)
             free(s->rows[i].own);
         s->n = s->keep;
@@ -485,7 +524,17 @@ static int sort_push(op *o, const prow *r)
 static int sort_done(op *o)
 {
     sort_op *s = (sort_op *)o;
-    if (s->n && !s->ordered) qsort_r(s->rows, s->n, sizeof *s->rows, sort_cmp, s);
+    if (s->n && !s->ordered && s->keep) {
+        /* a limit takes rows [skip, keep): the first KEEP picked from the
+         * rest, the first SKIP of them (which it only counts) from the
+         * others, and only those in between sorted */
+        size_t keep = s->keep < s->n ? s->keep : s->n, skip = s->skip < keep ? s->skip : keep;
+        if (keep < s->n) select_rows(s->rows, s->n, keep, s);
+        if (skip) select_rows(s->rows, keep, skip, s);
+        qsort_r(s->rows + skip, keep - skip, sizeof *s->rows, sort_cmp, s);
+    } else if (s->n && !s->ordered) {
+        qsort_r(s->rows, s->n, sizeof *s->rows, sort_cmp, s);
+    }
     for (size_t i = 0; i < s->n; i++) {
         if (exec_cancelled(o->p->s)) return diag_setf(o->p->d, DIAG_INTERRUPT, "interrupted");
         int rc = push_next(o, &s->rows[i].r);
@@ -1998,6 +2047,7 @@ static op *plan_pipeline(pipeline *p, const stmt *st)
                 uint64_t keep =
                     (uint64_t)st->stages[i + 1].limit + (uint64_t)st->stages[i + 1].offset;
                 s->keep = keep < (UINT64_C(1) << 40) ? (size_t)keep : 0;
+                s->skip = s->keep ? (size_t)st->stages[i + 1].offset : 0;
             }
             o = &s->o;
             break;
