@@ -803,9 +803,6 @@ static int run_stmt(shell *sh, const stmt *st, const char *text, arena *a, diag 
     return rc;
 }
 
-/* Runs the statements and dot-commands of TEXT from *POS. Unless AT_END, stops
- * before a statement whose ';' has not arrived yet (or a dot-command whose
- * line has not ended), leaving *POS there. Returns 0, 1 or 130. */
 /* Whether a statement that ended with RC stops the script: Ctrl-C always,
  * a failure under .bail on (but not in ~/.kashrc). */
 static bool stops(const shell *sh, int rc)
@@ -813,6 +810,9 @@ static bool stops(const shell *sh, int rc)
     return rc == 130 || (rc && sh->bail && !sh->in_init);
 }
 
+/* Runs the statements and dot-commands of TEXT from *POS. Unless AT_END, stops
+ * before a statement whose ';' has not arrived yet (or a dot-command whose
+ * line has not ended), leaving *POS there. Returns 0, 1 or 130. */
 static int run_text(shell *sh, const char *text, size_t len, size_t *posp, const char *file,
                     int first_line, bool at_end)
 {
