@@ -18,8 +18,6 @@
 
 enum { INF_EMPTY, INF_BOOL, INF_INT, INF_NUM, INF_DATE, INF_DATETIME, INF_TEXT };
 
-enum { ID_MAX = 480 }; /* the longest key the store takes (KEY_MAX in store.c) */
-
 typedef struct column {
     const char *header; /* as written in the file */
     const char *norm;   /* normalised and distinct: account_name, note_1 */
@@ -316,7 +314,7 @@ static int check_field(importer *im, int slot, value *v, const char **why)
     }
     if ((slot == 0 || (im->entity == ENT_INTERACTIONS && slot == I_ACCOUNT)) && v->type == T_TEXT) {
         if (blank(v->s, v->len)) return *v = v_null(), 0; /* an empty key: the row is skipped */
-        if (v->len > ID_MAX) {
+        if (v->len > STORE_KEY_MAX) {
             *why = "an id is longer than 480 bytes";
             return -1;
         }

@@ -38,7 +38,7 @@ static const char *const db_names[DB_N] = {
 /* The named database holding each entity's rows. */
 static const int entity_db[ENT_NENTITIES] = {DB_ACCOUNTS, DB_MANAGERS, DB_INTERACTIONS, DB_HISTORY};
 
-#define KEY_MAX 480 /* LMDB's default key limit is 511; interactions add 13 bytes */
+#define KEY_MAX STORE_KEY_MAX
 
 /* ---- built-in schemas ---- */
 

@@ -120,6 +120,10 @@ typedef struct store_cursor store_cursor;
 
 enum { STORE_RDONLY = 1 };
 
+/* The longest id (bytes) a store takes: LMDB's default key limit is 511,
+ * and interaction keys add 13 bytes to their account's id. */
+enum { STORE_KEY_MAX = 480 };
+
 /* Opens the database at PATH. A missing file is not created until the first
  * write transaction (reads then see an empty database). *OUT is owned by the
  * caller; free with store_close(). */
