@@ -634,22 +634,10 @@ static void test_open_empty_and_missing(void **state)
     csv_close(r);
 }
 
-/* Reads a fixture from tests/data/csv through csv_open() and renders it like
- * dump_sep(); NULL when the fixture cannot be found (CSV_DATA_DIR, else a
- * path relative to this source file as the compiler named it). */
-static char *dump_fixture(const char *name, char sep)
+/* Renders the records and errors R has left, like dump_sep(), with each
+ * record's line. */
+static char *dump_reader(csv_reader *r)
 {
-    char path[1024];
-    const char *dir = getenv("CSV_DATA_DIR");
-    if (dir) {
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-    } else {
-        const char *slash = strrchr(__FILE__, '/');
-        int n = slash ? (int)(slash - __FILE__) : 1;
-        snprintf(path, sizeof path, "%.*s/../data/csv/%s", n, slash ? __FILE__ : ".", name);
-    }
-    csv_reader *r;
-    if (csv_open(path, sep, &r) != 0) return NULL;
     sbuf b = {0};
     sb_add(&b, "", 0);
     csv_field *f;
@@ -668,9 +656,29 @@ static char *dump_fixture(const char *name, char sep)
         }
         sb_add(&b, "}", 1);
     }
+    return b.s;
+}
+
+/* Reads a fixture from tests/data/csv through csv_open() and renders it like
+ * dump_sep(); NULL when the fixture cannot be found (CSV_DATA_DIR, else a
+ * path relative to this source file as the compiler named it). */
+static char *dump_fixture(const char *name, char sep)
+{
+    char path[1024];
+    const char *dir = getenv("CSV_DATA_DIR");
+    if (dir) {
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+    } else {
+        const char *slash = strrchr(__FILE__, '/');
+        int n = slash ? (int)(slash - __FILE__) : 1;
+        snprintf(path, sizeof path, "%.*s/../data/csv/%s", n, slash ? __FILE__ : ".", name);
+    }
+    csv_reader *r;
+    if (csv_open(path, sep, &r) != 0) return NULL;
+    char *s = dump_reader(r);
     assert_int_equal(csv_offset(r), csv_size(r));
     csv_close(r);
-    return b.s;
+    return s;
 }
 
 /* The fixtures a reviewer can open: an export with a BOM, CRLF, quoting and
@@ -717,31 +725,6 @@ static void test_open_device(void **state)
     assert_int_equal(csv_size(r), 0);
     assert_int_equal(csv_next(r, &f, &nf), 0);
     csv_close(r);
-}
-
-/* Renders the records and errors R has left, like dump_sep(), with each
- * record's line. */
-static char *dump_reader(csv_reader *r)
-{
-    sbuf b = {0};
-    sb_add(&b, "", 0);
-    csv_field *f;
-    int nf, rc;
-    while ((rc = csv_next(r, &f, &nf)) != 0) {
-        uint32_t line, col;
-        if (rc < 0) {
-            const char *msg = csv_error(r, &line, &col);
-            sb_printf(&b, "<E%u:%u %s>", line, col, msg);
-            continue;
-        }
-        sb_printf(&b, "%u{", csv_record_line(r));
-        for (int i = 0; i < nf; i++) {
-            if (i) sb_add(&b, "|", 1);
-            sb_add(&b, f[i].s, f[i].len);
-        }
-        sb_add(&b, "}", 1);
-    }
-    return b.s;
 }
 
 /* A second pass with csv_rewind() reads the same records, errors and
