@@ -281,10 +281,10 @@ static int plan_match(plan_ctx *pc, node *n)
     return 0;
 }
 
-/* The next character of text S..E that same_text() compares, past blanks
- * outside quotes and the '*' of "(*)", lower-cased outside quotes; *Q is the
- * open quote. 0 at the end. */
-static char text_next(const char **s, const char *e, char *q)
+/* The next character of text *S..E (which begins at START) that
+ * same_text() compares, past blanks outside quotes and the '*' of "(*)",
+ * lower-cased outside quotes; *Q is the open quote. 0 at the end. */
+static char text_next(const char *start, const char **s, const char *e, char *q)
 {
     for (;;) {
         if (*s == e) return 0;
@@ -295,9 +295,9 @@ static char text_next(const char **s, const char *e, char *q)
         }
         if (!*q && c == '*' && *s + 1 < e && (*s)[1] == ')') { /* count(*) is count() */
             const char *b = *s;
-            while (b[-1] == ' ' || b[-1] == '\t')
+            while (b > start && (b[-1] == ' ' || b[-1] == '\t'))
                 b--;
-            if (b[-1] == '(') {
+            if (b > start && b[-1] == '(') {
                 (*s)++;
                 continue;
             }
@@ -313,10 +313,10 @@ static char text_next(const char **s, const char *e, char *q)
  * count(*) aside. */
 static bool same_text(const char *name, const char *s, size_t len)
 {
-    const char *a = name, *ae = name + strlen(name), *e = s + len;
+    const char *a = name, *ae = name + strlen(name), *b = s, *e = s + len;
     char qa = 0, qs = 0;
     for (;;) {
-        char x = text_next(&a, ae, &qa), y = text_next(&s, e, &qs);
+        char x = text_next(name, &a, ae, &qa), y = text_next(s, &b, e, &qs);
         if (x != y) return false;
         if (!x) return true;
     }
