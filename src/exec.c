@@ -1194,7 +1194,8 @@ typedef struct datepart {
     colvec cv;
     uint64_t serial; /* the block CV is for */
     bool ok;         /* the block's parts span at most 256 values */
-    uint8_t *buf;
+    uint8_t *buf;    /* the codes */
+    int64_t *part;   /* the parts, before the least is known */
     uint32_t cap;
 } datepart;
 
@@ -1209,9 +1210,12 @@ static const colvec *part_column(group_op *g, colblock *b, int k)
     d->ok = false;
     const colvec *src = colblock_col(b, (unsigned)g->keyslot[k]);
     if (src->kind != COL_INT && src->kind != COL_NULL) return NULL;
-    if (src->n > d->cap) d->buf = xrealloc(d->buf, d->cap = src->n);
-    int64_t lo = INT64_MAX, hi = INT64_MIN, memo_day = INT64_MIN, memo = 0;
-    int64_t *part = xmalloc(sizeof *part * (src->n ? src->n : 1));
+    if (src->n > d->cap) {
+        d->cap = src->n;
+        d->buf = xrealloc(d->buf, d->cap);
+        d->part = xrealloc(d->part, sizeof *d->part * d->cap);
+    }
+    int64_t lo = INT64_MAX, hi = INT64_MIN, memo_day = INT64_MIN, memo = 0, *part = d->part;
     for (uint32_t i = 0; i < src->n; i++) {
         if (src->kind == COL_NULL || col_isnull(src, i)) continue;
         int64_t v = col_int(src, i), day = src->type == T_DATE ? v : floor_div(v, 86400);
@@ -1220,13 +1224,9 @@ static const colvec *part_column(group_op *g, colblock *b, int k)
         if (memo < lo) lo = memo;
         if (memo > hi) hi = memo;
     }
-    if (lo <= hi && hi - lo > 255) {
-        free(part);
-        return NULL;
-    }
+    if (lo <= hi && hi - lo > 255) return NULL;
     for (uint32_t i = 0; i < src->n; i++)
         d->buf[i] = src->kind == COL_NULL || col_isnull(src, i) ? 0 : (uint8_t)(part[i] - lo);
-    free(part);
     d->cv = (colvec){.kind = COL_INT,
                      .type = T_INT,
                      .width = 1,
@@ -1545,8 +1545,10 @@ static void group_free(op *o)
     free(g->kd);
     free(g->cword);
     free(g->cgi);
-    for (int k = 0; g->dp && k < GROUP_KCOLS; k++)
+    for (int k = 0; g->dp && k < GROUP_KCOLS; k++) {
         free(g->dp[k].buf);
+        free(g->dp[k].part);
+    }
     free(g->dp);
 }
 
